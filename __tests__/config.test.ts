@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, validateConfig } from '../config/load';
+
+describe('configuration', () => {
+  it('defaults to a laptop kind cluster with local state', () => {
+    const c = validateConfig({});
+    expect(c.cluster).toMatchObject({ mode: 'kind', name: 'monitoring', workers: 0 });
+    expect(c.backend).toEqual({ type: 'local' });
+    expect(c.fluentd.indexPrefix).toBe('fluentd');
+  });
+
+  it.each([
+    [{ cluster: { mode: 'kind', workers: 'two' } }, /cluster\.workers: .*number/],
+    [{ cluster: { mode: 'kind', workers: 9 } }, /cluster\.workers: .*<=5/],
+    [{ cluster: { mode: 'cloudy' } }, /cluster\.mode: .*'kind' \| 'existing'/],
+    [{ cluster: { mode: 'kind', name: 'My_Cluster' } }, /cluster\.name: must be a DNS-1123 label/],
+    [{ collector: { prometheusPort: 70000 } }, /collector\.prometheusPort: .*<=65535/],
+    [{ namespaces: { logging: 'Logs!' } }, /namespaces\.logging: must be a DNS-1123 label/],
+    [{ jaeger: { chartVersion: '^4.0.0' } }, /jaeger\.chartVersion: must be an exact version/],
+    [{ fluentd: { imageTag: 'latest' } }, /fluentd\.imageTag: must be pinned/],
+    [{ elasitcsearch: {} }, /unknown key\(s\) "elasitcsearch"/],
+    [{ backend: { type: 'cloud' } }, /backend\.organization/],
+    [{ elasticsearch: { heapMb: 2048 } }, /elasticsearch\.heapMb: must be at most half/],
+    [{ cluster: { mode: 'existing', kubeconfigPath: '/x', context: 'c' } }, /sampleApp\.image: is required when cluster\.mode is "existing"/],
+  ])('rejects %j with a message naming the field', (raw, message) => {
+    expect(() => validateConfig(raw)).toThrow(ConfigError);
+    expect(() => validateConfig(raw)).toThrow(message);
+  });
+
+  it('reads a YAML file named by MONITORING_STACK_CONFIG and env overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'cfg.yaml'), 'cluster:\n  mode: kind\n  workers: 1\nfluentd:\n  indexPrefix: logs\n');
+    const c = loadConfig({ cwd: dir, env: { MONITORING_STACK_CONFIG: 'cfg.yaml', TF_CLOUD_ORGANIZATION: 'acme' } });
+    expect(c.cluster).toMatchObject({ mode: 'kind', workers: 1 });
+    expect(c.fluentd.indexPrefix).toBe('logs');
+    expect(c.backend).toMatchObject({ type: 'cloud', organization: 'acme' });
+  });
+
+  it('fails on a missing config file or a missing kubeconfig in existing mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(() => loadConfig({ cwd: dir, env: { MONITORING_STACK_CONFIG: 'nope.yaml' } })).toThrow(/file not found/);
+    writeFileSync(join(dir, 'monitoring-stack.yaml'), 'cluster:\n  mode: existing\n  kubeconfigPath: ./missing\n  context: prod\nsampleApp:\n  image: ghcr.io/a/b:1\n');
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/cluster\.kubeconfigPath: .*missing does not exist/);
+  });
+});

@@ -1,0 +1,266 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { build, config, helmValues, resourcesOf, resourceTypes, synth, TfJson } from './helpers';
+import { componentsInUse } from '../constructs/otel/collector-config';
+
+const app = build();
+const json = {
+  cluster: synth(app.cluster),
+  elasticsearch: synth(app.elasticsearch),
+  jaeger: synth(app.jaeger),
+  collector: synth(app.collector),
+  logging: synth(app.logging),
+  sampleApp: synth(app.sampleApp),
+};
+
+describe('resources per stack (kind mode)', () => {
+  it.each<[keyof typeof json, string[]]>([
+    ['cluster', ['docker_container', 'docker_image', 'kind_cluster', 'kubernetes_config_map_v1', 'local_file']],
+    ['elasticsearch', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
+    ['jaeger', ['helm_release', 'kubernetes_service_v1']],
+    ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1']],
+    ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
+    ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
+  ])('%s has exactly its resource types', (stack, types) => {
+    expect(resourceTypes(json[stack])).toEqual(types);
+  });
+});
+
+describe('kind cluster binding', () => {
+  const kind = resourcesOf(json.cluster, 'kind_cluster')[0];
+  it('synthesizes the provider schema: kind_config as one object, node as a list', () => {
+    expect(json.cluster.terraform.required_providers.kind).toEqual({ source: 'tehcyx/kind', version: '0.11.0' });
+    expect(kind.name).toBe('monitoring');
+    expect(kind.wait_for_ready).toBe(true);
+    expect(kind.kind_config.kind).toBe('Cluster');
+    expect(kind.kind_config.api_version).toBe('kind.x-k8s.io/v1alpha4');
+    expect(Array.isArray(kind.kind_config.node)).toBe(true);
+    expect(kind.kind_config.node.map((n: any) => n.role)).toEqual(['control-plane']);
+    expect(kind.kind_config.node[0].extra_mounts[0]).toMatchObject({ container_path: '/etc/containerd/certs.d', read_only: true });
+  });
+  it('adds the configured workers', () => {
+    const withWorkers = synth(build(config({ cluster: { mode: 'kind', workers: 2 } })).cluster);
+    expect(resourcesOf(withWorkers, 'kind_cluster')[0].kind_config.node.map((n: any) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+  });
+  it('runs the local registry on 127.0.0.1 in the kind network, mapped by hosts.toml', () => {
+    const registry = resourcesOf(json.cluster, 'docker_container')[0];
+    expect(registry.name).toBe('kind-registry');
+    expect(registry.ports).toEqual([{ internal: 5000, external: 5001, ip: '127.0.0.1' }]);
+    expect(registry.networks_advanced).toEqual([{ name: 'kind' }]);
+    const file = resourcesOf(json.cluster, 'local_file')[0];
+    expect(file.filename).toMatch(/certs\.d\/localhost:5001\/hosts\.toml$/);
+    expect(file.content).toContain('[host."http://kind-registry:5000"]');
+  });
+  it('marks every credential output sensitive', () => {
+    const outputs = json.cluster.output!;
+    for (const name of ['client_certificate', 'client_key', 'cluster_ca_certificate', 'kubeconfig']) expect(outputs[name].sensitive).toBe(true);
+    for (const [name, out] of Object.entries(outputs)) if (name.startsWith('cross-stack-output-')) expect((out as any).sensitive).toBe(true);
+  });
+});
+
+describe('Helm charts are the official ones, pinned', () => {
+  const releases = [json.elasticsearch, json.jaeger, json.collector].flatMap((j) => resourcesOf(j, 'helm_release'));
+  it.each([
+    ['eck-operator', 'https://helm.elastic.co', '3.5.0'],
+    ['eck-elasticsearch', 'https://helm.elastic.co', '0.20.0'],
+    ['jaeger', 'https://jaegertracing.github.io/helm-charts', '4.11.1'],
+    ['opentelemetry-collector', 'https://open-telemetry.github.io/opentelemetry-helm-charts', '0.170.0'],
+  ])('%s from %s at %s', (chart, repository, version) => {
+    const release = releases.find((r) => r.chart === chart);
+    expect(release).toMatchObject({ repository, version, atomic: true, wait: true });
+  });
+});
+
+describe('elasticsearch', () => {
+  const values = helmValues(json.elasticsearch, 'eck-elasticsearch');
+  it('is one bounded node serving TLS with our certificate and the log-writer realm', () => {
+    expect(values.nodeSets).toHaveLength(1);
+    expect(values.nodeSets[0].count).toBe(1);
+    const container = values.nodeSets[0].podTemplate.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms1024m -Xmx1024m' });
+    expect(container.resources.limits).toEqual({ cpu: '2', memory: '2Gi' });
+    expect(values.http.tls.certificate.secretName).toBe('${kubernetes_secret_v1.http-certificate.metadata[0].name}');
+    expect(values.auth.fileRealm).toHaveLength(1);
+  });
+  it('keeps the writer password stable (random_password in state) and outputs secrets as sensitive', () => {
+    const pw = resourcesOf(json.elasticsearch, 'random_password')[0];
+    expect(pw.length).toBe(32);
+    expect(pw.keepers).toBeUndefined();
+    expect(json.elasticsearch.output!.log_writer_password.sensitive).toBe(true);
+    expect(json.elasticsearch.output!.ca_certificate.sensitive).toBe(true);
+  });
+  it('covers the Service names clients use in the certificate', () => {
+    const csr = resourcesOf(json.elasticsearch, 'tls_cert_request')[0];
+    expect(csr.dns_names).toEqual(expect.arrayContaining(['elasticsearch.elasticsearch.svc', 'elasticsearch.elasticsearch.svc.cluster.local', 'localhost']));
+  });
+  it('persistence switches emptyDir for a claim', () => {
+    const v = helmValues(synth(build(config({ elasticsearch: { persistence: { enabled: true, size: '10Gi' } } })).elasticsearch), 'eck-elasticsearch');
+    expect(v.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(v.nodeSets[0].podTemplate.spec.volumes).toBeUndefined();
+  });
+});
+
+describe('jaeger', () => {
+  const values = helmValues(json.jaeger, 'jaeger');
+  it('uses the 4.x (Jaeger v2) layout with in-memory storage and a bounded trace count', () => {
+    for (const oldKey of ['allInOne', 'provisionDataStore', 'agent', 'collector', 'query']) expect(values).not.toHaveProperty(oldKey);
+    expect(values.userconfig.extensions.jaeger_storage.backends.memstore.memory.max_traces).toBe(50000);
+    expect(values.userconfig.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
+    expect(values.userconfig.extensions.jaeger_query.http.endpoint).toBe('0.0.0.0:16686');
+    expect(values.userconfig.extensions.healthcheckv2.http.endpoint).toBe('0.0.0.0:13133');
+    expect(values.jaeger.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(values.jaeger.resources.limits.memory).toBe('512Mi');
+  });
+  it('adds the jaeger-query Service users type', () => {
+    const svc = resourcesOf(json.jaeger, 'kubernetes_service_v1')[0];
+    expect(svc.metadata.name).toBe('jaeger-query');
+    expect(svc.spec.port.map((p: any) => p.port)).toContain(16686);
+    expect(svc.spec.selector['app.kubernetes.io/instance']).toBe('jaeger');
+  });
+  it('the Jaeger keys we set exist in the pinned chart values.yaml', () => {
+    const upstream = readFileSync(join(__dirname, '..', '..', 'shared', 'chart-values', 'jaeger', '4.11.1.yaml'), 'utf8');
+    for (const key of ['fullnameOverride:', 'userconfig:', '  podSecurityContext:', '  securityContext:', '  image:', '  # resources:']) expect(upstream).toContain(key);
+  });
+});
+
+describe('otel-collector', () => {
+  const values = helmValues(json.collector, 'opentelemetry-collector');
+  const cfg = values.config;
+  it('passes the pinned chart values schema', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'shared', 'chart-schemas', 'opentelemetry-collector', '0.170.0.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    // Helm validates the merged values; apiVersion comes from the chart's own defaults.
+    expect(validate({ apiVersion: 'apps/v1', ...values }) ? [] : validate.errors).toEqual([]);
+  });
+  it('uses the contrib image (the k8s distribution has no prometheus exporter), pinned', () => {
+    expect(values.image).toEqual({ repository: 'otel/opentelemetry-collector-contrib', tag: '0.158.0' });
+    expect(values.mode).toBe('deployment');
+  });
+  it('pipelines contain exactly the intended components, limiter first and batch last', () => {
+    const p = cfg.service.pipelines;
+    expect(p.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['otlp/jaeger', 'debug'] });
+    expect(p.metrics).toEqual({ receivers: ['otlp', 'prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
+    expect(p['logs/events'].exporters).toEqual(['elasticsearch/events']);
+    expect(p.logs).toBeNull();
+    expect(cfg.receivers.jaeger).toBeNull();
+    expect(cfg.receivers.zipkin).toBeNull();
+    expect(cfg.service.extensions).toContain('health_check');
+  });
+  it('exports traces to the Jaeger stack output through remote state', () => {
+    expect(cfg.exporters['otlp/jaeger'].endpoint).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-jaeger\.outputs\.[^}]+\}\.\$\{data\.terraform_remote_state\.cross-stack-reference-input-jaeger\.outputs\.[^}]+\}\.svc\.cluster\.local:4317$/);
+    expect(json.collector.data!.terraform_remote_state['cross-stack-reference-input-jaeger']).toBeDefined();
+  });
+  it('exposes the Prometheus exporter on 8889 through the Service and scrapes kubelets on every node once', () => {
+    expect(values.ports['prom-exporter']).toEqual({ enabled: true, containerPort: 8889, servicePort: 8889, protocol: 'TCP' });
+    expect(cfg.exporters.prometheus.endpoint).toBe('0.0.0.0:8889');
+    expect(values.replicaCount).toBe(1);
+    expect(cfg.extensions.k8s_observer.observe_nodes).toBe(true);
+    expect(cfg.receivers['receiver_creator/kubeletstats'].receivers.kubeletstats.rule).toBe('type == "k8s.node"');
+  });
+  it('RBAC is read-only', () => {
+    const verbs = new Set(values.clusterRole.rules.flatMap((r: any) => r.verbs));
+    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+  });
+  it('the module lists the components in use', () => {
+    const used = componentsInUse(cfg);
+    expect(used.exporters).toEqual(['debug', 'elasticsearch/events', 'otlp/jaeger', 'prometheus']);
+  });
+});
+
+describe('logging (Fluentd)', () => {
+  const conf: string = resourcesOf(json.logging, 'kubernetes_config_map_v1')[0].data['fluent.conf'];
+  it('tails CRI logs, adds metadata, parses JSON and writes daily fluentd-YYYY-MM-DD indices over verified TLS', () => {
+    expect(conf).toMatch(/path \/var\/log\/containers\/\*\.log[\s\S]*<parse>\n\s+@type cri/);
+    expect(conf).toContain('@type kubernetes_metadata');
+    expect(conf).toMatch(/@type parser[\s\S]*@type json/);
+    expect(conf).toContain('logstash_prefix fluentd\n');
+    expect(conf).toContain('logstash_prefix_separator -');
+    expect(conf).toContain('logstash_dateformat %Y-%m-%d');
+    expect(conf).toContain('ssl_verify true');
+    expect(conf).toContain('ca_file /fluentd/es-ca/ca.crt');
+    expect(conf).toMatch(/<buffer>\n\s+@type file\n\s+path \/var\/log\/fluentd\/buffer/);
+    expect(conf).toContain('retry_type exponential_backoff');
+    expect(conf).toContain('pos_file /var/log/fluentd/containers.log.pos');
+    expect(conf).toContain('@type systemd');
+  });
+  it('index prefix is configurable', () => {
+    const other = synth(build(config({ fluentd: { indexPrefix: 'applogs' } })).logging);
+    expect(resourcesOf(other, 'kubernetes_config_map_v1')[0].data['fluent.conf']).toContain('logstash_prefix applogs\n');
+  });
+  it('ClusterRole only reads pods and namespaces', () => {
+    expect(resourcesOf(json.logging, 'kubernetes_cluster_role_v1')[0].rule).toEqual([{ api_groups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);
+  });
+  it('runs on every node including the control plane, pinned image of the ES major flavour', () => {
+    const ds = resourcesOf(json.logging, 'kubernetes_daemon_set_v1')[0];
+    const spec = ds.spec.template.spec;
+    expect(spec.toleration).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' });
+    expect(spec.container[0].image).toBe('fluent/fluentd-kubernetes-daemonset:v1.19.3-debian-elasticsearch9-1.1');
+  });
+});
+
+describe('every container has resources, probes and a securityContext', () => {
+  const podSpecs = [
+    ...resourcesOf(json.logging, 'kubernetes_daemon_set_v1'),
+    ...resourcesOf(json.sampleApp, 'kubernetes_deployment_v1'),
+  ].map((w) => w.spec.template.spec);
+  it('raw Kubernetes workloads', () => {
+    expect(podSpecs.length).toBe(3);
+    for (const spec of podSpecs) {
+      for (const c of spec.container) {
+        expect(c.resources.requests.cpu).toBeTruthy();
+        expect(c.resources.limits.memory).toBeTruthy();
+        expect(c.readiness_probe).toBeDefined();
+        expect(c.liveness_probe).toBeDefined();
+        expect(c.security_context).toMatchObject({ read_only_root_filesystem: true, allow_privilege_escalation: false, capabilities: { drop: ['ALL'] } });
+      }
+    }
+  });
+  it('only Fluentd runs as root, and says so', () => {
+    const roots = podSpecs.flatMap((s) => s.container).filter((c: any) => c.security_context.run_as_non_root === false);
+    expect(roots.map((c: any) => c.name)).toEqual(['fluentd']);
+  });
+});
+
+describe('sample app', () => {
+  const deployments = resourcesOf(json.sampleApp, 'kubernetes_deployment_v1');
+  const front = deployments.find((d) => d.metadata.name === 'sample-app');
+  const env = Object.fromEntries(front.spec.template.spec.container[0].env.map((e: any) => [e.name, e.value ?? e.value_from]));
+  it('runs 3 replicas behind Service sample-app:8080 with a content-addressed local image', () => {
+    expect(front.spec.replicas).toBe('3');
+    const svc = resourcesOf(json.sampleApp, 'kubernetes_service_v1').find((s) => s.metadata.name === 'sample-app');
+    expect(svc.spec.port[0].port).toBe(8080);
+    expect(front.spec.template.spec.container[0].image).toMatch(/^localhost:5001\/sample-app:[0-9a-f]{16}$/);
+  });
+  it('points OTLP at the collector stack output and passes pod metadata by the downward API', () => {
+    expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/^http:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-otel-collector\.outputs\.[^}]+\}/);
+    expect(env.POD_NAME).toEqual({ field_ref: { field_path: 'metadata.name' } });
+    expect(env.NODE_NAME).toEqual({ field_ref: { field_path: 'spec.nodeName' } });
+    expect(env.BACKEND_URL).toBe('http://sample-app-backend.${kubernetes_namespace_v1.namespace.metadata[0].name}.svc.cluster.local:8080');
+  });
+});
+
+describe('existing-cluster mode', () => {
+  const existing = build(config({ cluster: { mode: 'existing', kubeconfigPath: '/tmp/kubeconfig', context: 'prod' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }));
+  it('creates no kind, docker or registry resources anywhere', () => {
+    const all: TfJson[] = [existing.cluster, existing.elasticsearch, existing.jaeger, existing.collector, existing.logging, existing.sampleApp].map(synth);
+    const types = all.flatMap(resourceTypes);
+    expect(types.filter((t) => t.startsWith('kind_') || t.startsWith('docker_') || t === 'local_file')).toEqual([]);
+    expect(all[1].provider!.kubernetes[0]).toMatchObject({ config_path: '/tmp/kubeconfig', config_context: 'prod' });
+    const deploy = resourcesOf(all[5], 'kubernetes_deployment_v1')[0];
+    expect(deploy.spec.template.spec.container[0].image).toBe('ghcr.io/acme/sample-app:1.0.0');
+  });
+});
+
+describe('Terraform Cloud backend', () => {
+  const cloud = build(config({ backend: { type: 'cloud', organization: 'acme' } }));
+  it('one workspace per stack and cross-stack references through the remote backend', () => {
+    const es = synth(cloud.elasticsearch);
+    expect(es.terraform.cloud).toEqual({ hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: 'monitoring-elasticsearch' } });
+    const collector = synth(cloud.collector);
+    const remote = collector.data!.terraform_remote_state['cross-stack-reference-input-jaeger'];
+    expect(remote.backend).toBe('remote');
+    expect(remote.config).toMatchObject({ organization: 'acme', workspaces: { name: 'monitoring-jaeger' } });
+  });
+});

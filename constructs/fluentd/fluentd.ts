@@ -1,0 +1,134 @@
+import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import { ResourceRequirements } from '../k8s/resources';
+import { SecureDaemonSet } from '../k8s/secure-daemonset';
+import { rootContainerSecurity } from '../k8s/security';
+import { buildFluentDirectives, buildIndexTemplate, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
+
+export const FLUENTD_IMAGE_REPOSITORY = 'fluent/fluentd-kubernetes-daemonset';
+
+export interface FluentdProps {
+  readonly namespace: string;
+  /** Exact tag of fluent/fluentd-kubernetes-daemonset, flavour matching the ES major. */
+  readonly imageTag: string;
+  readonly indexPrefix: string;
+  readonly indexReplicas: number;
+  /** Elasticsearch host the certificate covers, e.g. elasticsearch.elasticsearch.svc */
+  readonly elasticsearchHost: string;
+  /** @default 9200 */
+  readonly elasticsearchPort?: number;
+  /** Secret in `namespace` with `username` and `password`. */
+  readonly credentialsSecret: string;
+  /** Secret in `namespace` with `ca.crt`. */
+  readonly caSecret: string;
+  /** Kubernetes quantity, e.g. 512Mi. */
+  readonly bufferLimit: string;
+  readonly resources: ResourceRequirements;
+}
+
+/** What the kubernetes_metadata filter reads: pods and namespaces, read-only. */
+export const FLUENTD_RBAC_RULES = [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }];
+
+const STATE_DIR = '/var/log/fluentd';
+const CONFIG_DIR = '/fluentd/etc';
+const CA_DIR = '/fluentd/es-ca';
+
+/** Fluentd DaemonSet on every node (control-plane too) shipping logs to Elasticsearch. */
+export class Fluentd extends Construct {
+  readonly configMap: ConfigMapV1;
+  readonly fluentConf: string;
+  readonly daemonSet: SecureDaemonSet;
+
+  constructor(scope: Construct, id: string, props: FluentdProps) {
+    super(scope, id);
+    const name = 'fluentd';
+    const serviceAccount = new ServiceAccountV1(this, 'service-account', { metadata: { name, namespace: props.namespace } });
+    const role = new ClusterRoleV1(this, 'cluster-role', { metadata: { name }, rule: FLUENTD_RBAC_RULES });
+    new ClusterRoleBindingV1(this, 'cluster-role-binding', {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name },
+      subject: [{ kind: 'ServiceAccount', name: serviceAccount.metadata.name, namespace: props.namespace }],
+    });
+
+    this.fluentConf = renderDirectives(
+      buildFluentDirectives({
+        indexPrefix: props.indexPrefix,
+        elasticsearchHost: props.elasticsearchHost,
+        elasticsearchPort: props.elasticsearchPort ?? 9200,
+        caFile: `${CA_DIR}/ca.crt`,
+        stateDir: STATE_DIR,
+        bufferLimit: toFluentSize(props.bufferLimit),
+        templateFile: `${CONFIG_DIR}/index-template.json`,
+        monitorPort: FLUENTD_MONITOR_PORT,
+        metricsPort: FLUENTD_METRICS_PORT,
+      }),
+    );
+    this.configMap = new ConfigMapV1(this, 'config', {
+      metadata: { name: 'fluentd-config', namespace: props.namespace },
+      data: {
+        'fluent.conf': this.fluentConf,
+        'index-template.json': JSON.stringify(buildIndexTemplate(props.indexPrefix, props.indexReplicas), null, 2),
+      },
+    });
+
+    this.daemonSet = new SecureDaemonSet(this, 'daemonset', {
+      name,
+      namespace: props.namespace,
+      serviceAccountName: serviceAccount.metadata.name,
+      automountServiceAccountToken: true,
+      includeControlPlane: true,
+      terminationGracePeriodSeconds: 60,
+      podSecurity: { runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+      podAnnotations: {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(FLUENTD_METRICS_PORT),
+        'prometheus.io/path': '/metrics',
+        // Roll the pods when the config changes.
+        'checksum/config': checksum(this.fluentConf),
+      },
+      containers: [
+        {
+          name,
+          image: `${FLUENTD_IMAGE_REPOSITORY}:${props.imageTag}`,
+          env: [
+            { name: 'FLUENTD_CONF', value: 'fluent.conf' },
+            { name: 'K8S_NODE_NAME', fieldPath: 'spec.nodeName' },
+            { name: 'ES_USERNAME', secretName: props.credentialsSecret, secretKey: 'username' },
+            { name: 'ES_PASSWORD', secretName: props.credentialsSecret, secretKey: 'password' },
+          ],
+          ports: [
+            { name: 'monitor', containerPort: FLUENTD_MONITOR_PORT },
+            { name: 'metrics', containerPort: FLUENTD_METRICS_PORT },
+          ],
+          resources: props.resources,
+          readinessProbe: { httpGet: { path: '/api/plugins.json', port: FLUENTD_MONITOR_PORT }, initialDelaySeconds: 10 },
+          livenessProbe: { httpGet: { path: '/api/plugins.json', port: FLUENTD_MONITOR_PORT }, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 5 },
+          security: rootContainerSecurity('reads root-owned container logs under /var/log and keeps buffers and position files on the host'),
+          volumeMounts: [
+            { name: 'config', mountPath: CONFIG_DIR },
+            { name: 'es-ca', mountPath: CA_DIR },
+            { name: 'varlog', mountPath: '/var/log', readOnly: true },
+            { name: 'state', mountPath: STATE_DIR, readOnly: false },
+            { name: 'tmp', mountPath: '/tmp', readOnly: false },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: this.configMap.metadata.name },
+        { name: 'es-ca', secret: props.caSecret },
+        { name: 'varlog', hostPath: '/var/log', type: 'Directory' },
+        // Buffers and pos files live on the host so a restarted pod resumes where it stopped.
+        { name: 'state', hostPath: STATE_DIR, type: 'DirectoryOrCreate' },
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      ],
+    });
+  }
+}
+
+function checksum(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

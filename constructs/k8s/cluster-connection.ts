@@ -1,0 +1,37 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { Construct } from 'constructs';
+
+/** How a stack reaches the cluster: kind credentials (cross-stack) or an existing kubeconfig. */
+export type ClusterConnection =
+  | {
+      readonly type: 'credentials';
+      readonly host: string;
+      readonly clientCertificate: string;
+      readonly clientKey: string;
+      readonly clusterCaCertificate: string;
+    }
+  | { readonly type: 'kubeconfig'; readonly configPath: string; readonly configContext: string };
+
+export interface KubernetesProvidersProps {
+  readonly connection: ClusterConnection;
+  /** Also configure the helm provider. @default true */
+  readonly helm?: boolean;
+}
+
+/** The kubernetes (and helm) providers of one stack, pointed at the cluster. */
+export class KubernetesProviders extends Construct {
+  readonly kubernetes: KubernetesProvider;
+  readonly helm?: HelmProvider;
+
+  constructor(scope: Construct, id: string, props: KubernetesProvidersProps) {
+    super(scope, id);
+    const c = props.connection;
+    const auth =
+      c.type === 'credentials'
+        ? { host: c.host, clientCertificate: c.clientCertificate, clientKey: c.clientKey, clusterCaCertificate: c.clusterCaCertificate }
+        : { configPath: c.configPath, configContext: c.configContext };
+    this.kubernetes = new KubernetesProvider(this, 'kubernetes', auth);
+    if (props.helm ?? true) this.helm = new HelmProvider(this, 'helm', { kubernetes: auth });
+  }
+}

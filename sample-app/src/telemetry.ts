@@ -1,0 +1,89 @@
+import { diag, DiagLogLevel, metrics } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export const SERVICE_VERSION: string = require('../package.json').version;
+
+/** Reports export problems once per window instead of once per failed batch. */
+export class ThrottledReporter {
+  private lastReported = new Map<string, number>();
+  constructor(private readonly report: (message: string) => void, private readonly windowMs = 5 * 60_000) {}
+
+  notify(kind: string, message: string): void {
+    const now = Date.now();
+    const last = this.lastReported.get(kind);
+    if (last !== undefined && now - last < this.windowMs) return;
+    this.lastReported.set(kind, now);
+    this.report(message);
+  }
+}
+
+export interface Telemetry {
+  readonly enabled: boolean;
+  /** Flushes and stops exporters; resolves within `timeoutMs`. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK. Everything standard comes from the OTEL_* environment
+ * (service name, endpoint, protocol, resource attributes, sampler, OTEL_SDK_DISABLED); we
+ * only add defaults: OTLP metrics on, stable HTTP semantic conventions, our instrumentations.
+ * Must run before express and http are loaded so that they are patched.
+ */
+export function startTelemetry(warn: (message: string) => void, environment: string): Telemetry {
+  const env = process.env;
+  if (env.OTEL_SDK_DISABLED === 'true') return { enabled: false, shutdown: async () => undefined };
+  env.OTEL_METRICS_EXPORTER ??= 'otlp';
+  env.OTEL_TRACES_EXPORTER ??= 'otlp';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+  // http.server.request.duration with http.route, as the current semantic conventions name it.
+  env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http';
+
+  const reporter = new ThrottledReporter(warn);
+  setGlobalErrorHandler((err) => reporter.notify('export', `telemetry export failing (the app keeps serving; data is dropped after the bounded queue fills): ${String((err as Error)?.message ?? err)}`));
+  diag.setLogger(
+    {
+      error: (msg) => reporter.notify('diag-error', `otel: ${msg}`),
+      warn: (msg) => reporter.notify('diag-warn', `otel: ${msg}`),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    DiagLogLevel.WARN,
+  );
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_VERSION]: SERVICE_VERSION, 'deployment.environment.name': environment }),
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/healthz' || req.url === '/readyz' }),
+      new ExpressInstrumentation(),
+      new PinoInstrumentation(),
+      new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }),
+    ],
+  });
+  sdk.start();
+  return {
+    enabled: true,
+    shutdown: (timeoutMs) =>
+      Promise.race([
+        sdk.shutdown().catch((err: Error) => warn(`telemetry flush at shutdown failed: ${err.message}`)),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]).then(() => undefined),
+  };
+}
+
+/** The app's own instruments (HTTP duration comes from the http instrumentation). */
+export function createAppMetrics() {
+  const meter = metrics.getMeter('sample-app', SERVICE_VERSION);
+  return {
+    errors: meter.createCounter('app.errors', { description: 'Handled errors, by route and error type', unit: '{error}' }),
+    ordersCreated: meter.createCounter('app.orders.created', { description: 'Orders accepted', unit: '{order}' }),
+  };
+}
+export type AppMetrics = ReturnType<typeof createAppMetrics>;

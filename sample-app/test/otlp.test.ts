@@ -1,0 +1,123 @@
+import { AppProcess } from './helpers/app-process';
+import { attr, OtlpReceiver, waitFor } from './helpers/otlp-receiver';
+
+const SERVER = 2; // SpanKind.SERVER in OTLP JSON
+const CLIENT = 3;
+const STATUS_ERROR = 2;
+
+function otelEnv(endpoint: string, service: string): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=pod-1,k8s.namespace.name=ns-1,k8s.node.name=node-1',
+    DEPLOYMENT_ENVIRONMENT: 'test',
+  };
+}
+
+describe('telemetry over the real OTLP wire', () => {
+  const receiver = new OtlpReceiver();
+  let backend: AppProcess;
+  let front: AppProcess;
+
+  beforeAll(async () => {
+    const endpoint = await receiver.start();
+    backend = new AppProcess({ ...otelEnv(endpoint, 'sample-app-backend'), SERVICE_ROLE: 'backend' });
+    const backendUrl = await backend.start();
+    front = new AppProcess({ ...otelEnv(endpoint, 'sample-app'), SERVICE_ROLE: 'front', BACKEND_URL: backendUrl });
+    await front.start();
+  });
+
+  afterAll(async () => {
+    await front?.stop();
+    await backend?.stop();
+    await receiver.stop();
+  });
+
+  it('exports an order trace that crosses both services with named child spans', async () => {
+    const res = await fetch(`${front.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'lamp', quantity: 3 }) });
+    expect(res.status).toBe(201);
+    const frontServer = await waitFor('front server span', () => receiver.spans.find((s) => s.service === 'sample-app' && s.kind === SERVER && attr(s.attributes, 'http.route') === '/api/orders' && attr(s.attributes, 'http.request.method') === 'POST'));
+    const traceId = frontServer.traceId;
+    const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
+    const backendServer = await waitFor('backend server span', () => inTrace().find((s) => s.service === 'sample-app-backend' && s.kind === SERVER));
+    const client = inTrace().find((s) => s.service === 'sample-app' && s.kind === CLIENT)!;
+    expect(client).toBeDefined();
+    // backend server span is the child of the front's outgoing call: one trace, two services
+    expect(backendServer.parentSpanId).toBe(client.spanId);
+    const names = inTrace().map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['order.validate', 'order.reserve_inventory', 'order.persist', 'inventory.reserve']));
+    const reserve = inTrace().find((s) => s.name === 'order.reserve_inventory')!;
+    expect(client.parentSpanId).toBe(reserve.spanId);
+    // resource attributes from the environment reach the exported data
+    expect(frontServer.service).toBe('sample-app');
+  });
+
+  it('marks /api/error spans ERROR with the exception, and the access log carries the trace id', async () => {
+    const res = await fetch(`${front.url}/api/error`);
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { trace_id: string };
+    const errorSpan = await waitFor('error span', () => receiver.spans.find((s) => s.traceId === body.trace_id && s.status?.code === STATUS_ERROR && s.events?.some((e) => e.name === 'exception')));
+    expect(attr(errorSpan.events!.find((e) => e.name === 'exception')!.attributes, 'exception.message')).toBe('simulated failure in /api/error');
+    const server = await waitFor('server span', () => receiver.spans.find((s) => s.traceId === body.trace_id && s.kind === SERVER));
+    const access = await waitFor('access log', () => front.jsonLines('stderr').find((l) => l.type === 'access' && l.route === '/api/error'));
+    expect(access.trace_id).toBe(server.traceId);
+    await waitFor('the access log span', () => receiver.spans.some((s) => s.traceId === server.traceId && s.spanId === access.span_id));
+    expect(access.status).toBe(500);
+    const errorLog = front.jsonLines('stderr').find((l) => l.msg === 'handled error')!;
+    expect(errorLog.trace_id).toBe(body.trace_id);
+    expect(front.jsonLines('stdout').some((l) => l.msg === 'handled error')).toBe(false);
+  });
+
+  it('exports request, error, business and runtime metrics with the right values', async () => {
+    const errorsBefore = receiver.latest('app.errors', 'sample-app', { 'http.route': '/api/error' }) ?? 0;
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${front.url}/`);
+      expect(res.status).toBe(200);
+    }
+    await fetch(`${front.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'cup', quantity: 1 }) });
+    await fetch(`${front.url}/api/error`);
+    await waitFor('4+ GET / requests counted', () => (receiver.latest('http.server.request.duration', 'sample-app', { 'http.route': '/', 'http.response.status_code': 200 }) ?? 0) >= 4);
+    await waitFor('orders counter', () => receiver.latest('app.orders.created', 'sample-app', { 'app.order.item': 'cup' }) === 1);
+    await waitFor('errors counter', () => (receiver.latest('app.errors', 'sample-app', { 'http.route': '/api/error' }) ?? 0) >= errorsBefore + 1);
+    expect(receiver.latest('app.errors', 'sample-app', { 'http.route': '/api/error', 'error.type': 'SimulatedError' })).toBe(errorsBefore + 1);
+    expect(receiver.latest('http.server.request.duration', 'sample-app', { 'http.route': '/api/error', 'http.response.status_code': 500 })).toBe(errorsBefore + 1);
+    const runtime = [...receiver.metricNames].filter((n) => n.startsWith('nodejs.') || n.startsWith('v8js.'));
+    expect(runtime.length).toBeGreaterThan(0);
+  });
+});
+
+describe('resilience', () => {
+  it('keeps serving with bounded memory when the collector is unreachable, and says so once', async () => {
+    const app = new AppProcess({ ...otelEnv('http://127.0.0.1:9', 'sample-app'), OTEL_EXPORTER_OTLP_TIMEOUT: '500' });
+    await app.start();
+    try {
+      for (let batch = 0; batch < 10; batch++) {
+        const results = await Promise.all(Array.from({ length: 30 }, () => fetch(`${app.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"item":"x","quantity":1}' })));
+        expect(results.every((r) => r.status === 201)).toBe(true);
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const rssMb = Number((await import('node:fs')).readFileSync(`/proc/${app.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+      expect(rssMb).toBeLessThan(250);
+      const warnings = app.jsonLines('stderr').filter((l) => l.component === 'otel' && String(l.msg).includes('export failing'));
+      expect(warnings.length).toBe(1);
+    } finally {
+      expect(await app.stop()).toBe(0);
+    }
+  });
+
+  it('flushes pending spans to the receiver on SIGTERM and exits 0', async () => {
+    const receiver = new OtlpReceiver();
+    const endpoint = await receiver.start();
+    // A long batch delay: only the shutdown flush can deliver these spans.
+    const app = new AppProcess({ ...otelEnv(endpoint, 'sample-app'), OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' });
+    await app.start();
+    const res = await fetch(`${app.url}/api/slow?ms=10`);
+    expect(res.status).toBe(200);
+    expect(receiver.spans.length).toBe(0);
+    expect(await app.stop()).toBe(0);
+    expect(receiver.spans.some((s) => s.name === 'slow.work')).toBe(true);
+    expect(receiver.metricNames.has('http.server.request.duration')).toBe(true);
+    await receiver.stop();
+  });
+});
