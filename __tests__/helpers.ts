@@ -49,3 +49,16 @@ export function helmValues(json: TfJson, chart: string): any {
   if (!release) throw new Error(`no helm_release of chart ${chart}`);
   return parse(release.values[0]);
 }
+
+/** A file of the team's shared/ folder (beside the checkout locally and in CI). */
+export function sharedFile(...parts: string[]): string {
+  const candidates = [process.env.SHARED_DIR, join(__dirname, '..', '..', 'shared'), '/work/shared'].filter((d): d is string => !!d);
+  for (const dir of candidates) {
+    try {
+      return readFileSync(join(dir, ...parts), 'utf8');
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error(`shared/${parts.join('/')} not found in ${candidates.join(', ')}`);
+}

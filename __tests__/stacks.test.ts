@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv from 'ajv';
-import { build, config, helmValues, resourcesOf, resourceTypes, synth, TfJson } from './helpers';
+import { build, config, helmValues, resourcesOf, resourceTypes, sharedFile, synth, TfJson } from './helpers';
 import { componentsInUse } from '../constructs/otel/collector-config';
 
 const app = build();
@@ -119,7 +117,7 @@ describe('jaeger', () => {
     expect(svc.spec.selector['app.kubernetes.io/instance']).toBe('jaeger');
   });
   it('the Jaeger keys we set exist in the pinned chart values.yaml', () => {
-    const upstream = readFileSync(join(__dirname, '..', '..', 'shared', 'chart-values', 'jaeger', '4.11.1.yaml'), 'utf8');
+    const upstream = sharedFile('chart-values', 'jaeger', '4.11.1.yaml');
     for (const key of ['fullnameOverride:', 'userconfig:', '  podSecurityContext:', '  securityContext:', '  image:', '  # resources:']) expect(upstream).toContain(key);
   });
 });
@@ -128,7 +126,7 @@ describe('otel-collector', () => {
   const values = helmValues(json.collector, 'opentelemetry-collector');
   const cfg = values.config;
   it('passes the pinned chart values schema', () => {
-    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'shared', 'chart-schemas', 'opentelemetry-collector', '0.170.0.json'), 'utf8'));
+    const schema = JSON.parse(sharedFile('chart-schemas', 'opentelemetry-collector', '0.170.0.json'));
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     // Helm validates the merged values; apiVersion comes from the chart's own defaults.
