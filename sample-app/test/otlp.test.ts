@@ -9,7 +9,7 @@ function otelEnv(endpoint: string, service: string): Record<string, string> {
   return {
     OTEL_SERVICE_NAME: service,
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=pod-1,k8s.namespace.name=ns-1,k8s.node.name=node-1',
     DEPLOYMENT_ENVIRONMENT: 'test',
   };
@@ -49,8 +49,8 @@ describe('telemetry over the real OTLP wire', () => {
     expect(names).toEqual(expect.arrayContaining(['order.validate', 'order.reserve_inventory', 'order.persist', 'inventory.reserve']));
     const reserve = inTrace().find((s) => s.name === 'order.reserve_inventory')!;
     expect(client.parentSpanId).toBe(reserve.spanId);
-    // resource attributes from the environment reach the exported data
     expect(frontServer.service).toBe('sample-app');
+    expect([...receiver.contentTypes]).toEqual(['application/x-protobuf']);
   });
 
   it('marks /api/error spans ERROR with the exception, and the access log carries the trace id', async () => {

@@ -1,9 +1,28 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+interface ProtoMessageType {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: object): unknown;
+}
+// The OTLP protobuf definitions the SDK's own exporters encode with (generated protobufjs root).
+const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
+const TraceRequest: ProtoMessageType = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const MetricsRequest: ProtoMessageType = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+const TO_OBJECT = { longs: Number, bytes: String, defaults: false } as const;
+
+/** OTLP ids are bytes; protobufjs gives them as base64, OTLP/JSON as hex. */
+function idsToHex(span: any) {
+  for (const key of ['traceId', 'spanId', 'parentSpanId']) {
+    if (typeof span[key] === 'string' && span[key].length > 0) span[key] = Buffer.from(span[key], 'base64').toString('hex');
+    else delete span[key];
+  }
+  return span;
+}
+
 /**
- * A minimal OTLP/HTTP receiver speaking the JSON encoding (application/json), the same
- * protocol the deployed app uses (OTEL_EXPORTER_OTLP_PROTOCOL=http/json).
+ * A minimal OTLP/HTTP receiver (POST /v1/traces, /v1/metrics) speaking the protobuf encoding
+ * (application/x-protobuf): the protocol the deployed app uses (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf).
  */
 export interface OtlpSpan {
   traceId: string;
@@ -28,6 +47,7 @@ export class OtlpReceiver {
   readonly spans: OtlpSpan[] = [];
   readonly metricPoints: OtlpMetricPoint[] = [];
   readonly metricNames = new Set<string>();
+  readonly contentTypes = new Set<string>();
   private server = http.createServer((req, res) => this.handle(req, res));
 
   async start(): Promise<string> {
@@ -44,14 +64,22 @@ export class OtlpReceiver {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.headers['content-type'] !== 'application/json') {
+      const type = req.headers['content-type'] ?? '';
+      if (type !== 'application/x-protobuf') {
         res.writeHead(415).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (req.url === '/v1/traces') this.addTraces(body);
-      else if (req.url === '/v1/metrics') this.addMetrics(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      this.contentTypes.add(type);
+      const raw = Buffer.concat(chunks);
+      if (req.url === '/v1/traces') {
+        const body = TraceRequest.toObject(TraceRequest.decode(raw), TO_OBJECT) as any;
+        for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) ss.spans = (ss.spans ?? []).map(idsToHex);
+        this.addTraces(body);
+      } else if (req.url === '/v1/metrics') {
+        this.addMetrics(MetricsRequest.toObject(MetricsRequest.decode(raw), TO_OBJECT));
+      }
+      // An empty ExportServiceResponse.
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.alloc(0));
     });
   }
 
