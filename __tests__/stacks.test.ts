@@ -18,7 +18,7 @@ describe('resources per stack (kind mode)', () => {
     ['elasticsearch', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
     ['jaeger', ['helm_release', 'kubernetes_service_v1']],
     ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1']],
-    ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
+    ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
     ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
   ])('%s has exactly its resource types', (stack, types) => {
     expect(resourceTypes(json[stack])).toEqual(types);
@@ -79,7 +79,14 @@ describe('elasticsearch', () => {
     expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms1024m -Xmx1024m' });
     expect(container.resources.limits).toEqual({ cpu: '2', memory: '2Gi' });
     expect(values.http.tls.certificate.secretName).toBe('${kubernetes_secret_v1.http-certificate.metadata[0].name}');
-    expect(values.auth.fileRealm).toHaveLength(1);
+    // Each file-realm reference resolves to a basic-auth Secret carrying the user's role.
+    const secrets = json.elasticsearch.resource!.kubernetes_secret_v1;
+    const realmRoles = values.auth.fileRealm.map((r: { secretName: string }) => {
+      const id = /^\$\{kubernetes_secret_v1\.([^.]+)\.metadata\[0\]\.name\}$/.exec(r.secretName)![1];
+      expect(secrets[id].type).toBe('kubernetes.io/basic-auth');
+      return secrets[id].data.roles;
+    });
+    expect(realmRoles).toEqual(['log_writer', 'index_janitor']);
   });
   it('keeps the writer password stable (random_password in state) and outputs secrets as sensitive', () => {
     const pw = resourcesOf(json.elasticsearch, 'random_password')[0];

@@ -1,23 +1,22 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import type { MonitoringConfig } from '../config/schema';
 import { EckElasticsearchAddOn } from '../constructs/addons/eck-elasticsearch';
 import { EckOperatorAddOn } from '../constructs/addons/eck-operator';
 import { ElasticsearchTls } from '../constructs/addons/elasticsearch-tls';
+import { ElasticsearchUser } from '../constructs/addons/elasticsearch-user';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { MonitoringStack } from './monitoring-stack';
 
-/** The user Fluentd and the collector write with, and its role (write-only on our indices). */
+/** The user Fluentd and the collector write with, and the one the retention job deletes with. */
 export const LOG_WRITER_USER = 'log-writer';
-export const LOG_WRITER_ROLE = 'log_writer';
+export const INDEX_JANITOR_USER = 'index-janitor';
 export const EVENTS_INDEX = 'k8s-events';
 export const ELASTICSEARCH_SERVICE = 'elasticsearch';
 export const ELASTICSEARCH_PORT = 9200;
@@ -31,6 +30,8 @@ export class ElasticsearchStack extends MonitoringStack {
   readonly caCertPem: string;
   readonly writerUsername = LOG_WRITER_USER;
   readonly writerPassword: string;
+  readonly janitorUsername = INDEX_JANITOR_USER;
+  readonly janitorPassword: string;
 
   constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection) {
     super(scope, 'elasticsearch', config);
@@ -62,18 +63,23 @@ export class ElasticsearchStack extends MonitoringStack {
       data: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem, 'ca.crt': tls.caCertPem },
     });
 
-    // Generated once and kept in state: the password does not change on later applies.
-    const password = new Password(this, 'log-writer-password', { length: 32, special: false });
-    this.writerPassword = password.result;
-    const writerUser = new SecretV1(this, 'log-writer-user', {
-      metadata: { name: 'elasticsearch-log-writer-user', namespace: namespace.metadata.name },
-      type: 'kubernetes.io/basic-auth',
-      data: { username: LOG_WRITER_USER, password: password.result, roles: LOG_WRITER_ROLE },
+    const dailyIndices = [`${config.fluentd.indexPrefix}-*`, `${EVENTS_INDEX}-*`];
+    const writer = new ElasticsearchUser(this, 'log-writer', {
+      namespace: namespace.metadata.name,
+      username: LOG_WRITER_USER,
+      roleName: 'log_writer',
+      // Write-only on our indices: create them, index documents, manage their template.
+      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: dailyIndices, privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }] },
     });
-    const writerRole = new SecretV1(this, 'log-writer-role', {
-      metadata: { name: 'elasticsearch-log-writer-role', namespace: namespace.metadata.name },
-      data: { 'roles.yml': stringify(logWriterRole(config.fluentd.indexPrefix)) },
+    const janitor = new ElasticsearchUser(this, 'index-janitor', {
+      namespace: namespace.metadata.name,
+      username: INDEX_JANITOR_USER,
+      roleName: 'index_janitor',
+      // The retention job lists and deletes old daily indices, nothing else.
+      role: { cluster: [], indices: [{ names: dailyIndices, privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
     });
+    this.writerPassword = writer.password;
+    this.janitorPassword = janitor.password;
 
     const operator = new EckOperatorAddOn(this, 'eck-operator', {
       namespace: config.namespaces.eckOperator,
@@ -88,8 +94,8 @@ export class ElasticsearchStack extends MonitoringStack {
       resources: resourceRequirements(es.resources),
       persistence: es.persistence.enabled ? { size: es.persistence.size, storageClass: es.persistence.storageClass } : undefined,
       httpCertificateSecret: httpCert.metadata.name,
-      fileRealmSecrets: [writerUser.metadata.name],
-      roleSecrets: [writerRole.metadata.name],
+      fileRealmSecrets: [writer.userSecretName, janitor.userSecretName],
+      roleSecrets: [writer.roleSecretName, janitor.roleSecretName],
       dependsOn: [operator.release, namespace],
     });
 
@@ -114,21 +120,10 @@ export class ElasticsearchStack extends MonitoringStack {
       value: `kubectl -n ${ns} get secret ${cluster.clusterName}-es-elastic-user -o go-template='{{.data.elastic | base64decode}}'`,
       description: 'prints the elastic superuser password (kept in a Kubernetes Secret only)',
     });
-    new TerraformOutput(this, 'log_writer_password', { value: password.result, sensitive: true });
+    new TerraformOutput(this, 'log_writer_password', { value: writer.password, sensitive: true });
+    new TerraformOutput(this, 'index_janitor_password', { value: janitor.password, sensitive: true });
     new TerraformOutput(this, 'port_forward', {
       value: `kubectl -n ${ns} port-forward svc/${ELASTICSEARCH_SERVICE} 9200:9200   # then https://localhost:9200`,
     });
   }
-}
-
-/** Minimum privileges to write daily log indices and event documents. */
-export function logWriterRole(indexPrefix: string) {
-  return {
-    [LOG_WRITER_ROLE]: {
-      cluster: ['monitor', 'manage_index_templates'],
-      indices: [
-        { names: [`${indexPrefix}-*`, `${EVENTS_INDEX}*`], privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] },
-      ],
-    },
-  };
 }

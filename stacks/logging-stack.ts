@@ -1,12 +1,13 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
+import { ElasticsearchClientSecrets } from '../constructs/addons/elasticsearch-client-secrets';
 import { Fluentd } from '../constructs/fluentd/fluentd';
+import { IndexRetention } from '../constructs/fluentd/index-retention';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
-import { ElasticsearchStack } from './elasticsearch-stack';
+import { ElasticsearchStack, EVENTS_INDEX } from './elasticsearch-stack';
 import { MonitoringStack } from './monitoring-stack';
 
 /** Fluentd on every node: container logs (CRI) + kubelet/containerd journal → Elasticsearch. */
@@ -18,14 +19,11 @@ export class LoggingStack extends MonitoringStack {
     new KubernetesProviders(this, 'providers', { connection, helm: false });
     const ns = config.namespaces.logging;
     const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
-    const credentials = new SecretV1(this, 'es-credentials', {
-      metadata: { name: 'elasticsearch-log-writer', namespace: namespace.metadata.name },
-      type: 'kubernetes.io/basic-auth',
-      data: { username: elasticsearch.writerUsername, password: elasticsearch.writerPassword },
-    });
-    const ca = new SecretV1(this, 'es-ca', {
-      metadata: { name: 'elasticsearch-ca', namespace: namespace.metadata.name },
-      data: { 'ca.crt': elasticsearch.caCertPem },
+    const writer = new ElasticsearchClientSecrets(this, 'es-writer', {
+      namespace: namespace.metadata.name,
+      username: elasticsearch.writerUsername,
+      password: elasticsearch.writerPassword,
+      caCertPem: elasticsearch.caCertPem,
     });
     this.fluentd = new Fluentd(this, 'fluentd', {
       namespace: namespace.metadata.name,
@@ -33,11 +31,28 @@ export class LoggingStack extends MonitoringStack {
       indexPrefix: config.fluentd.indexPrefix,
       indexReplicas: config.elasticsearch.indexReplicas,
       elasticsearchHost: elasticsearch.host,
-      credentialsSecret: credentials.metadata.name,
-      caSecret: ca.metadata.name,
+      credentialsSecret: writer.credentialsSecret,
+      caSecret: writer.caSecret,
       bufferLimit: config.fluentd.bufferLimit,
       resources: resourceRequirements(config.fluentd.resources),
     });
+    if (config.elasticsearch.retentionDays > 0) {
+      const janitor = new ElasticsearchClientSecrets(this, 'es-janitor', {
+        namespace: namespace.metadata.name,
+        name: 'elasticsearch-retention',
+        username: elasticsearch.janitorUsername,
+        password: elasticsearch.janitorPassword,
+        caCertPem: elasticsearch.caCertPem,
+      });
+      new IndexRetention(this, 'retention', {
+        namespace: namespace.metadata.name,
+        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX],
+        retentionDays: config.elasticsearch.retentionDays,
+        elasticsearchUrl: elasticsearch.url,
+        credentialsSecret: janitor.credentialsSecret,
+        caSecret: janitor.caSecret,
+      });
+    }
     new TerraformOutput(this, 'index_pattern', { value: `${config.fluentd.indexPrefix}-*` });
     new TerraformOutput(this, 'logs_command', { value: `kubectl -n ${ns} logs ds/fluentd` });
   }

@@ -1,8 +1,8 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
+import { ElasticsearchClientSecrets } from '../constructs/addons/elasticsearch-client-secrets';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
@@ -23,14 +23,11 @@ export class OtelCollectorStack extends MonitoringStack {
     new KubernetesProviders(this, 'providers', { connection });
     const ns = config.namespaces.collector;
     const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
-    const credentials = new SecretV1(this, 'es-credentials', {
-      metadata: { name: 'elasticsearch-log-writer', namespace: namespace.metadata.name },
-      type: 'kubernetes.io/basic-auth',
-      data: { username: elasticsearch.writerUsername, password: elasticsearch.writerPassword },
-    });
-    const ca = new SecretV1(this, 'es-ca', {
-      metadata: { name: 'elasticsearch-ca', namespace: namespace.metadata.name },
-      data: { 'ca.crt': elasticsearch.caCertPem },
+    const es = new ElasticsearchClientSecrets(this, 'es-writer', {
+      namespace: namespace.metadata.name,
+      username: elasticsearch.writerUsername,
+      password: elasticsearch.writerPassword,
+      caCertPem: elasticsearch.caCertPem,
     });
     const clusterName = config.cluster.mode === 'kind' ? config.cluster.name : config.cluster.context;
     const collectorConfig = buildCollectorConfig({
@@ -49,9 +46,9 @@ export class OtelCollectorStack extends MonitoringStack {
       imageTag: config.collector.imageTag,
       resources: resourceRequirements(config.collector.resources),
       prometheusPort: config.collector.prometheusPort,
-      elasticsearchSecrets: { credentials: credentials.metadata.name, ca: ca.metadata.name, caMountPath: ES_CA_MOUNT },
+      elasticsearchSecrets: { credentials: es.credentialsSecret, ca: es.caSecret, caMountPath: ES_CA_MOUNT },
       createNamespace: false,
-      dependsOn: [namespace, credentials, ca],
+      dependsOn: [namespace, ...es.secrets],
     });
 
     // From the release's attributes, so the sample-app stack reads it through remote state.

@@ -49,9 +49,9 @@ export interface ContainerSpec {
   readonly env?: EnvVarSpec[];
   /** Required: every container has requests and limits. */
   readonly resources: ResourceRequirements;
-  /** Required: every container says when it can take traffic. */
+  /** Required for servers: every long-running container says when it can take traffic. */
   readonly readinessProbe: ProbeSpec;
-  /** Required: every container says when it must be restarted. */
+  /** Required for servers: every long-running container says when it must be restarted. */
   readonly livenessProbe: ProbeSpec;
   /** @default restrictedContainerSecurity() */
   readonly security?: ContainerSecurity;
@@ -59,8 +59,13 @@ export interface ContainerSpec {
   readonly volumeMounts?: VolumeMountSpec[];
 }
 
+/** A run-to-completion container (Job/CronJob): probes do not apply. */
+export type JobContainerSpec = Omit<ContainerSpec, 'readinessProbe' | 'livenessProbe'>;
+
 export interface PodSpecProps {
-  readonly containers: ContainerSpec[];
+  readonly containers: (ContainerSpec | JobContainerSpec)[];
+  /** @default - the kubelet's default (Always); Jobs use OnFailure or Never */
+  readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   /** @default - none */
   readonly volumes?: VolumeSpec[];
   /** @default - the namespace's default service account */
@@ -83,6 +88,7 @@ export function buildPodSpec(props: PodSpecProps): DeploymentV1SpecTemplateSpec 
     automountServiceAccountToken: props.automountServiceAccountToken ?? false,
     terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
     enableServiceLinks: false,
+    restartPolicy: props.restartPolicy,
     securityContext: {
       runAsNonRoot: podSecurity.runAsNonRoot,
       runAsUser: 'runAsUser' in podSecurity ? String(podSecurity.runAsUser) : undefined,
@@ -96,7 +102,7 @@ export function buildPodSpec(props: PodSpecProps): DeploymentV1SpecTemplateSpec 
   };
 }
 
-function buildContainer(c: ContainerSpec) {
+function buildContainer(c: ContainerSpec | JobContainerSpec) {
   return {
     name: c.name,
     image: c.image,
@@ -106,8 +112,8 @@ function buildContainer(c: ContainerSpec) {
     port: c.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
     env: c.env?.map(buildEnv),
     resources: { requests: { ...c.resources.requests }, limits: { ...c.resources.limits } },
-    readinessProbe: buildProbe(c.readinessProbe),
-    livenessProbe: buildProbe(c.livenessProbe),
+    readinessProbe: 'readinessProbe' in c ? buildProbe(c.readinessProbe) : undefined,
+    livenessProbe: 'livenessProbe' in c ? buildProbe(c.livenessProbe) : undefined,
     securityContext: toProviderSecurityContext(c.security ?? restrictedContainerSecurity()),
     volumeMount: c.volumeMounts?.map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? true, subPath: m.subPath })),
   };

@@ -1,8 +1,10 @@
 import { DaemonSetV1, DaemonSetV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
 import { Construct } from 'constructs';
-import { buildPodSpec, PodSpecProps } from './pod-spec';
+import { buildPodSpec, ContainerSpec, PodSpecProps } from './pod-spec';
 
 export interface SecureDaemonSetProps extends PodSpecProps {
+  /** Long-running containers: probes are required. */
+  readonly containers: ContainerSpec[];
   readonly name: string;
   readonly namespace: string;
   /** @default - none */

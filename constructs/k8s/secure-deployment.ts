@@ -1,9 +1,11 @@
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
-import { buildPodSpec, PodSpecProps } from './pod-spec';
+import { buildPodSpec, ContainerSpec, PodSpecProps } from './pod-spec';
 
 export interface SecureDeploymentProps extends PodSpecProps {
+  /** Long-running containers: probes are required. */
+  readonly containers: ContainerSpec[];
   readonly name: string;
   readonly namespace: string;
   /** @default 1 */

@@ -15,7 +15,7 @@ export type CollectorProfile = 'kubernetes' | 'local';
 export interface CollectorEventsSink {
   /** https URL of the Elasticsearch HTTP endpoint. */
   readonly endpoint: string;
-  /** Index that Kubernetes events are written to. */
+  /** Index prefix of the daily Kubernetes events indices. */
   readonly index: string;
   /** Path of the CA certificate inside the collector container. */
   readonly caFile: string;
@@ -183,7 +183,9 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     receivers.k8sobjects = { auth_type: 'serviceAccount', objects: [{ name: 'events', mode: 'watch', group: 'events.k8s.io' }] };
     exporters[EVENTS_EXPORTER] = {
       endpoints: [options.events.endpoint],
+      // Daily indices <index>-YYYY-MM-DD, like Fluentd's, so one retention job prunes both.
       logs_index: options.events.index,
+      logstash_format: { enabled: true, prefix_separator: '-', date_format: '%Y-%m-%d' },
       user: '${env:ES_USERNAME}',
       password: '${env:ES_PASSWORD}',
       tls: { ca_file: options.events.caFile },
