@@ -22,7 +22,7 @@ describe('configuration', () => {
     [{ fluentd: { imageTag: 'latest' } }, /fluentd\.imageTag: must be pinned/],
     [{ elasitcsearch: {} }, /unknown key\(s\) "elasitcsearch"/],
     [{ backend: { type: 'cloud' } }, /backend\.organization/],
-    [{ elasticsearch: { heapMb: 2048 } }, /elasticsearch\.heapMb: must be at most half/],
+    [{ elasticsearch: { heapMb: 1024 } }, /elasticsearch\.heapMb: must be at most half/],
     [{ cluster: { mode: 'existing', kubeconfigPath: '/x', context: 'c' } }, /sampleApp\.image: is required when cluster\.mode is "existing"/],
   ])('rejects %j with a message naming the field', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);

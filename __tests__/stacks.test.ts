@@ -76,8 +76,8 @@ describe('elasticsearch', () => {
     expect(values.nodeSets).toHaveLength(1);
     expect(values.nodeSets[0].count).toBe(1);
     const container = values.nodeSets[0].podTemplate.spec.containers[0];
-    expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms1024m -Xmx1024m' });
-    expect(container.resources.limits).toEqual({ cpu: '2', memory: '2Gi' });
+    expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms640m -Xmx640m' });
+    expect(container.resources.limits).toEqual({ cpu: '2', memory: '1536Mi' });
     expect(values.http.tls.certificate.secretName).toBe('${kubernetes_secret_v1.http-certificate.metadata[0].name}');
     // Each file-realm reference resolves to a basic-auth Secret carrying the user's role.
     const secrets = json.elasticsearch.resource!.kubernetes_secret_v1;

@@ -65,8 +65,8 @@ const ElasticsearchSchema = z.strictObject({
   /** Elasticsearch version ECK runs. Fluentd's image flavour follows its major version. */
   version: semver.default('9.5.0'),
   /** JVM heap in MiB; keep it at most half of the memory limit. */
-  heapMb: z.int().min(256).max(31744).default(1024),
-  resources: resources('500m', '2Gi', '2', '2Gi'),
+  heapMb: z.int().min(256).max(31744).default(640),
+  resources: resources('500m', '1536Mi', '2', '1536Mi'),
   persistence: z
     .strictObject({
       enabled: z.boolean().default(false),

@@ -1,0 +1,39 @@
+import { BUDGET, computeFootprint, fitsBudget, GiB } from '../ops/footprint';
+import { build, config, synth } from './helpers';
+
+function stacksOf(app: ReturnType<typeof build>) {
+  return { cluster: synth(app.cluster), elasticsearch: synth(app.elasticsearch), jaeger: synth(app.jaeger), 'otel-collector': synth(app.collector), logging: synth(app.logging), 'sample-app': synth(app.sampleApp) };
+}
+
+describe('cluster footprint budget', () => {
+  const report = computeFootprint(stacksOf(build()), 1);
+
+  it('every container of the default config has requests and limits', () => {
+    expect(report.errors).toEqual([]);
+    const workloads = report.containers.map((c) => c.workload).sort();
+    expect(workloads).toEqual(['cronjob/index-retention', 'daemonset/fluentd', 'deployment/sample-app', 'deployment/sample-app-backend', 'helm/eck-operator', 'helm/elasticsearch/default', 'helm/jaeger', 'helm/otel-collector']);
+  });
+
+  it('fits one 2-CPU / 4-GiB node with memory requests <= 3 GiB', () => {
+    expect(report.total.memoryRequestsBytes).toBeLessThanOrEqual(BUDGET.maxMemoryRequestsBytes);
+    expect(fitsBudget(report.total)).toEqual({ fits: true, reasons: [] });
+    // The sum is what the parts say: 3 front + 1 backend replicas of 96Mi, etc.
+    const app = report.containers.filter((c) => c.stack === 'sample-app');
+    expect(app.reduce((a, c) => a + c.memoryRequestsBytes, 0)).toBe(4 * 96 * 1024 ** 2);
+  });
+
+  it('reports a container without limits and a budget overrun', () => {
+    const stacks = { s: { resource: { kubernetes_deployment_v1: { d: { metadata: { name: 'x' }, spec: { replicas: '2', template: { spec: { container: [{ name: 'c', resources: { requests: { cpu: '100m', memory: '2Gi' } } }] } } } } } } } };
+    expect(computeFootprint(stacks, 1).errors).toEqual(['s/deployment/x/c: missing limits.cpu, limits.memory']);
+    const big = computeFootprint(stacksOf(build(config({ sampleApp: { replicas: 20, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } } } }))), 1);
+    expect(fitsBudget(big.total).fits).toBe(false);
+    expect(fitsBudget(big.total).reasons[0]).toMatch(/^memory requests \d+\.\d+ GiB > 3 GiB$/);
+    expect(big.total.memoryRequestsBytes).toBeGreaterThan(3 * GiB);
+  });
+
+  it('counts DaemonSet pods once per node', () => {
+    const one = computeFootprint(stacksOf(build()), 1).perStack.logging.memoryRequestsBytes;
+    const three = computeFootprint(stacksOf(build()), 3).perStack.logging.memoryRequestsBytes;
+    expect(three - one).toBe(2 * 200 * 1024 ** 2);
+  });
+});

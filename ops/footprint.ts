@@ -1,0 +1,97 @@
+import { parse } from 'yaml';
+import { parseCpu, parseMemory } from '../config/schema';
+
+/** Terraform JSON of one synthesized stack (the parts we read). */
+export interface StackJson {
+  resource?: Record<string, Record<string, any>>;
+}
+
+export interface Footprint {
+  cpuRequestsMilli: number;
+  cpuLimitsMilli: number;
+  memoryRequestsBytes: number;
+  memoryLimitsBytes: number;
+}
+
+export interface ContainerFootprint extends Footprint {
+  stack: string;
+  workload: string;
+  container: string;
+  copies: number;
+}
+
+export interface FootprintReport {
+  containers: ContainerFootprint[];
+  perStack: Record<string, Footprint>;
+  total: Footprint;
+  /** Containers without complete requests and limits, and charts we cannot read. */
+  errors: string[];
+}
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
+
+const zero = (): Footprint => ({ cpuRequestsMilli: 0, cpuLimitsMilli: 0, memoryRequestsBytes: 0, memoryLimitsBytes: 0 });
+
+/** Per chart: the containers a release runs, with their resources and copies. */
+const HELM_READERS: Record<string, (values: any) => { workload: string; container: string; copies: number; resources: Resources }[]> = {
+  'eck-operator': (v) => [{ workload: 'eck-operator', container: 'manager', copies: v.replicaCount ?? 1, resources: v.resources }],
+  'eck-elasticsearch': (v) =>
+    (v.nodeSets ?? []).flatMap((ns: any) => (ns.podTemplate?.spec?.containers ?? []).map((c: any) => ({ workload: `elasticsearch/${ns.name}`, container: c.name, copies: ns.count ?? 1, resources: c.resources }))),
+  jaeger: (v) => [{ workload: 'jaeger', container: 'jaeger', copies: v.jaeger?.replicas ?? 1, resources: v.jaeger?.resources }],
+  'opentelemetry-collector': (v) => [{ workload: 'otel-collector', container: 'opentelemetry-collector', copies: v.replicaCount ?? 1, resources: v.resources }],
+};
+
+/**
+ * Sums CPU and memory requests/limits of everything the stacks run: raw Kubernetes
+ * workloads and the containers of the Helm releases (from the values we pass).
+ * DaemonSets count once per node.
+ */
+export function computeFootprint(stacks: Record<string, StackJson>, nodes: number): FootprintReport {
+  const containers: ContainerFootprint[] = [];
+  const errors: string[] = [];
+  const add = (stack: string, workload: string, container: string, copies: number, resources: Resources) => {
+    const r = resources?.requests;
+    const l = resources?.limits;
+    if (!r?.cpu || !r?.memory || !l?.cpu || !l?.memory) {
+      errors.push(`${stack}/${workload}/${container}: missing ${['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'].filter((k) => !(k.startsWith('requests') ? r : l)?.[k.split('.')[1]]).join(', ')}`);
+      return;
+    }
+    containers.push({ stack, workload, container, copies, cpuRequestsMilli: parseCpu(r.cpu) * copies, cpuLimitsMilli: parseCpu(l.cpu) * copies, memoryRequestsBytes: parseMemory(r.memory) * copies, memoryLimitsBytes: parseMemory(l.memory) * copies });
+  };
+  for (const [stack, json] of Object.entries(stacks)) {
+    const res = json.resource ?? {};
+    for (const d of Object.values(res.kubernetes_deployment_v1 ?? {})) for (const c of d.spec.template.spec.container) add(stack, `deployment/${d.metadata.name}`, c.name, Number(d.spec.replicas ?? 1), c.resources);
+    for (const d of Object.values(res.kubernetes_daemon_set_v1 ?? {})) for (const c of d.spec.template.spec.container) add(stack, `daemonset/${d.metadata.name}`, c.name, nodes, c.resources);
+    for (const j of Object.values(res.kubernetes_cron_job_v1 ?? {})) for (const c of j.spec.job_template.spec.template.spec.container) add(stack, `cronjob/${j.metadata.name}`, c.name, 1, c.resources);
+    for (const release of Object.values(res.helm_release ?? {})) {
+      const reader = HELM_READERS[release.chart];
+      if (!reader) {
+        errors.push(`${stack}/helm ${release.chart}: no footprint reader for this chart`);
+        continue;
+      }
+      for (const c of reader(parse(release.values?.[0] ?? '{}') ?? {})) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources);
+    }
+  }
+  const perStack: Record<string, Footprint> = {};
+  const total = zero();
+  for (const c of containers) {
+    const s = (perStack[c.stack] ??= zero());
+    for (const k of Object.keys(total) as (keyof Footprint)[]) {
+      s[k] += c[k];
+      total[k] += c[k];
+    }
+  }
+  return { containers, perStack, total, errors };
+}
+
+export const GiB = 1024 ** 3;
+
+/** The laptop budget: one 2-CPU / 4-GiB node, memory requests at most 3 GiB. */
+export const BUDGET = { nodeCpuMilli: 2000, nodeMemoryBytes: 4 * GiB, maxMemoryRequestsBytes: 3 * GiB };
+
+export function fitsBudget(total: Footprint): { fits: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (total.memoryRequestsBytes > BUDGET.maxMemoryRequestsBytes) reasons.push(`memory requests ${(total.memoryRequestsBytes / GiB).toFixed(2)} GiB > 3 GiB`);
+  if (total.cpuRequestsMilli > BUDGET.nodeCpuMilli) reasons.push(`CPU requests ${total.cpuRequestsMilli}m > 2000m`);
+  return { fits: reasons.length === 0, reasons };
+}
