@@ -1,0 +1,181 @@
+import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
+import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
+import { newTraceContext, pollUntil } from './poll';
+import { Sample, scrape, sumOf } from './prometheus-text';
+
+/** Where the verify run reaches each component (port-forwards or local fakes). */
+export interface VerifyEndpoints {
+  readonly app: string;
+  readonly jaeger: string;
+  readonly prometheus: string;
+  readonly elasticsearch: ElasticsearchTarget;
+}
+
+export interface VerifyOptions {
+  /** Bound on the whole polling phase. @default 180000 */
+  readonly timeoutMs?: number;
+  /** @default 1000 */
+  readonly intervalMs?: number;
+  /** @default fluentd */
+  readonly indexPrefix?: string;
+  /** @default k8s-events */
+  readonly eventsIndexPrefix?: string;
+  /** Namespaces named in the hints. */
+  readonly namespaces?: { logging: string; collector: string; jaeger: string; app: string };
+  /** @default sample-app / sample-app-backend */
+  readonly services?: { front: string; backend: string };
+}
+
+export interface HopResult {
+  readonly hop: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly detail: string;
+  /** Likely cause and where to look, for a failed hop. */
+  readonly cause?: string;
+}
+
+interface Hop {
+  name: string;
+  cause: string;
+  probe: () => Promise<string | undefined>;
+}
+
+/**
+ * The example scenario as a check: normal and error requests with known trace ids, then
+ * every hop polled until it shows them or the deadline passes.
+ */
+export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptions = {}): Promise<HopResult[]> {
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const intervalMs = options.intervalMs ?? 1000;
+  const prefix = options.indexPrefix ?? 'fluentd';
+  const eventsPrefix = options.eventsIndexPrefix ?? 'k8s-events';
+  const ns = options.namespaces ?? { logging: 'logging', collector: 'observability', jaeger: 'jaeger', app: 'sample-app' };
+  const svc = options.services ?? { front: 'sample-app', backend: 'sample-app-backend' };
+  const results: HopResult[] = [];
+
+  // Requests first: the app must answer, or nothing else can be checked.
+  const started = Date.now();
+  let before: Sample[] = [];
+  try {
+    before = await scrape(endpoints.prometheus);
+  } catch {
+    // checked as its own hop below
+  }
+  const normal = newTraceContext();
+  const failing = newTraceContext();
+  try {
+    for (let i = 0; i < 3; i++) {
+      const ctx = i === 0 ? normal : newTraceContext();
+      const res = await fetch(`${endpoints.app}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json', traceparent: ctx.traceparent }, body: '{"item":"verify","quantity":1}', signal: AbortSignal.timeout(10_000) });
+      if (res.status !== 201) throw new Error(`POST /api/orders answered ${res.status}`);
+    }
+    const res = await fetch(`${endpoints.app}/api/error`, { headers: { traceparent: failing.traceparent }, signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 500) throw new Error(`GET /api/error answered ${res.status}, expected 500`);
+    results.push({ hop: 'sample app answers', ok: true, ms: Date.now() - started, detail: `3 orders + 1 error sent (trace ${normal.traceId.slice(0, 8)}…, error trace ${failing.traceId.slice(0, 8)}…)` });
+  } catch (err) {
+    results.push({ hop: 'sample app answers', ok: false, ms: Date.now() - started, detail: (err as Error).message, cause: `is the sample app running? kubectl -n ${ns.app} get pods; kubectl -n ${ns.app} logs deploy/${svc.front}` });
+    return results;
+  }
+
+  const es = endpoints.elasticsearch;
+  const byTrace = (traceId: string) => ({ term: { trace_id: traceId } });
+  const hops: Hop[] = [
+    {
+      name: `access log in ${prefix}-*`,
+      cause: `no access log: is the Fluentd DaemonSet running? kubectl -n ${ns.logging} logs ds/fluentd`,
+      probe: async () => {
+        const hits = await search(es, `${prefix}-*`, { bool: { must: [byTrace(normal.traceId), { term: { type: 'access' } }] } });
+        if (hits === undefined) throw new Error(`no ${prefix}-* index yet`);
+        const hit = hits.find((h) => h._source.kubernetes?.pod_name && h._source.kubernetes?.namespace_name && h._source.kubernetes?.container_name);
+        if (!hit && hits.length > 0) throw new Error('the access log line has no Kubernetes metadata (pod, namespace, container)');
+        return hit && `${hit._index}: pod ${hit._source.kubernetes.pod_name}, namespace ${hit._source.kubernetes.namespace_name}, container ${hit._source.kubernetes.container_name}`;
+      },
+    },
+    {
+      name: `error log in ${prefix}-*`,
+      cause: `the error log line did not arrive: stderr lines go through the same Fluentd pipeline; kubectl -n ${ns.logging} logs ds/fluentd`,
+      probe: async () => {
+        const hits = await search(es, `${prefix}-*`, { bool: { must: [byTrace(failing.traceId), { term: { level: 'error' } }] } });
+        return hits?.length ? `${hits.length} error line(s) with trace ${failing.traceId.slice(0, 8)}…` : undefined;
+      },
+    },
+    {
+      name: 'trace in Jaeger (both services)',
+      cause: `no trace in Jaeger: is the collector exporting to Jaeger? kubectl -n ${ns.collector} logs deploy/otel-collector; kubectl -n ${ns.jaeger} logs deploy/jaeger`,
+      probe: async () => {
+        const trace = await getTrace(endpoints.jaeger, normal.traceId);
+        const s = trace && summarizeTrace(trace);
+        return s && s.services.includes(svc.front) && s.services.includes(svc.backend) ? `${s.spanCount} spans from ${s.services.join(', ')}` : undefined;
+      },
+    },
+    {
+      name: 'error span in Jaeger',
+      cause: 'the error trace has no span with error status: check the app sets span status ERROR on /api/error',
+      probe: async () => {
+        const trace = await getTrace(endpoints.jaeger, failing.traceId);
+        const s = trace && summarizeTrace(trace);
+        return s && s.errorSpans.length > 0 ? `error on ${s.errorSpans.map((x) => x.operation).join(', ')}` : undefined;
+      },
+    },
+    {
+      name: `dependency ${svc.front} → ${svc.backend}`,
+      cause: `Jaeger shows no edge between the services: is BACKEND_URL set on ${svc.front}? kubectl -n ${ns.app} describe deploy/${svc.front}`,
+      probe: async () => {
+        const edge = (await getDependencies(endpoints.jaeger)).find((d) => d.parent === svc.front && d.child === svc.backend);
+        return edge && `${edge.callCount} calls`;
+      },
+    },
+    {
+      name: 'request and error counters rose',
+      cause: `the collector's Prometheus endpoint did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      probe: async () => {
+        const after = await scrape(endpoints.prometheus);
+        const count = (s: Sample[], route: string) => sumOf(s, 'http_server_request_duration_seconds_count', { job: svc.front, http_route: route });
+        const orders = count(after, '/api/orders') - count(before, '/api/orders');
+        const errors = sumOf(after, 'app_errors_total', { job: svc.front }) - sumOf(before, 'app_errors_total', { job: svc.front });
+        return orders >= 3 && errors >= 1 ? `orders +${orders}, errors +${errors}` : undefined;
+      },
+    },
+    {
+      name: 'node and pod stats metrics',
+      cause: `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      probe: async () => {
+        const names = new Set((await scrape(endpoints.prometheus)).map((s) => s.name));
+        const node = [...names].find((n) => n.startsWith('k8s_node_'));
+        const pod = [...names].find((n) => n.startsWith('k8s_pod_'));
+        return node && pod ? `${node}, ${pod}, …` : undefined;
+      },
+    },
+    {
+      name: `Kubernetes events in ${eventsPrefix}-*`,
+      cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      probe: async () => {
+        const found = await indices(es, `${eventsPrefix}-*`);
+        if (found.length === 0) return undefined;
+        const hits = await search(es, `${eventsPrefix}-*`, { match_all: {} }, 1);
+        return hits?.length ? `${found.length} index(es), e.g. ${found[0]}` : undefined;
+      },
+    },
+  ];
+
+  const deadline = started + timeoutMs;
+  for (const hop of hops) {
+    const t0 = Date.now();
+    const r = await pollUntil(hop.probe, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs });
+    const ms = Date.now() - started;
+    if (r.value) results.push({ hop: hop.name, ok: true, ms, detail: r.value });
+    else results.push({ hop: hop.name, ok: false, ms: Date.now() - t0, detail: r.lastError ?? 'not seen before the deadline', cause: hop.cause });
+  }
+  return results;
+}
+
+/** The table `npm run verify` prints. */
+export function formatResults(results: HopResult[]): string {
+  const lines = results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'}  ${r.hop.padEnd(40)} ${String(r.ms).padStart(7)} ms  ${r.detail}`);
+  const failed = results.find((r) => !r.ok);
+  lines.push('');
+  lines.push(failed ? `first failed hop: ${failed.hop}: ${failed.cause}` : 'every hop of the example scenario is working');
+  lines.push(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed`);
+  return lines.join('\n');
+}
