@@ -14,6 +14,11 @@ import { KindProvider } from '../constructs/kind/provider';
 import type { ClusterConnection } from '../constructs/k8s/cluster-connection';
 import { MonitoringStack } from './monitoring-stack';
 
+/** Where the kind cluster's kubeconfig is written (git-ignored). */
+export function kindKubeconfigPath(clusterName: string, cwd = process.cwd()): string {
+  return resolve(cwd, '.kind', clusterName, 'kubeconfig');
+}
+
 /** Registry container name and in-network port (kind's local-registry pattern). */
 export const REGISTRY_CONTAINER = 'kind-registry';
 export const REGISTRY_INTERNAL_PORT = 5000;
@@ -71,6 +76,8 @@ export class ClusterStack extends MonitoringStack {
       name: cluster.name,
       nodeImage: cluster.nodeImage,
       waitForReady: true,
+      // A kubeconfig of its own, where `npm run open` and `npm run verify` find it.
+      kubeconfigPath: kindKubeconfigPath(cluster.name),
       dependsOn: [hostsToml],
       kindConfig: {
         nodes: [
@@ -115,6 +122,7 @@ export class ClusterStack extends MonitoringStack {
     new TerraformOutput(this, 'client_key', { value: kind.clientKey, sensitive: true });
     new TerraformOutput(this, 'kubeconfig', { value: kind.kubeconfig, sensitive: true, description: 'terraform output -raw kubeconfig > kind.kubeconfig' });
     new TerraformOutput(this, 'kube_context', { value: `kind-${cluster.name}` });
+    new TerraformOutput(this, 'kubeconfig_path', { value: kindKubeconfigPath(cluster.name), description: 'export KUBECONFIG=<this> to use kubectl' });
     new TerraformOutput(this, 'registry', { value: `localhost:${cluster.registryPort}`, description: 'push images here; nodes pull the same name' });
   }
 }

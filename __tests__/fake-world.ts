@@ -1,0 +1,108 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+export type Mode = 'ok' | 'missing' | 'slow' | 'garbage';
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode }
+
+/**
+ * Fake app, Elasticsearch, Jaeger and Prometheus endpoint on 127.0.0.1, answering in the
+ * real APIs' formats with data derived from the requests the verify run actually sent.
+ */
+export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', ...modes };
+  const sent: { traceId: string; route: string }[] = [];
+  const servers: http.Server[] = [];
+  const t0 = Date.now();
+  const ready = (mode: Mode) => mode === 'ok' || (mode === 'slow' && Date.now() - t0 > 700);
+  const serve = async (handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void, tls?: { key: string; cert: string }) => {
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => handler(req, body, res));
+    };
+    const s = tls ? https.createServer(tls, listener) : http.createServer(listener);
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return `${tls ? 'https' : 'http'}://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+  const json = (res: http.ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const garbage = (res: http.ServerResponse): void => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
+
+  const app = await serve((req, _b, res) => {
+    const traceId = String(req.headers.traceparent ?? '').split('-')[1];
+    const route = req.url!.split('?')[0];
+    sent.push({ traceId, route });
+    if (route === '/api/orders') return json(res, 201, { id: 'ord-1' });
+    if (route === '/api/error') return json(res, 500, { error: 'simulated_failure' });
+    json(res, 404, {});
+  });
+
+  const elasticsearch = await serve((req, body, res) => {
+    const url = req.url!;
+    const isEvents = url.includes('k8s-events');
+    const mode = isEvents ? m.events : m.es;
+    if (mode === 'garbage') return garbage(res);
+    if (!ready(mode)) {
+      if (url.startsWith('/_cat/indices')) return json(res, 200, []);
+      return json(res, 404, { error: { type: 'index_not_found_exception' }, status: 404 });
+    }
+    if (url.startsWith('/_cat/indices')) return json(res, 200, [{ index: isEvents ? 'k8s-events-2026-11-27' : 'fluentd-2026-11-27' }]);
+    if (isEvents) return json(res, 200, { hits: { hits: [{ _index: 'k8s-events-2026-11-27', _source: { 'k8s.event.reason': 'Scheduled' } }] } });
+    const must = JSON.parse(body).query.bool.must as any[];
+    const traceId = must[0].term.trace_id;
+    const wantsError = must.some((c) => c.term?.level === 'error');
+    const req0 = sent.find((s) => s.traceId === traceId);
+    if (!req0) return json(res, 200, { hits: { hits: [] } });
+    const source = { trace_id: traceId, type: 'access', level: wantsError ? 'error' : 'info', kubernetes: { pod_name: 'sample-app-abc', namespace_name: 'sample-app', container_name: 'app' } };
+    json(res, 200, { hits: { hits: [{ _index: 'fluentd-2026-11-27', _source: source }] } });
+  }, esTls);
+
+  const jaeger = await serve((req, _b, res) => {
+    const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/api/dependencies') {
+      if (m.deps === 'garbage') return garbage(res);
+      return json(res, 200, { data: ready(m.deps) ? [{ parent: 'sample-app', child: 'sample-app-backend', callCount: 3 }] : [] });
+    }
+    if (m.jaeger === 'garbage') return garbage(res);
+    const traceId = url.pathname.split('/').pop()!;
+    const req0 = sent.find((s) => s.traceId === traceId);
+    if (!req0 || !ready(m.jaeger)) return json(res, 404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+    const isError = req0.route === '/api/error';
+    json(res, 200, {
+      data: [
+        {
+          traceID: traceId,
+          processes: { p1: { serviceName: 'sample-app' }, p2: { serviceName: 'sample-app-backend' } },
+          spans: [
+            { traceID: traceId, spanID: 'a', operationName: `${isError ? 'GET /api/error' : 'POST /api/orders'}`, processID: 'p1', tags: isError ? [{ key: 'otel.status_code', type: 'string', value: 'ERROR' }, { key: 'error', type: 'bool', value: true }] : [] },
+            ...(isError ? [] : [{ traceID: traceId, spanID: 'b', operationName: 'POST /api/inventory/reserve', processID: 'p2', references: [{ refType: 'CHILD_OF', traceID: traceId, spanID: 'a' }], tags: [] }]),
+          ],
+        },
+      ],
+    });
+  });
+
+  const prometheus = await serve((_req, _b, res) => {
+    if (m.prom === 'garbage') return garbage(res);
+    const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
+    const errors = ready(m.prom) ? sent.filter((s) => s.route === '/api/error').length : 0;
+    const lines = [
+      '# HELP http_server_request_duration_seconds Duration of HTTP server requests.',
+      '# TYPE http_server_request_duration_seconds histogram',
+      `http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`,
+      `app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`,
+      ...(ready(m.stats) ? ['k8s_node_cpu_usage{k8s_node_name="kind-control-plane"} 0.25', 'k8s_pod_memory_usage_bytes{k8s_pod_name="sample-app-abc"} 5.2e+07'] : []),
+    ];
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+  });
+
+  return {
+    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch) },
+    sent,
+    close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
+  };
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import type { MonitoringConfig } from '../config/schema';
+import { kindKubeconfigPath } from '../stacks/cluster-stack';
+
+/** How the operator tools (open, verify) reach the cluster with kubectl. */
+export interface ClusterAccess {
+  readonly kubeconfig: string;
+  readonly context: string;
+}
+
+export function clusterAccess(config: MonitoringConfig, cwd = process.cwd()): ClusterAccess {
+  const access =
+    config.cluster.mode === 'kind'
+      ? { kubeconfig: kindKubeconfigPath(config.cluster.name, cwd), context: `kind-${config.cluster.name}` }
+      : { kubeconfig: config.cluster.kubeconfigPath, context: config.cluster.context };
+  if (!existsSync(access.kubeconfig)) {
+    throw new Error(`no kubeconfig at ${access.kubeconfig}: deploy the stacks first (npm run deploy), or set cluster.kubeconfigPath`);
+  }
+  return access;
+}
+
+/** The four access points of the seed: Service, port, and the local port `npm run open` uses. */
+export function accessPoints(config: MonitoringConfig) {
+  return [
+    { name: 'Elasticsearch', namespace: config.namespaces.elasticsearch, service: 'elasticsearch', port: 9200, scheme: 'https', path: '/' },
+    { name: 'Jaeger UI', namespace: config.namespaces.jaeger, service: 'jaeger-query', port: 16686, scheme: 'http', path: '/' },
+    { name: 'sample app', namespace: config.namespaces.app, service: 'sample-app', port: config.sampleApp.port, scheme: 'http', path: '/' },
+    { name: 'Prometheus endpoint', namespace: config.namespaces.collector, service: 'otel-collector', port: config.collector.prometheusPort, scheme: 'http', path: '/metrics' },
+  ] as const;
+}

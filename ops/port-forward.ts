@@ -1,0 +1,68 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import type { ClusterAccess } from './cluster-access';
+
+export interface ForwardSpec {
+  readonly namespace: string;
+  readonly service: string;
+  readonly remotePort: number;
+  /** 0: kubectl picks a free local port. */
+  readonly localPort: number;
+}
+
+/**
+ * `kubectl port-forward svc/…` on 127.0.0.1, resolved once kubectl says which local port it
+ * forwards from. We use kubectl (not a client library) so the user's auth plugins and
+ * contexts work exactly as in their shell.
+ */
+export class PortForward {
+  private child?: ChildProcess;
+  localPort = 0;
+
+  constructor(private readonly spec: ForwardSpec, private readonly access: ClusterAccess, private readonly kubectl = process.env.KUBECTL ?? 'kubectl') {}
+
+  start(timeoutMs = 20_000): Promise<number> {
+    const { namespace, service, remotePort, localPort } = this.spec;
+    const args = ['--kubeconfig', this.access.kubeconfig, '--context', this.access.context, '-n', namespace, 'port-forward', '--address', '127.0.0.1', `svc/${service}`, `${localPort || ''}:${remotePort}`];
+    const child = spawn(this.kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => fail(new Error(`kubectl port-forward svc/${service} did not start within ${timeoutMs} ms: ${output.trim()}`)), timeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        child.kill();
+        reject(err);
+      };
+      child.on('error', (err) => fail(new Error(`cannot run kubectl (${err.message}): install kubectl or set $KUBECTL`)));
+      child.on('exit', (code) => fail(new Error(`kubectl port-forward svc/${service} exited ${code}: ${output.trim()}`)));
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          child.removeAllListeners('exit');
+          this.localPort = Number(m[1]);
+          resolve(this.localPort);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+    });
+  }
+
+  /** Resolves when kubectl exits (pod restarted, connection lost, or stop()). */
+  exited(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode) return;
+    const done = this.exited();
+    child.kill('SIGTERM');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * npm run open: the seed's access points at once (Elasticsearch 9200, Jaeger UI 16686,
+ * sample app 8080, Prometheus endpoint 8889) through kubectl port-forward on 127.0.0.1.
+ * Keeps them up (a forward that drops, e.g. on a pod restart, is restarted) until Ctrl-C.
+ */
+import { loadConfig } from '../config/load';
+import { accessPoints, clusterAccess } from '../ops/cluster-access';
+import { PortForward } from '../ops/port-forward';
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const access = clusterAccess(config);
+  const points = accessPoints(config);
+  let stopping = false;
+  const forwards = points.map((p) => ({ point: p, forward: new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: p.port }, access) }));
+
+  const stopAll = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping port-forwards`);
+    await Promise.all(forwards.map((f) => f.forward.stop()));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stopAll('SIGINT'));
+  process.on('SIGTERM', () => void stopAll('SIGTERM'));
+
+  await Promise.all(forwards.map((f) => f.forward.start()));
+  console.log(`port-forwards up (context ${access.context}):`);
+  for (const { point, forward } of forwards) console.log(`  ${point.name.padEnd(20)} ${point.scheme}://localhost:${forward.localPort}${point.path}`);
+  console.log('Elasticsearch user "elastic": kubectl get secret elasticsearch-es-elastic-user -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
+  console.log('Ctrl-C stops them.');
+
+  // Restart a forward that drops, with a pause so a crash-looping pod does not spin us.
+  await Promise.all(
+    forwards.map(async (f) => {
+      while (!stopping) {
+        await f.forward.exited();
+        if (stopping) return;
+        console.log(`${f.point.name}: port-forward dropped, restarting in 2 s`);
+        await new Promise((r) => setTimeout(r, 2000));
+        if (stopping) return;
+        f.forward = new PortForward({ namespace: f.point.namespace, service: f.point.service, remotePort: f.point.port, localPort: f.point.port }, access);
+        await f.forward.start().catch((err: Error) => console.error(`${f.point.name}: ${err.message}`));
+      }
+    }),
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`open: ${err.message}`);
+    process.exit(1);
+  },
+);
