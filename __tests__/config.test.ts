@@ -14,7 +14,7 @@ describe('configuration', () => {
   it.each([
     [{ cluster: { mode: 'kind', workers: 'two' } }, /cluster\.workers: .*number/],
     [{ cluster: { mode: 'kind', workers: 9 } }, /cluster\.workers: .*<=5/],
-    [{ cluster: { mode: 'cloudy' } }, /cluster\.mode: .*'kind' \| 'existing'/],
+    [{ cluster: { mode: 'cloudy' } }, /cluster\.mode: .*'kind' \| 'existing' \| 'environment'/],
     [{ cluster: { mode: 'kind', name: 'My_Cluster' } }, /cluster\.name: must be a DNS-1123 label/],
     [{ collector: { prometheusPort: 70000 } }, /collector\.prometheusPort: .*<=65535/],
     [{ namespaces: { logging: 'Logs!' } }, /namespaces\.logging: must be a DNS-1123 label/],

@@ -35,6 +35,11 @@ describe('npm run deploy/diff/destroy preflight', () => {
     expect(r.stderr).toMatch(/cannot deploy: docker is not installed or not running/);
   });
 
+  it('does not ask for Docker outside kind mode', () => {
+    const r = spawnSync(process.execPath, [script, 'deploy'], { env: { PATH: pathWith({ terraform: 0, docker: 1 }), MONITORING_CLUSTER_MODE: 'environment', HOME: process.env.HOME }, encoding: 'utf8', cwd: dirname(script) });
+    expect(r.stderr).not.toMatch(/docker/);
+  });
+
   it('diff needs Terraform only; unknown commands get the usage', () => {
     expect(run('diff', pathWith({})).stderr).toMatch(/cannot diff: terraform/);
     const r = run('apply', pathWith({}));

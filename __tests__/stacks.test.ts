@@ -258,6 +258,17 @@ describe('existing-cluster mode', () => {
   });
 });
 
+describe('environment mode (Terraform Cloud remote runs)', () => {
+  it('providers read credentials from KUBE_* variables: no paths, no kind, no Docker', () => {
+    const env = build(config({ cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' }, backend: { type: 'cloud', organization: 'acme' } }));
+    const all = [env.cluster, env.elasticsearch, env.jaeger, env.collector, env.logging, env.sampleApp].map(synth);
+    expect(all.flatMap(resourceTypes).filter((t) => t.startsWith('kind_') || t.startsWith('docker_') || t === 'local_file')).toEqual([]);
+    expect(all[1].provider!.kubernetes[0]).toEqual({});
+    expect(all[1].provider!.helm[0]).toEqual({ kubernetes: {} });
+    expect(JSON.stringify(all)).not.toContain('/work/');
+  });
+});
+
 describe('Terraform Cloud backend', () => {
   const cloud = build(config({ backend: { type: 'cloud', organization: 'acme' } }));
   it('one workspace per stack and cross-stack references through the remote backend', () => {

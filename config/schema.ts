@@ -48,7 +48,19 @@ const ExistingClusterSchema = z.strictObject({
   context: z.string().min(1),
 });
 
-const ClusterSchema = z.discriminatedUnion('mode', [KindClusterSchema, ExistingClusterSchema]);
+const EnvironmentClusterSchema = z.strictObject({
+  mode: z.literal('environment'),
+  /** Cluster name for the k8s.cluster.name attribute. */
+  name: dnsLabel,
+  /**
+   * Context for `npm run open`/`verify` (they use $KUBECONFIG). The Terraform providers take
+   * KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA from the environment: set them as
+   * Terraform Cloud workspace variables for remote runs. @default - the current context
+   */
+  kubeContext: z.string().min(1).optional(),
+});
+
+const ClusterSchema = z.discriminatedUnion('mode', [KindClusterSchema, ExistingClusterSchema, EnvironmentClusterSchema]);
 
 const NamespacesSchema = z.strictObject({
   elasticsearch: dnsLabel.default('elasticsearch'),
@@ -111,7 +123,7 @@ const SampleAppSchema = z.strictObject({
   replicas: z.int().min(1).max(20).default(3),
   backendReplicas: z.int().min(1).max(20).default(1),
   port: port.default(8080),
-  /** Prebuilt image reference; required in existing-cluster mode, where no image is built. */
+  /** Prebuilt image reference; required unless cluster.mode is kind (only kind mode builds it). */
   image: z.string().min(1).optional(),
   resources: resources('50m', '96Mi', '500m', '192Mi'),
 });
@@ -140,11 +152,11 @@ export const ConfigSchema = z
     environment: dnsLabel.default('local'),
   })
   .superRefine((config, ctx) => {
-    if (config.cluster.mode === 'existing' && !config.sampleApp.image) {
+    if (config.cluster.mode !== 'kind' && !config.sampleApp.image) {
       ctx.addIssue({
         code: 'custom',
         path: ['sampleApp', 'image'],
-        message: 'is required when cluster.mode is "existing": no image is built there, so give a prebuilt image reference such as ghcr.io/you/sample-app:1.0.0',
+        message: `is required when cluster.mode is "${config.cluster.mode}": no image is built there, so give a prebuilt image reference such as ghcr.io/you/sample-app:1.0.0`,
       });
     }
     const heapBytes = config.elasticsearch.heapMb * 1024 * 1024;

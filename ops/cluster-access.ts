@@ -1,18 +1,29 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { MonitoringConfig } from '../config/schema';
 import { kindKubeconfigPath } from '../stacks/cluster-stack';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
   readonly kubeconfig: string;
-  readonly context: string;
+  /** @default - the kubeconfig's current context */
+  readonly context?: string;
+}
+
+/** kubectl flags selecting the cluster. */
+export function kubectlFlags(access: ClusterAccess): string[] {
+  return ['--kubeconfig', access.kubeconfig, ...(access.context ? ['--context', access.context] : [])];
 }
 
 export function clusterAccess(config: MonitoringConfig, cwd = process.cwd()): ClusterAccess {
-  const access =
-    config.cluster.mode === 'kind'
-      ? { kubeconfig: kindKubeconfigPath(config.cluster.name, cwd), context: `kind-${config.cluster.name}` }
-      : { kubeconfig: config.cluster.kubeconfigPath, context: config.cluster.context };
+  const c = config.cluster;
+  const access: ClusterAccess =
+    c.mode === 'kind'
+      ? { kubeconfig: kindKubeconfigPath(c.name, cwd), context: `kind-${c.name}` }
+      : c.mode === 'existing'
+        ? { kubeconfig: c.kubeconfigPath, context: c.context }
+        : { kubeconfig: process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'), context: c.kubeContext };
   if (!existsSync(access.kubeconfig)) {
     throw new Error(`no kubeconfig at ${access.kubeconfig}: deploy the stacks first (npm run deploy), or set cluster.kubeconfigPath`);
   }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import type { ClusterAccess } from './cluster-access';
+import { ClusterAccess, kubectlFlags } from './cluster-access';
 
 export interface ForwardSpec {
   readonly namespace: string;
@@ -22,7 +22,7 @@ export class PortForward {
 
   start(timeoutMs = 20_000): Promise<number> {
     const { namespace, service, remotePort, localPort } = this.spec;
-    const args = ['--kubeconfig', this.access.kubeconfig, '--context', this.access.context, '-n', namespace, 'port-forward', '--address', '127.0.0.1', `svc/${service}`, `${localPort || ''}:${remotePort}`];
+    const args = [...kubectlFlags(this.access), '-n', namespace, 'port-forward', '--address', '127.0.0.1', `svc/${service}`, `${localPort || ''}:${remotePort}`];
     const child = spawn(this.kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     return new Promise((resolve, reject) => {

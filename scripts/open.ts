@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
   await Promise.all(forwards.map((f) => f.forward.start()));
-  console.log(`port-forwards up (context ${access.context}):`);
+  console.log(`port-forwards up (context ${access.context ?? 'current'}):`);
   for (const { point, forward } of forwards) console.log(`  ${point.name.padEnd(20)} ${point.scheme}://localhost:${forward.localPort}${point.path}`);
   console.log('Elasticsearch user "elastic": kubectl get secret elasticsearch-es-elastic-user -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
   console.log('Ctrl-C stops them.');

@@ -1,6 +1,20 @@
 // Runs `cdktf <synth|deploy|diff|destroy>` for all stacks in dependency order, after
 // checking the tools the command needs, so a missing tool is one clear message.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/** kind mode (the default) runs the cluster and its registry in Docker; other modes do not. */
+function clusterMode() {
+  if (process.env.MONITORING_CLUSTER_MODE) return process.env.MONITORING_CLUSTER_MODE;
+  const file = process.env.MONITORING_STACK_CONFIG ?? 'monitoring-stack.yaml';
+  if (!existsSync(file)) return 'kind';
+  try {
+    return parse(readFileSync(file, 'utf8'))?.cluster?.mode ?? 'kind';
+  } catch {
+    return 'kind'; // synth reports the bad file with the field that is wrong
+  }
+}
 
 const STACKS = ['cluster', 'elasticsearch', 'jaeger', 'otel-collector', 'logging', 'sample-app'];
 const command = process.argv[2];
@@ -12,10 +26,10 @@ if (!needs) {
 }
 const help = {
   terraform: 'Terraform >= 1.5 is required: https://developer.hashicorp.com/terraform/install',
-  docker: 'Docker is required (kind nodes and the local registry run as containers): https://docs.docker.com/get-docker/ — in existing-cluster mode with sampleApp.image set, Docker is not used',
+  docker: 'Docker is required in kind mode (kind nodes and the local registry run as containers): https://docs.docker.com/get-docker/ (cluster.mode existing or environment needs no Docker)',
 };
 for (const tool of needs) {
-  if (tool === 'docker' && process.env.MONITORING_CLUSTER_MODE === 'existing') continue;
+  if (tool === 'docker' && clusterMode() !== 'kind') continue;
   const probe = spawnSync(tool, tool === 'docker' ? ['info', '--format', '{{.ServerVersion}}'] : ['version'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) {
     console.error(`cannot ${command}: ${tool} is not installed or not running. ${help[tool]}`);

@@ -6,14 +6,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
-import { accessPoints, clusterAccess, ClusterAccess } from '../ops/cluster-access';
+import { accessPoints, clusterAccess, ClusterAccess, kubectlFlags } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 import { formatResults, runVerify } from '../ops/verify';
 
 function secretValue(access: ClusterAccess, namespace: string, secret: string, key: string): string {
   const kubectl = process.env.KUBECTL ?? 'kubectl';
   const jsonpath = `{.data.${key.replace(/\./g, '\\.')}}`;
-  const b64 = execFileSync(kubectl, ['--kubeconfig', access.kubeconfig, '--context', access.context, '-n', namespace, 'get', 'secret', secret, '-o', `jsonpath=${jsonpath}`], { encoding: 'utf8' });
+  const b64 = execFileSync(kubectl, [...kubectlFlags(access), '-n', namespace, 'get', 'secret', secret, '-o', `jsonpath=${jsonpath}`], { encoding: 'utf8' });
   if (!b64) throw new Error(`secret ${namespace}/${secret} has no key ${key}`);
   return Buffer.from(b64, 'base64').toString('utf8');
 }
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     const password = secretValue(access, es.namespace, 'elasticsearch-es-elastic-user', 'elastic');
     const ca = secretValue(access, es.namespace, 'elasticsearch-http-certificate', 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
-    console.log(`verifying the example scenario (context ${access.context}, up to ${timeoutMs / 1000} s)…`);
+    console.log(`verifying the example scenario (context ${access.context ?? 'current'}, up to ${timeoutMs / 1000} s)…`);
     const results = await runVerify(
       {
         app: `http://127.0.0.1:${appPort}`,

@@ -37,6 +37,12 @@ export class ClusterStack extends MonitoringStack {
   constructor(scope: Construct, config: MonitoringConfig) {
     super(scope, 'cluster', config);
     const cluster = config.cluster;
+    if (cluster.mode === 'environment') {
+      this.connection = { type: 'environment' };
+      this.kubeContext = cluster.kubeContext ?? '(current context)';
+      new TerraformOutput(this, 'kube_context', { value: this.kubeContext, description: 'providers use KUBE_* environment variables' });
+      return;
+    }
     if (cluster.mode === 'existing') {
       this.connection = { type: 'kubeconfig', configPath: cluster.kubeconfigPath, configContext: cluster.context };
       this.kubeContext = cluster.context;

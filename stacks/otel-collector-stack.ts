@@ -29,7 +29,7 @@ export class OtelCollectorStack extends MonitoringStack {
       password: elasticsearch.writerPassword,
       caCertPem: elasticsearch.caCertPem,
     });
-    const clusterName = config.cluster.mode === 'kind' ? config.cluster.name : config.cluster.context;
+    const clusterName = config.cluster.mode === 'existing' ? config.cluster.context : config.cluster.name;
     const collectorConfig = buildCollectorConfig({
       profile: 'kubernetes',
       jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,

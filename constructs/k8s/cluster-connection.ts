@@ -11,7 +11,9 @@ export type ClusterConnection =
       readonly clientKey: string;
       readonly clusterCaCertificate: string;
     }
-  | { readonly type: 'kubeconfig'; readonly configPath: string; readonly configContext: string };
+  | { readonly type: 'kubeconfig'; readonly configPath: string; readonly configContext: string }
+  /** Providers read KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA… from the environment. */
+  | { readonly type: 'environment' };
 
 export interface KubernetesProvidersProps {
   readonly connection: ClusterConnection;
@@ -30,7 +32,9 @@ export class KubernetesProviders extends Construct {
     const auth =
       c.type === 'credentials'
         ? { host: c.host, clientCertificate: c.clientCertificate, clientKey: c.clientKey, clusterCaCertificate: c.clusterCaCertificate }
-        : { configPath: c.configPath, configContext: c.configContext };
+        : c.type === 'kubeconfig'
+          ? { configPath: c.configPath, configContext: c.configContext }
+          : {};
     this.kubernetes = new KubernetesProvider(this, 'kubernetes', auth);
     if (props.helm ?? true) this.helm = new HelmProvider(this, 'helm', { kubernetes: auth });
   }
