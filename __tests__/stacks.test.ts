@@ -271,6 +271,21 @@ describe('environment mode (Terraform Cloud remote runs)', () => {
 
 describe('Terraform Cloud backend', () => {
   const cloud = build(config({ backend: { type: 'cloud', organization: 'acme' } }));
+  const names = { cluster: 'cluster', elasticsearch: 'elasticsearch', jaeger: 'jaeger', collector: 'otel-collector', logging: 'logging', sampleApp: 'sample-app' } as const;
+  it('every stack synthesizes with its own workspace, and every cross-stack reference reads a workspace', () => {
+    for (const [key, stackName] of Object.entries(names)) {
+      const j = synth(cloud[key as keyof typeof names]);
+      expect(j.terraform.cloud.workspaces).toEqual({ name: `monitoring-${stackName}` });
+      expect(j.terraform.backend).toBeUndefined();
+      for (const [id, remote] of Object.entries<any>(j.data?.terraform_remote_state ?? {})) {
+        const producer = id.replace('cross-stack-reference-input-', '');
+        expect(remote).toMatchObject({ backend: 'remote', config: { organization: 'acme', workspaces: { name: `monitoring-${producer}` } } });
+      }
+    }
+    // The consumers read their producers' outputs.
+    expect(Object.keys(synth(cloud.sampleApp).data!.terraform_remote_state).sort()).toEqual(['cross-stack-reference-input-cluster', 'cross-stack-reference-input-otel-collector']);
+    expect(Object.keys(synth(cloud.logging).data!.terraform_remote_state).sort()).toEqual(['cross-stack-reference-input-cluster', 'cross-stack-reference-input-elasticsearch']);
+  });
   it('one workspace per stack and cross-stack references through the remote backend', () => {
     const es = synth(cloud.elasticsearch);
     expect(es.terraform.cloud).toEqual({ hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: 'monitoring-elasticsearch' } });
@@ -278,5 +293,26 @@ describe('Terraform Cloud backend', () => {
     const remote = collector.data!.terraform_remote_state['cross-stack-reference-input-jaeger'];
     expect(remote.backend).toBe('remote');
     expect(remote.config).toMatchObject({ organization: 'acme', workspaces: { name: 'monitoring-jaeger' } });
+  });
+});
+
+describe('sample-app image tag', () => {
+  const { hashContext } = require('../constructs/app/sample-app-image') as typeof import('../constructs/app/sample-app-image');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const os = require('node:os') as typeof import('node:os');
+  it('changes with the code Docker builds and not with what .dockerignore leaves out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
+    fs.writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\ntest\n*.md\n');
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.mkdirSync(path.join(dir, 'test'));
+    fs.writeFileSync(path.join(dir, 'src', 'app.ts'), 'v1');
+    const first = hashContext(dir);
+    fs.writeFileSync(path.join(dir, 'test', 'a.test.ts'), 'changed');
+    fs.writeFileSync(path.join(dir, 'NOTES.md'), 'changed');
+    expect(hashContext(dir)).toBe(first);
+    fs.writeFileSync(path.join(dir, 'src', 'app.ts'), 'v2');
+    expect(hashContext(dir)).not.toBe(first);
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -2,7 +2,7 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { RegistryImage } from '@cdktf/provider-docker/lib/registry-image';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export interface SampleAppImageProps {
@@ -14,8 +14,19 @@ export interface SampleAppImageProps {
   readonly repository?: string;
 }
 
-/** Files that never reach the image (mirrors sample-app/.dockerignore). */
-const IGNORED = new Set(['node_modules', 'dist', 'coverage', '.git', 'bench-results']);
+/** Top-level names the build context excludes: those in .dockerignore (plain names only). */
+function dockerIgnored(dir: string): Set<string> {
+  const file = join(dir, '.dockerignore');
+  const names = existsSync(file) ? readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!')) : [];
+  return new Set([...names, '.git']);
+}
+
+/** Whether a path relative to the context matches an ignored name or `*.ext` pattern. */
+function isIgnored(rel: string, ignored: Set<string>): boolean {
+  const top = rel.split('/')[0];
+  if (ignored.has(top) || ignored.has(rel)) return true;
+  return [...ignored].some((p) => p.startsWith('*.') && rel.endsWith(p.slice(1)));
+}
 
 /**
  * Builds the sample-app image with the local Docker engine and pushes it to the cluster's
@@ -40,13 +51,14 @@ export class SampleAppImage extends Construct {
   }
 }
 
-/** sha256 over the relative paths and contents of the build context, first 16 hex digits. */
+/** sha256 over the relative paths and contents of what Docker sends as the build context, first 16 hex digits. */
 export function hashContext(dir: string): string {
   const hash = createHash('sha256');
+  const ignored = dockerIgnored(dir);
   const walk = (current: string) => {
     for (const entry of readdirSync(current).sort()) {
-      if (IGNORED.has(entry)) continue;
       const full = join(current, entry);
+      if (isIgnored(relative(dir, full), ignored)) continue;
       if (statSync(full).isDirectory()) walk(full);
       else hash.update(relative(dir, full)).update('\0').update(readFileSync(full)).update('\0');
     }
