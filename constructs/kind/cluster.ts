@@ -55,6 +55,8 @@ export interface KindNetworking {
   readonly disableDefaultCni?: boolean;
   /** @default iptables */
   readonly kubeProxyMode?: 'iptables' | 'ipvs' | 'nftables' | 'none';
+  /** @default - the host's search domains */
+  readonly dnsSearch?: string[];
 }
 
 /** `kind_config` (one block). */
@@ -182,6 +184,7 @@ function synthKindConfig(k: KindConfig): Record<string, unknown> {
           service_subnet: k.networking.serviceSubnet,
           disable_default_cni: k.networking.disableDefaultCni,
           kube_proxy_mode: k.networking.kubeProxyMode,
+          dns_search: k.networking.dnsSearch,
         })
       : undefined,
     containerd_config_patches: k.containerdConfigPatches,
