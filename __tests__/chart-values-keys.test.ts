@@ -1,0 +1,49 @@
+import { parse } from 'yaml';
+import { build, helmValues, sharedFile, synth } from './helpers';
+
+/**
+ * Charts without a values schema ignore unknown keys silently, so every key we set must be
+ * one the pinned chart's values.yaml has (set, or documented in a comment). Checked to a
+ * depth where a typo would lose a setting; deeper levels are the CRD's or config's own.
+ */
+/** Values that the chart passes through whole (a config document): their keys are not the chart's. */
+const FREE_FORM = new Set(['userconfig']);
+
+function keyPaths(value: unknown, depth: number, prefix = ''): string[] {
+  if (depth === 0 || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...(FREE_FORM.has(`${prefix}${k}`) ? [] : keyPaths(v, depth - 1, `${prefix}${k}.`))]);
+}
+
+function knownTo(upstreamText: string, path: string): boolean {
+  const upstream = parse(upstreamText);
+  let node: any = upstream;
+  for (const part of path.split('.')) {
+    if (node && typeof node === 'object' && part in node) node = node[part];
+    else {
+      // documented but commented out, e.g. "# fullnameOverride: ..." or "  # resources:"
+      const leaf = path.split('.').pop()!;
+      return new RegExp(`^\\s*#\\s*${leaf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm').test(upstreamText);
+    }
+  }
+  return true;
+}
+
+const app = build();
+const cases: [string, string, string, any, number][] = [
+  ['eck-operator', 'eck-operator', '3.5.0', helmValues(synth(app.elasticsearch), 'eck-operator'), 2],
+  ['eck-elasticsearch', 'eck-elasticsearch', '0.20.0', helmValues(synth(app.elasticsearch), 'eck-elasticsearch'), 1],
+  ['jaeger', 'jaeger', '4.11.1', helmValues(synth(app.jaeger), 'jaeger'), 2],
+];
+
+describe('Helm values keys exist in the pinned charts', () => {
+  it.each(cases)('%s values use only keys of chart values %s/%s.yaml', (_name, chart, version, values, depth) => {
+    const upstream = sharedFile('chart-values', chart, `${version}.yaml`);
+    const unknown = keyPaths(values, depth).filter((p) => !knownTo(upstream, p));
+    expect(unknown).toEqual([]);
+  });
+
+  it('catches a key of the old Jaeger 3.x layout', () => {
+    const upstream = sharedFile('chart-values', 'jaeger', '4.11.1.yaml');
+    expect(keyPaths({ allInOne: { enabled: true }, provisionDataStore: { cassandra: false } }, 2).filter((p) => !knownTo(upstream, p))).toEqual(['allInOne', 'allInOne.enabled', 'provisionDataStore', 'provisionDataStore.cassandra']);
+  });
+});
