@@ -29,6 +29,11 @@ export function createApp(config: AppConfig, logger: Logger, appMetrics: AppMetr
   app.set('etag', false);
 
   app.use(accessLog(logger));
+  // While shutting down, tell clients not to reuse the connection.
+  app.use((_req, res, next) => {
+    if (!state.ready) res.setHeader('connection', 'close');
+    next();
+  });
   app.use(express.json({ limit: config.MAX_BODY_BYTES, strict: true }));
 
   app.get('/healthz', (_req, res) => {

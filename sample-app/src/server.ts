@@ -40,9 +40,14 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, deadline + 1000);
   force.unref();
-  // Stop accepting, let in-flight requests finish, close idle keep-alive sockets.
+  // Stop accepting, let in-flight requests finish; keep-alive sockets are closed as soon
+  // as they go idle (a response finishing after this point leaves its socket idle).
   await new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const reaper = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(reaper);
+      resolve();
+    });
     server.closeIdleConnections();
   });
   await telemetry.shutdown(Math.max(500, deadline - 500));

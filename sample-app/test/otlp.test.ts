@@ -106,6 +106,20 @@ describe('resilience', () => {
     }
   });
 
+  it('on SIGTERM finishes the request in flight, refuses new connections, then exits 0', async () => {
+    const app = new AppProcess({ OTEL_SDK_DISABLED: 'true' });
+    await app.start();
+    const inFlight = fetch(`${app.url}/api/slow?ms=800`);
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = app.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(fetch(`${app.url}/healthz`)).rejects.toThrow();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ waitedMs: 800 });
+    expect(await exited).toBe(0);
+  });
+
   it('flushes pending spans to the receiver on SIGTERM and exits 0', async () => {
     const receiver = new OtlpReceiver();
     const endpoint = await receiver.start();
