@@ -236,7 +236,13 @@ describe('sample app', () => {
     expect(front.spec.replicas).toBe('3');
     const svc = resourcesOf(json.sampleApp, 'kubernetes_service_v1').find((s) => s.metadata.name === 'sample-app');
     expect(svc.spec.port[0].port).toBe(8080);
-    expect(front.spec.template.spec.container[0].image).toMatch(/^localhost:5001\/sample-app:[0-9a-f]{16}$/);
+    // The pod spec references the pushed image, so the Deployment waits for the push.
+    const pushed = Object.entries<any>(json.sampleApp.resource!.docker_registry_image)[0];
+    expect(front.spec.template.spec.container[0].image).toBe(`\${docker_registry_image.${pushed[0]}.name}`);
+    const built = Object.values<any>(json.sampleApp.resource!.docker_image)[0];
+    expect(built.name).toMatch(/^localhost:5001\/sample-app:[0-9a-f]{16}$/);
+    expect(pushed[1].name).toMatch(/^\$\{docker_image\./);
+    expect(built.build.context).toMatch(/sample-app$/);
   });
   it('points OTLP at the collector stack output and passes pod metadata by the downward API', () => {
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/^http:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-otel-collector\.outputs\.[^}]+\}/);

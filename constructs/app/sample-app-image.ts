@@ -34,20 +34,25 @@ function isIgnored(rel: string, ignored: Set<string>): boolean {
  * tag and rolls the Deployment, and an unchanged tree plans no change.
  */
 export class SampleAppImage extends Construct {
+  /** Reference to use in pod specs; resolves after the push. */
   readonly imageRef: string;
+  /** The image name, for display. */
+  readonly imageName: string;
   readonly contentHash: string;
 
   constructor(scope: Construct, id: string, props: SampleAppImageProps) {
     super(scope, id);
     this.contentHash = hashContext(props.contextDir);
-    this.imageRef = `${props.registry}/${props.repository ?? 'sample-app'}:${this.contentHash}`;
+    this.imageName = `${props.registry}/${props.repository ?? 'sample-app'}:${this.contentHash}`;
     const image = new Image(this, 'image', {
-      name: this.imageRef,
+      name: this.imageName,
       keepLocally: true,
       buildAttribute: { context: props.contextDir, dockerfile: 'Dockerfile', label: { 'org.opencontainers.image.revision': this.contentHash } },
       triggers: { context_hash: this.contentHash },
     });
-    new RegistryImage(this, 'push', { name: image.name, keepRemotely: true, triggers: { context_hash: this.contentHash } });
+    const pushed = new RegistryImage(this, 'push', { name: image.name, keepRemotely: true, triggers: { context_hash: this.contentHash } });
+    // Referencing the pushed image (not the plain string) orders the Deployment after the push.
+    this.imageRef = pushed.name;
   }
 }
 
