@@ -179,7 +179,7 @@ describe('logging (Fluentd)', () => {
   it('tails CRI logs, adds metadata, parses JSON and writes daily fluentd-YYYY-MM-DD indices over verified TLS', () => {
     expect(conf).toMatch(/path \/var\/log\/containers\/\*\.log[\s\S]*<parse>\n\s+@type cri/);
     expect(conf).toContain('@type kubernetes_metadata');
-    expect(conf).toMatch(/@type parser[\s\S]*@type json/);
+    expect(conf).toMatch(/@type parser[\s\S]*reserve_data true[\s\S]*@type json\n\s+time_key time\n\s+time_type string/);
     expect(conf).toContain('logstash_prefix fluentd\n');
     expect(conf).toContain('logstash_prefix_separator -');
     expect(conf).toContain('logstash_dateformat %Y-%m-%d');

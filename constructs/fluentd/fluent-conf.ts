@@ -93,7 +93,9 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
       name: 'filter',
       arg: 'kubernetes.**',
       params: { '@type': 'parser', '@id': 'filter_parse_json', key_name: 'message', reserve_data: true, reserve_time: true, remove_key_name_field: true, emit_invalid_record_to_error: false },
-      children: [{ name: 'parse', params: { '@type': 'json', keep_time_key: true } }],
+      // pino writes ISO-8601 `time`; parse it as a string (the default float type would
+      // reject every line). The event keeps the CRI timestamp (reserve_time).
+      children: [{ name: 'parse', params: { '@type': 'json', time_key: 'time', time_type: 'string', keep_time_key: true } }],
     },
     {
       name: 'match',
