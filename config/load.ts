@@ -64,9 +64,6 @@ function formatIssues(error: z.ZodError, source: string): string {
       const where = issue.path.length > 0 ? `${field}: ` : '';
       return `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the configuration reference in README.md`;
     }
-    if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-      return `${field}: ${issue.message}`;
-    }
     return `${field}: ${issue.message}`;
   });
   return `Invalid monitoring-stack configuration (${source}):\n  - ${lines.join('\n  - ')}`;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 /**
  * Real upstream programs for the off-cluster e2e run, built from their Go modules (through
@@ -83,7 +83,6 @@ export function ensureCollector(log: (line: string) => void): string {
 
 /** Component names the binary was built with (`<binary> components`). */
 export function builtComponents(binary: string): Record<'receivers' | 'processors' | 'exporters' | 'extensions', string[]> {
-  const { parse } = require('yaml') as typeof import('yaml');
   const out = parse(execFileSync(binary, ['components'], { encoding: 'utf8' })) as Record<string, { name: string }[]>;
   const names = (k: string) => (out[k] ?? []).map((c) => c.name);
   return { receivers: names('receivers'), processors: names('processors'), exporters: names('exporters'), extensions: names('extensions') };
