@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { MonitoringConfig } from '../config/schema';
-import { kindKubeconfigPath } from '../stacks/cluster-stack';
+import { kindContext, kindKubeconfigPath } from '../stacks/cluster-stack';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
@@ -20,7 +20,7 @@ export function clusterAccess(config: MonitoringConfig, cwd = process.cwd()): Cl
   const c = config.cluster;
   const access: ClusterAccess =
     c.mode === 'kind'
-      ? { kubeconfig: kindKubeconfigPath(c.name, cwd), context: `kind-${c.name}` }
+      ? { kubeconfig: kindKubeconfigPath(c.name, cwd), context: kindContext(c.name) }
       : c.mode === 'existing'
         ? { kubeconfig: c.kubeconfigPath, context: c.context }
         : { kubeconfig: process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'), context: c.kubeContext };

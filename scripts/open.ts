@@ -12,7 +12,9 @@ async function main(): Promise<number> {
   const access = clusterAccess(config);
   const points = accessPoints(config);
   let stopping = false;
-  const forwards = points.map((p) => ({ point: p, forward: new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: p.port }, access) }));
+  // Fixed local ports: the seed's URLs (localhost:9200, :16686, :8080, :8889).
+  const forwardFor = (p: (typeof points)[number]) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: p.port }, access);
+  const forwards = points.map((p) => ({ point: p, forward: forwardFor(p) }));
 
   const stopAll = async (signal: string) => {
     if (stopping) return;
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
         console.log(`${f.point.name}: port-forward dropped, restarting in 2 s`);
         await new Promise((r) => setTimeout(r, 2000));
         if (stopping) return;
-        f.forward = new PortForward({ namespace: f.point.namespace, service: f.point.service, remotePort: f.point.port, localPort: f.point.port }, access);
+        f.forward = forwardFor(f.point);
         await f.forward.start().catch((err: Error) => console.error(`${f.point.name}: ${err.message}`));
       }
     }),

@@ -14,6 +14,11 @@ import { KindProvider } from '../constructs/kind/provider';
 import type { ClusterConnection } from '../constructs/k8s/cluster-connection';
 import { MonitoringStack } from './monitoring-stack';
 
+/** kubectl context kind creates for a cluster. */
+export function kindContext(clusterName: string): string {
+  return `kind-${clusterName}`;
+}
+
 /** Where the kind cluster's kubeconfig is written (git-ignored). */
 export function kindKubeconfigPath(clusterName: string, cwd = process.cwd()): string {
   return resolve(cwd, '.kind', clusterName, 'kubeconfig');
@@ -32,26 +37,22 @@ export class ClusterStack extends MonitoringStack {
   readonly connection: ClusterConnection;
   /** Registry host:port as seen from the Docker host and from the kind nodes. */
   readonly registry?: string;
-  readonly kubeContext: string;
 
   constructor(scope: Construct, config: MonitoringConfig) {
     super(scope, 'cluster', config);
     const cluster = config.cluster;
     if (cluster.mode === 'environment') {
       this.connection = { type: 'environment' };
-      this.kubeContext = cluster.kubeContext ?? '(current context)';
-      new TerraformOutput(this, 'kube_context', { value: this.kubeContext, description: 'providers use KUBE_* environment variables' });
+      new TerraformOutput(this, 'kube_context', { value: cluster.kubeContext ?? '(current context)', description: 'providers use KUBE_* environment variables' });
       return;
     }
     if (cluster.mode === 'existing') {
       this.connection = { type: 'kubeconfig', configPath: cluster.kubeconfigPath, configContext: cluster.context };
-      this.kubeContext = cluster.context;
       new TerraformOutput(this, 'kube_context', { value: cluster.context, description: 'kubectl context of the existing cluster' });
       return;
     }
     const kind = this.kindCluster(cluster);
     this.registry = `localhost:${cluster.registryPort}`;
-    this.kubeContext = `kind-${cluster.name}`;
     this.connection = {
       type: 'credentials',
       host: kind.endpoint,
@@ -127,7 +128,7 @@ export class ClusterStack extends MonitoringStack {
     new TerraformOutput(this, 'client_certificate', { value: kind.clientCertificate, sensitive: true });
     new TerraformOutput(this, 'client_key', { value: kind.clientKey, sensitive: true });
     new TerraformOutput(this, 'kubeconfig', { value: kind.kubeconfig, sensitive: true, description: 'terraform output -raw kubeconfig > kind.kubeconfig' });
-    new TerraformOutput(this, 'kube_context', { value: `kind-${cluster.name}` });
+    new TerraformOutput(this, 'kube_context', { value: kindContext(cluster.name) });
     new TerraformOutput(this, 'kubeconfig_path', { value: kindKubeconfigPath(cluster.name), description: 'export KUBECONFIG=<this> to use kubectl' });
     new TerraformOutput(this, 'registry', { value: `localhost:${cluster.registryPort}`, description: 'push images here; nodes pull the same name' });
   }

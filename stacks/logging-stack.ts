@@ -43,6 +43,7 @@ export class LoggingStack extends MonitoringStack {
         username: elasticsearch.janitorUsername,
         password: elasticsearch.janitorPassword,
         caCertPem: elasticsearch.caCertPem,
+        existingCaSecret: writer.caSecret,
       });
       new IndexRetention(this, 'retention', {
         namespace: namespace.metadata.name,

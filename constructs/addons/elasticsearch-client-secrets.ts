@@ -11,6 +11,8 @@ export interface ElasticsearchClientSecretsProps {
   readonly password: string;
   /** PEM of the CA that signs Elasticsearch's HTTP certificate. */
   readonly caCertPem: string;
+  /** A CA Secret already in this namespace to reuse instead of creating one. @default - create one */
+  readonly existingCaSecret?: string;
 }
 
 /** What an Elasticsearch client needs in its own namespace: credentials and the CA. */
@@ -28,12 +30,17 @@ export class ElasticsearchClientSecrets extends Construct {
       type: 'kubernetes.io/basic-auth',
       data: { username: props.username, password: props.password },
     });
+    this.credentialsSecret = credentials.metadata.name;
+    this.secrets = [credentials];
+    if (props.existingCaSecret) {
+      this.caSecret = props.existingCaSecret;
+      return;
+    }
     const ca = new SecretV1(this, 'ca', {
       metadata: { name: `${name}-ca`, namespace: props.namespace },
       data: { 'ca.crt': props.caCertPem },
     });
-    this.credentialsSecret = credentials.metadata.name;
     this.caSecret = ca.metadata.name;
-    this.secrets = [credentials, ca];
+    this.secrets.push(ca);
   }
 }

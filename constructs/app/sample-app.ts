@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EnvVarSpec } from '../k8s/pod-spec';
 import { ResourceRequirements } from '../k8s/resources';
 import { SecureDeployment } from '../k8s/secure-deployment';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 
 /** The numeric user the sample-app Dockerfile runs as. */
 export const SAMPLE_APP_UID = 10001;
@@ -47,6 +48,7 @@ export class SampleApp extends Construct {
       labels: { 'app.kubernetes.io/part-of': 'sample-app' },
       servicePorts: [{ name: 'http', port, targetPort: port }],
       terminationGracePeriodSeconds: 20,
+      podSecurity: restrictedPodSecurity(SAMPLE_APP_UID),
       containers: [
         {
           name: 'app',
@@ -70,6 +72,7 @@ export class SampleApp extends Construct {
           resources: props.resources,
           readinessProbe: { httpGet: { path: '/readyz', port }, initialDelaySeconds: 2, periodSeconds: 5 },
           livenessProbe: { httpGet: { path: '/healthz', port }, initialDelaySeconds: 10, periodSeconds: 10 },
+          security: restrictedContainerSecurity(SAMPLE_APP_UID),
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp', readOnly: false }],
         },
       ],
