@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { build, helmValues, sharedFile, synth } from './helpers';
+import { build, chartDataFile, helmRelease, helmValues, synth } from './helpers';
 
 /**
  * Charts without a values schema ignore unknown keys silently, so every key we set must be
@@ -29,21 +29,26 @@ function knownTo(upstreamText: string, path: string): boolean {
 }
 
 const app = build();
-const cases: [string, string, string, any, number][] = [
-  ['eck-operator', 'eck-operator', '3.5.0', helmValues(synth(app.elasticsearch), 'eck-operator'), 2],
-  ['eck-elasticsearch', 'eck-elasticsearch', '0.20.0', helmValues(synth(app.elasticsearch), 'eck-elasticsearch'), 1],
-  ['jaeger', 'jaeger', '4.11.1', helmValues(synth(app.jaeger), 'jaeger'), 2],
+const es = synth(app.elasticsearch);
+const jaeger = synth(app.jaeger);
+/** chart, the version the stack pins (from the config defaults), the values, depth checked. */
+const cases: [string, string, any, number][] = [
+  ['eck-operator', helmRelease(es, 'eck-operator').version, helmValues(es, 'eck-operator'), 2],
+  ['eck-elasticsearch', helmRelease(es, 'eck-elasticsearch').version, helmValues(es, 'eck-elasticsearch'), 1],
+  ['jaeger', helmRelease(jaeger, 'jaeger').version, helmValues(jaeger, 'jaeger'), 2],
+  // The second values document: the checksum that rolls the pod.
+  ['jaeger', helmRelease(jaeger, 'jaeger').version, parse(helmRelease(jaeger, 'jaeger').values[1]), 2],
 ];
 
 describe('Helm values keys exist in the pinned charts', () => {
-  it.each(cases)('%s values use only keys of chart values %s/%s.yaml', (_name, chart, version, values, depth) => {
-    const upstream = sharedFile('chart-values', chart, `${version}.yaml`);
+  it.each(cases)('%s %s values use only keys of the chart\'s values.yaml', (chart, version, values, depth) => {
+    const upstream = chartDataFile('chart-values', chart, `${version}.yaml`);
     const unknown = keyPaths(values, depth).filter((p) => !knownTo(upstream, p));
     expect(unknown).toEqual([]);
   });
 
   it('catches a key of the old Jaeger 3.x layout', () => {
-    const upstream = sharedFile('chart-values', 'jaeger', '4.11.1.yaml');
+    const upstream = chartDataFile('chart-values', 'jaeger', `${helmRelease(jaeger, 'jaeger').version}.yaml`);
     expect(keyPaths({ allInOne: { enabled: true }, provisionDataStore: { cassandra: false } }, 2).filter((p) => !knownTo(upstream, p))).toEqual(['allInOne', 'allInOne.enabled', 'provisionDataStore', 'provisionDataStore.cassandra']);
   });
 });

@@ -32,10 +32,32 @@ describe('configuration', () => {
   it('reads a YAML file named by MONITORING_STACK_CONFIG and env overrides', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'cfg.yaml'), 'cluster:\n  mode: kind\n  workers: 1\nfluentd:\n  indexPrefix: logs\n');
-    const c = loadConfig({ cwd: dir, env: { MONITORING_STACK_CONFIG: 'cfg.yaml', TF_CLOUD_ORGANIZATION: 'acme' } });
+    const c = loadConfig({ cwd: dir, env: { MONITORING_STACK_CONFIG: 'cfg.yaml', MONITORING_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme' } });
     expect(c.cluster).toMatchObject({ mode: 'kind', workers: 1 });
     expect(c.fluentd.indexPrefix).toBe('logs');
     expect(c.backend).toMatchObject({ type: 'cloud', organization: 'acme' });
+  });
+
+  it("TF_CLOUD_ORGANIZATION (Terraform's own variable) fills in the organization but never switches the backend on", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(loadConfig({ cwd: dir, env: { TF_CLOUD_ORGANIZATION: 'acme' } }).backend).toEqual({ type: 'local' });
+    writeFileSync(join(dir, 'monitoring-stack.yaml'), 'backend:\n  type: cloud\n');
+    expect(loadConfig({ cwd: dir, env: { TF_CLOUD_ORGANIZATION: 'acme' } }).backend).toMatchObject({ type: 'cloud', organization: 'acme' });
+    // The config's own organization wins over the variable.
+    writeFileSync(join(dir, 'monitoring-stack.yaml'), 'backend:\n  type: cloud\n  organization: mine\n');
+    expect(loadConfig({ cwd: dir, env: { TF_CLOUD_ORGANIZATION: 'acme' } }).backend).toMatchObject({ organization: 'mine' });
+    writeFileSync(join(dir, 'monitoring-stack.yaml'), 'backend:\n  type: cloud\n');
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/backend\.organization: is required with backend\.type "cloud": set it in the config or export TF_CLOUD_ORGANIZATION/);
+  });
+
+  it('MONITORING_KUBE_CONTEXT sets the context field of the selected cluster mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const image = 'ghcr.io/acme/app:1.0.0';
+    const env = loadConfig({ cwd: dir, env: { MONITORING_CLUSTER_MODE: 'environment', MONITORING_KUBE_CONTEXT: 'prod', MONITORING_SAMPLE_APP_IMAGE: image } });
+    expect(env.cluster).toMatchObject({ mode: 'environment', kubeContext: 'prod' });
+    writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\n');
+    const existing = loadConfig({ cwd: dir, env: { MONITORING_CLUSTER_MODE: 'existing', MONITORING_KUBECONFIG: 'kubeconfig', MONITORING_KUBE_CONTEXT: 'prod', MONITORING_SAMPLE_APP_IMAGE: image } });
+    expect(existing.cluster).toMatchObject({ mode: 'existing', context: 'prod' });
   });
 
   it('fails on a missing config file or a missing kubeconfig in existing mode', () => {

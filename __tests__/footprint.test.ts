@@ -11,7 +11,7 @@ describe('cluster footprint budget', () => {
   it('every container of the default config has requests and limits', () => {
     expect(report.errors).toEqual([]);
     const workloads = report.containers.map((c) => c.workload).sort();
-    expect(workloads).toEqual(['cronjob/index-retention', 'daemonset/fluentd', 'deployment/sample-app', 'deployment/sample-app-backend', 'helm/eck-operator', 'helm/elasticsearch/default', 'helm/jaeger', 'helm/otel-collector']);
+    expect(workloads).toEqual(['cronjob/index-retention', 'daemonset/fluentd', 'deployment/sample-app', 'deployment/sample-app-backend', 'helm/eck-operator', 'helm/elasticsearch/default', 'helm/jaeger', 'helm/otel-collector', 'job/elasticsearch-ready']);
   });
 
   it('fits one 2-CPU / 4-GiB node with memory requests <= 3 GiB', () => {

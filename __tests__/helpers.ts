@@ -1,9 +1,9 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { validateConfig } from '../config/load';
 import type { MonitoringConfig } from '../config/schema';
+import { helmValueDocuments } from '../ops/terraform-json';
 import { buildMonitoringApp, MonitoringApp } from '../stacks/app';
 
 export function config(overrides: Record<string, unknown> = {}): MonitoringConfig {
@@ -27,6 +27,8 @@ export type TfJson = {
   output?: Record<string, any>;
   provider?: Record<string, any[]>;
   terraform?: any;
+  locals?: Record<string, unknown>;
+  moved?: unknown[];
 };
 
 export function synth(stack: TerraformStack): TfJson {
@@ -43,22 +45,41 @@ export function resourceTypes(json: TfJson): string[] {
   return Object.keys(json.resource ?? {}).sort();
 }
 
-/** Helm values of the single release of `chart` in a stack, parsed from the YAML. */
-export function helmValues(json: TfJson, chart: string): any {
+/** The helm_release of `chart` in a stack. */
+export function helmRelease(json: TfJson, chart: string): any {
   const release = resourcesOf(json, 'helm_release').find((r) => r.chart === chart);
   if (!release) throw new Error(`no helm_release of chart ${chart}`);
-  return parse(release.values[0]);
+  return release;
 }
 
-/** A file of the team's shared/ folder (beside the checkout locally and in CI). */
-export function sharedFile(...parts: string[]): string {
-  const candidates = [process.env.SHARED_DIR, join(__dirname, '..', '..', 'shared'), '/work/shared'].filter((d): d is string => !!d);
-  for (const dir of candidates) {
-    try {
-      return readFileSync(join(dir, ...parts), 'utf8');
-    } catch {
-      // try the next location
-    }
+/** Helm values of the single release of `chart` in a stack (its main values document), parsed. */
+export function helmValues(json: TfJson, chart: string): any {
+  return helmValueDocuments(json, helmRelease(json, chart))[0];
+}
+
+/**
+ * A file of the upstream chart data (default values, values schemas): from $CHART_DATA_DIR,
+ * default ../shared beside the checkout. CI without it fails naming the variable.
+ */
+export function chartDataFile(...parts: string[]): string {
+  return dataFile('CHART_DATA_DIR', join(__dirname, '..', '..', 'shared'), parts);
+}
+
+/** A provider schema (`terraform providers schema -json`) of one provider at one version, parsed. */
+export function providerSchema(type: string, version: string): any {
+  const file = dataFile('PROVIDER_SCHEMAS_DIR', join(__dirname, '..', '..', 'shared', 'provider-schemas'), [`${type}-${version}.json`]);
+  const schemas = JSON.parse(file).provider_schemas as Record<string, unknown>;
+  const key = Object.keys(schemas).find((k) => k.endsWith(`/${type}`));
+  if (!key) throw new Error(`${type}-${version}.json holds no schema of provider ${type}`);
+  return schemas[key];
+}
+
+function dataFile(variable: string, fallback: string, parts: string[]): string {
+  const dir = process.env[variable] ?? fallback;
+  const file = join(dir, ...parts);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file} not found: set ${variable} to a directory with the upstream data (default ../shared beside the checkout; the CI workflow fills it)`);
   }
-  throw new Error(`shared/${parts.join('/')} not found in ${candidates.join(', ')}`);
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build, config, resourcesOf, synth } from './helpers';
-import { retentionScript } from '../constructs/fluentd/index-retention';
+import { retentionScript } from '../constructs/elasticsearch/index-retention';
 
 /** A fake Elasticsearch on 127.0.0.1 answering _cat/indices and recording DELETEs. */
 async function fakeElasticsearch(indices: string[]) {

@@ -1,19 +1,25 @@
 import { App, TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KindCluster } from '../constructs/kind/cluster';
-import { KindProvider } from '../constructs/kind/provider';
+import { KIND_PROVIDER_VERSION, KindProvider } from '../constructs/kind/provider';
+import { providerSchema } from './helpers';
 
-const schema = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'kind-provider-v0.11.0-schema.json'), 'utf8')) as Record<string, string[]>;
+/** tehcyx/kind's real schema (`terraform providers schema -json`) at the version we pin. */
+const kind = providerSchema('kind', KIND_PROVIDER_VERSION);
 
-/** Every key at every level must be an argument of that block in the provider schema. */
-function unknownKeys(value: Record<string, any>, block: string, path = block): string[] {
-  const allowed = schema[block];
+interface SchemaBlock {
+  attributes?: Record<string, { sensitive?: boolean; computed?: boolean; optional?: boolean; required?: boolean }>;
+  block_types?: Record<string, { block: SchemaBlock }>;
+}
+
+/** Every key at every level must be an attribute or a nested block of that block in the schema. */
+function unknownKeys(value: Record<string, any>, block: SchemaBlock, path: string): string[] {
   return Object.entries(value).flatMap(([key, v]) => {
-    if (!allowed.includes(key)) return [`${path}.${key}`];
-    if (schema[key] && key !== 'kind_config' && Array.isArray(v)) return v.flatMap((item, i) => unknownKeys(item, key, `${path}.${key}[${i}]`));
-    if (schema[key] && v && typeof v === 'object' && !Array.isArray(v)) return unknownKeys(v, key, `${path}.${key}`);
-    return [];
+    const nested = block.block_types?.[key]?.block;
+    if (nested) {
+      const items = Array.isArray(v) ? v : [v];
+      return items.flatMap((item, i) => unknownKeys(item, nested, `${path}.${key}${Array.isArray(v) ? `[${i}]` : ''}`));
+    }
+    return block.attributes?.[key] ? [] : [`${path}.${key}`];
   });
 }
 
@@ -47,14 +53,29 @@ describe('hand-written tehcyx/kind binding', () => {
   });
   new TerraformOutput(stack, 'endpoint', { value: cluster.endpoint });
   new TerraformOutput(stack, 'kubeconfig', { value: cluster.kubeconfig, sensitive: true });
+  new TerraformOutput(stack, 'client_key', { value: cluster.clientKey, sensitive: true });
   const json = JSON.parse(Testing.synth(stack));
   const resource = json.resource.kind_cluster.cluster;
 
-  it('uses only arguments the provider schema has, at every level', () => {
-    expect(unknownKeys(resource, 'kind_cluster')).toEqual([]);
-    expect(Object.keys(resource.kind_config).sort()).toEqual([...schema.kind_config].sort());
-    expect(Object.keys(resource.kind_config.networking).sort()).toEqual([...schema.networking].sort());
-    expect(Object.keys(resource.kind_config.node[0].extra_mounts[0]).sort()).toEqual([...schema.extra_mounts].sort());
+  const clusterSchema: SchemaBlock = kind.resource_schemas.kind_cluster.block;
+  const configSchema = clusterSchema.block_types!.kind_config.block;
+  const settable = (b: SchemaBlock) => [...Object.entries(b.attributes ?? {}).filter(([, a]) => a.optional || a.required).map(([k]) => k), ...Object.keys(b.block_types ?? {})].sort();
+
+  it('uses only arguments the provider schema has, at every level, and covers them all', () => {
+    expect(unknownKeys(resource, clusterSchema, 'kind_cluster')).toEqual([]);
+    expect(Object.keys(resource.kind_config).sort()).toEqual(settable(configSchema));
+    expect(Object.keys(resource.kind_config.networking).sort()).toEqual(settable(configSchema.block_types!.networking.block));
+    const node = configSchema.block_types!.node.block;
+    expect(Object.keys(resource.kind_config.node[0].extra_mounts[0]).sort()).toEqual(settable(node.block_types!.extra_mounts.block));
+    expect(Object.keys(resource.kind_config.node[0].extra_port_mappings[0]).sort()).toEqual(settable(node.block_types!.extra_port_mappings.block));
+  });
+
+  it('marks the credentials sensitive, which the provider itself does not', () => {
+    const credentials = ['client_certificate', 'client_key', 'cluster_ca_certificate', 'kubeconfig'];
+    for (const attribute of credentials) expect(clusterSchema.attributes![attribute]).toMatchObject({ computed: true });
+    for (const attribute of credentials) expect(clusterSchema.attributes![attribute].sensitive).toBeFalsy();
+    expect(json.output.client_key.value).toBe('${sensitive(kind_cluster.cluster.client_key)}');
+    expect(json.output.kubeconfig.value).toBe('${sensitive(kind_cluster.cluster.kubeconfig)}');
   });
 
   it('writes kind_config and networking as one object each, node as a list', () => {
@@ -68,6 +89,6 @@ describe('hand-written tehcyx/kind binding', () => {
     expect(json.terraform.required_providers.kind).toEqual({ source: 'tehcyx/kind', version: '0.11.0' });
     expect(json.provider.kind).toEqual([{}]);
     expect(json.output.endpoint.value).toBe('${kind_cluster.cluster.endpoint}');
-    expect(json.output.kubeconfig).toEqual({ value: '${kind_cluster.cluster.kubeconfig}', sensitive: true });
+    expect(json.output.kubeconfig).toEqual({ value: '${sensitive(kind_cluster.cluster.kubeconfig)}', sensitive: true });
   });
 });

@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { build, config, helmValues, resourcesOf, resourceTypes, sharedFile, synth, TfJson } from './helpers';
+import { build, config, helmValues, resourcesOf, resourceTypes, chartDataFile, synth, TfJson } from './helpers';
 import { componentsInUse } from '../constructs/otel/collector-config';
 
 const app = build();
@@ -15,8 +15,8 @@ const json = {
 describe('resources per stack (kind mode)', () => {
   it.each<[keyof typeof json, string[]]>([
     ['cluster', ['docker_container', 'docker_image', 'kind_cluster', 'kubernetes_config_map_v1', 'local_file']],
-    ['elasticsearch', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
-    ['jaeger', ['helm_release', 'kubernetes_service_v1']],
+    ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
+    ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
     ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1']],
     ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
     ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
@@ -124,7 +124,7 @@ describe('jaeger', () => {
     expect(svc.spec.selector['app.kubernetes.io/instance']).toBe('jaeger');
   });
   it('the Jaeger keys we set exist in the pinned chart values.yaml', () => {
-    const upstream = sharedFile('chart-values', 'jaeger', '4.11.1.yaml');
+    const upstream = chartDataFile('chart-values', 'jaeger', '4.11.1.yaml');
     for (const key of ['fullnameOverride:', 'userconfig:', '  podSecurityContext:', '  securityContext:', '  image:', '  # resources:']) expect(upstream).toContain(key);
   });
 });
@@ -133,7 +133,7 @@ describe('otel-collector', () => {
   const values = helmValues(json.collector, 'opentelemetry-collector');
   const cfg = values.config;
   it('passes the pinned chart values schema', () => {
-    const schema = JSON.parse(sharedFile('chart-schemas', 'opentelemetry-collector', '0.170.0.json'));
+    const schema = JSON.parse(chartDataFile('chart-schemas', 'opentelemetry-collector', '0.170.0.json'));
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     // Helm validates the merged values; apiVersion comes from the chart's own defaults.
@@ -164,9 +164,12 @@ describe('otel-collector', () => {
     expect(cfg.extensions.k8s_observer.observe_nodes).toBe(true);
     expect(cfg.receivers['receiver_creator/kubeletstats'].receivers.kubeletstats.rule).toBe('type == "k8s.node"');
   });
-  it('RBAC is read-only', () => {
+  it('RBAC is read-only, and kubelet stats need nodes/stats, not nodes/proxy', () => {
     const verbs = new Set(values.clusterRole.rules.flatMap((r: any) => r.verbs));
     expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    const resources = values.clusterRole.rules.flatMap((r: any) => r.resources);
+    expect(resources).toContain('nodes/stats');
+    expect(resources).not.toContain('nodes/proxy');
   });
   it('the module lists the components in use', () => {
     const used = componentsInUse(cfg);

@@ -30,7 +30,7 @@ export interface LoadOptions {
 export function loadConfig(options: LoadOptions = {}): MonitoringConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const explicit = env[CONFIG_FILE_ENV];
+  const explicit = env[CONFIG_FILE_ENV] || undefined;
   const file = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
   let raw: unknown = {};
   if (existsSync(file)) {
@@ -77,37 +77,50 @@ function readConfigFile(file: string): unknown {
   }
 }
 
-/** Environment variables that override single config fields (documented in README). */
-export const ENV_OVERRIDES: Record<string, string[]> = {
-  MONITORING_CLUSTER_MODE: ['cluster', 'mode'],
-  MONITORING_KUBECONFIG: ['cluster', 'kubeconfigPath'],
-  MONITORING_KUBE_CONTEXT: ['cluster', 'context'],
-  MONITORING_SAMPLE_APP_IMAGE: ['sampleApp', 'image'],
-  TF_CLOUD_ORGANIZATION: ['backend', 'organization'],
+/**
+ * Environment variables that override single config fields (documented in README). A path
+ * may depend on the cluster mode, because each mode names its fields.
+ */
+export const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>) => string[]> = {
+  MONITORING_CLUSTER_MODE: () => ['cluster', 'mode'],
+  MONITORING_KUBECONFIG: () => ['cluster', 'kubeconfigPath'],
+  // existing mode names the context `context`; environment mode `kubeContext`.
+  MONITORING_KUBE_CONTEXT: (raw) => ['cluster', clusterMode(raw) === 'environment' ? 'kubeContext' : 'context'],
+  MONITORING_SAMPLE_APP_IMAGE: () => ['sampleApp', 'image'],
+  MONITORING_BACKEND: () => ['backend', 'type'],
 };
+
+/** Terraform's own variable: fills in the organization of a cloud backend, never selects one. */
+const TF_CLOUD_ORGANIZATION = 'TF_CLOUD_ORGANIZATION';
+
+function clusterMode(raw: Record<string, unknown>): unknown {
+  const cluster = raw.cluster as Record<string, unknown> | undefined;
+  return cluster?.mode ?? 'kind';
+}
 
 function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError('config file: the top level must be a mapping (key: value), not a list or a scalar.');
   }
   const result = structuredClone(raw) as Record<string, unknown>;
-  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+  for (const [name, pathOf] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    if (name === 'TF_CLOUD_ORGANIZATION') {
-      // Only meaningful with the cloud backend: it switches the backend on.
-      const backend = (result.backend ?? {}) as Record<string, unknown>;
-      result.backend = { ...backend, type: 'cloud', organization: value };
-      continue;
-    }
-    let node = result;
-    for (const key of path.slice(0, -1)) {
-      node[key] = typeof node[key] === 'object' && node[key] !== null ? node[key] : {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = value;
+    setPath(result, pathOf(result), value);
   }
+  const organization = env[TF_CLOUD_ORGANIZATION];
+  const backend = result.backend as Record<string, unknown> | undefined;
+  if (organization && backend?.type === 'cloud' && backend.organization === undefined) backend.organization = organization;
   return result;
+}
+
+function setPath(root: Record<string, unknown>, path: string[], value: string): void {
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    node[key] = typeof node[key] === 'object' && node[key] !== null ? node[key] : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
 }
 
 function expandHome(path: string, env: NodeJS.ProcessEnv): string {

@@ -16,6 +16,11 @@ const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact version suc
 const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an exact image tag (no "latest" ranges, no spaces)').refine((t) => t !== 'latest', 'must be pinned: "latest" is not allowed');
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a Kubernetes CPU quantity such as 100m or 0.5');
 const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a Kubernetes memory quantity such as 256Mi or 1Gi');
+/** A pinned image reference: repository:tag (optionally @sha256:…), never "latest". */
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._\/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/, 'must be a pinned image reference such as repository:1.2.3')
+  .refine((r) => !/:latest(@|$)/.test(r), 'must be pinned: "latest" is not allowed');
 
 export const ResourcesSchema = z.strictObject({
   requests: z.strictObject({ cpu, memory }),
@@ -37,7 +42,7 @@ const KindClusterSchema = z.strictObject({
   /** Host port (127.0.0.1) of the local image registry that the kind nodes pull from. */
   registryPort: port.default(5001),
   /** Image of the local registry container. */
-  registryImage: z.string().min(1).default('registry:3.0.0'),
+  registryImage: imageRef.default('registry:3.0.0'),
 });
 
 const ExistingClusterSchema = z.strictObject({
@@ -51,7 +56,7 @@ const ExistingClusterSchema = z.strictObject({
 const EnvironmentClusterSchema = z.strictObject({
   mode: z.literal('environment'),
   /** Cluster name for the k8s.cluster.name attribute. */
-  name: dnsLabel,
+  name: dnsLabel.default('monitoring'),
   /**
    * Context for `npm run open`/`verify` (they use $KUBECONFIG). The Terraform providers take
    * KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA from the environment: set them as
@@ -86,6 +91,10 @@ const ElasticsearchSchema = z.strictObject({
       storageClass: z.string().min(1).optional(),
     })
     .default({ enabled: false, size: '5Gi' }),
+  /** curl image of our Elasticsearch jobs (readiness gate + index templates, retention). */
+  jobImage: imageRef.default('curlimages/curl:8.17.0'),
+  /** Seconds the elasticsearch stack waits for green/yellow health before failing. */
+  readyTimeoutSeconds: z.int().min(60).max(3600).default(900),
   /** Replicas of each daily index; 0 keeps a single node green. */
   indexReplicas: z.int().min(0).max(5).default(0),
   /** Daily indices older than this many days are deleted (0 keeps them forever). */
@@ -131,7 +140,8 @@ const SampleAppSchema = z.strictObject({
 const LocalBackendSchema = z.strictObject({ type: z.literal('local') });
 const CloudBackendSchema = z.strictObject({
   type: z.literal('cloud'),
-  organization: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a Terraform Cloud organization name'),
+  /** From the config, or from $TF_CLOUD_ORGANIZATION (which never switches the backend on by itself). */
+  organization: z.string({ error: 'is required with backend.type "cloud": set it in the config or export TF_CLOUD_ORGANIZATION' }).regex(/^[A-Za-z0-9_-]+$/, 'must be a Terraform Cloud organization name'),
   hostname: z.string().min(1).default('app.terraform.io'),
   /** Workspaces are `<workspacePrefix><stack>`, one per stack. */
   workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]*$/, 'may contain letters, digits, "-" and "_" only').default('monitoring-'),

@@ -1,10 +1,5 @@
-import { parse } from 'yaml';
 import { parseCpu, parseMemory } from '../config/schema';
-
-/** Terraform JSON of one synthesized stack (the parts we read). */
-export interface StackJson {
-  resource?: Record<string, Record<string, any>>;
-}
+import { helmValueDocuments, StackJson } from './terraform-json';
 
 export interface Footprint {
   cpuRequestsMilli: number;
@@ -63,13 +58,14 @@ export function computeFootprint(stacks: Record<string, StackJson>, nodes: numbe
     for (const d of Object.values(res.kubernetes_deployment_v1 ?? {})) for (const c of d.spec.template.spec.container) add(stack, `deployment/${d.metadata.name}`, c.name, Number(d.spec.replicas ?? 1), c.resources);
     for (const d of Object.values(res.kubernetes_daemon_set_v1 ?? {})) for (const c of d.spec.template.spec.container) add(stack, `daemonset/${d.metadata.name}`, c.name, nodes, c.resources);
     for (const j of Object.values(res.kubernetes_cron_job_v1 ?? {})) for (const c of j.spec.job_template.spec.template.spec.container) add(stack, `cronjob/${j.metadata.name}`, c.name, 1, c.resources);
+    for (const j of Object.values(res.kubernetes_job_v1 ?? {})) for (const c of j.spec.template.spec.container) add(stack, `job/${j.metadata.name}`, c.name, 1, c.resources);
     for (const release of Object.values(res.helm_release ?? {})) {
       const reader = HELM_READERS[release.chart];
       if (!reader) {
         errors.push(`${stack}/helm ${release.chart}: no footprint reader for this chart`);
         continue;
       }
-      for (const c of reader(parse(release.values?.[0] ?? '{}') ?? {})) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources);
+      for (const c of reader(helmValueDocuments(json, release)[0] ?? {})) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources);
     }
   }
   const perStack: Record<string, Footprint> = {};

@@ -1,3 +1,5 @@
+import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../constructs/app/names';
+import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
 import { newTraceContext, pollUntil } from './poll';
@@ -49,9 +51,9 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
   const timeoutMs = options.timeoutMs ?? 180_000;
   const intervalMs = options.intervalMs ?? 1000;
   const prefix = options.indexPrefix ?? 'fluentd';
-  const eventsPrefix = options.eventsIndexPrefix ?? 'k8s-events';
+  const eventsPrefix = options.eventsIndexPrefix ?? EVENTS_INDEX_PREFIX;
   const ns = options.namespaces ?? { logging: 'logging', collector: 'observability', jaeger: 'jaeger', app: 'sample-app' };
-  const svc = options.services ?? { front: 'sample-app', backend: 'sample-app-backend' };
+  const svc = options.services ?? { front: SAMPLE_APP_SERVICE, backend: SAMPLE_APP_BACKEND_SERVICE };
   const results: HopResult[] = [];
 
   // Requests first: the app must answer, or nothing else can be checked.

@@ -4,6 +4,7 @@
  * Keeps them up (a forward that drops, e.g. on a pod restart, is restarted) until Ctrl-C.
  */
 import { loadConfig } from '../config/load';
+import { ELASTIC_USER_SECRET } from '../constructs/elasticsearch/names';
 import { accessPoints, clusterAccess } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
   await Promise.all(forwards.map((f) => f.forward.start()));
   console.log(`port-forwards up (context ${access.context ?? 'current'}):`);
   for (const { point, forward } of forwards) console.log(`  ${point.name.padEnd(20)} ${point.scheme}://localhost:${forward.localPort}${point.path}`);
-  console.log('Elasticsearch user "elastic": kubectl get secret elasticsearch-es-elastic-user -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
+  console.log('Elasticsearch user "elastic": kubectl get secret ' + ELASTIC_USER_SECRET + ' -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
   console.log('Ctrl-C stops them.');
 
   // Restart a forward that drops, with a pause so a crash-looping pod does not spin us.

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
+import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_CERT_SECRET } from '../constructs/elasticsearch/names';
 import { accessPoints, clusterAccess, ClusterAccess, kubectlFlags } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 import { formatResults, runVerify } from '../ops/verify';
@@ -25,8 +26,8 @@ async function main(): Promise<number> {
   const forwards = [es, jaeger, app, prom].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
   try {
     const [esPort, jaegerPort, appPort, promPort] = await Promise.all(forwards.map((f) => f.start()));
-    const password = secretValue(access, es.namespace, 'elasticsearch-es-elastic-user', 'elastic');
-    const ca = secretValue(access, es.namespace, 'elasticsearch-http-certificate', 'ca.crt');
+    const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
+    const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_CERT_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
     console.log(`verifying the example scenario (context ${access.context ?? 'current'}, up to ${timeoutMs / 1000} s)…`);
     const results = await runVerify(

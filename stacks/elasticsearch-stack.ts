@@ -8,22 +8,31 @@ import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { EckElasticsearchAddOn } from '../constructs/addons/eck-elasticsearch';
 import { EckOperatorAddOn } from '../constructs/addons/eck-operator';
-import { ElasticsearchTls } from '../constructs/addons/elasticsearch-tls';
-import { ElasticsearchUser } from '../constructs/addons/elasticsearch-user';
+import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
+import { eventsIndexTemplate, logsIndexTemplate } from '../constructs/elasticsearch/index-templates';
+import {
+  ELASTIC_USER_SECRET,
+  ELASTICSEARCH_CLUSTER,
+  ELASTICSEARCH_HTTP_CERT_SECRET,
+  ELASTICSEARCH_PORT,
+  ELASTICSEARCH_SERVICE,
+  EVENTS_INDEX_PREFIX,
+  INDEX_JANITOR_USER,
+  LOG_WRITER_USER,
+} from '../constructs/elasticsearch/names';
+import { ElasticsearchReadinessGate } from '../constructs/elasticsearch/readiness-gate';
+import { ElasticsearchTls } from '../constructs/elasticsearch/tls';
+import { ElasticsearchUser } from '../constructs/elasticsearch/user';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { MonitoringStack } from './monitoring-stack';
 
-/** The user Fluentd and the collector write with, and the one the retention job deletes with. */
-export const LOG_WRITER_USER = 'log-writer';
-export const INDEX_JANITOR_USER = 'index-janitor';
-export const EVENTS_INDEX = 'k8s-events';
-export const ELASTICSEARCH_SERVICE = 'elasticsearch';
-export const ELASTICSEARCH_PORT = 9200;
-
-/** Elasticsearch through ECK (operator + one-node cluster), TLS and a log-writer user. */
+/**
+ * Elasticsearch through ECK (operator + cluster), our CA and HTTP certificate, file-realm
+ * users, and a readiness gate: the apply finishes only once Elasticsearch reports green or
+ * yellow health and the index templates of every daily index family are in place.
+ */
 export class ElasticsearchStack extends MonitoringStack {
-  readonly namespace: string;
   /** Host name Fluentd/collector use; covered by the certificate. */
   readonly host: string;
   readonly url: string;
@@ -39,55 +48,57 @@ export class ElasticsearchStack extends MonitoringStack {
     new RandomProvider(this, 'random');
     new TlsProvider(this, 'tls');
 
-    const ns = config.namespaces.elasticsearch;
     const es = config.elasticsearch;
-    this.namespace = ns;
-    const serviceHost = `${ELASTICSEARCH_SERVICE}.${ns}.svc`;
-    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
+    // Both namespaces are Terraform resources, so a destroy removes them (Helm never does).
+    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: config.namespaces.elasticsearch } });
+    const operatorNamespace = new NamespaceV1(this, 'operator-namespace', { metadata: { name: config.namespaces.eckOperator } });
+    const ns = namespace.metadata.name;
+    const serviceHost = `${ELASTICSEARCH_SERVICE}.${config.namespaces.elasticsearch}.svc`;
 
     const tls = new ElasticsearchTls(this, 'http-tls', {
       dnsNames: [
         ELASTICSEARCH_SERVICE,
-        `${ELASTICSEARCH_SERVICE}.${ns}`,
+        `${ELASTICSEARCH_SERVICE}.${config.namespaces.elasticsearch}`,
         serviceHost,
         `${serviceHost}.cluster.local`,
-        `elasticsearch-es-http.${ns}.svc`,
-        `elasticsearch-es-http.${ns}.svc.cluster.local`,
+        `${ELASTICSEARCH_CLUSTER}-es-http.${config.namespaces.elasticsearch}.svc`,
+        `${ELASTICSEARCH_CLUSTER}-es-http.${config.namespaces.elasticsearch}.svc.cluster.local`,
         'localhost', // kubectl port-forward
       ],
     });
     this.caCertPem = tls.caCertPem;
     const httpCert = new SecretV1(this, 'http-certificate', {
-      metadata: { name: 'elasticsearch-http-certificate', namespace: namespace.metadata.name },
+      metadata: { name: ELASTICSEARCH_HTTP_CERT_SECRET, namespace: ns },
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem, 'ca.crt': tls.caCertPem },
     });
 
-    const dailyIndices = [`${config.fluentd.indexPrefix}-*`, `${EVENTS_INDEX}-*`];
+    const dailyIndices = [`${config.fluentd.indexPrefix}-*`, `${EVENTS_INDEX_PREFIX}-*`];
     const writer = new ElasticsearchUser(this, 'log-writer', {
-      namespace: namespace.metadata.name,
+      namespace: ns,
       username: LOG_WRITER_USER,
       roleName: 'log_writer',
-      // Write-only on our indices: create them, index documents, manage their template.
-      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: dailyIndices, privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }] },
+      // Write-only on our daily indices: create them and index documents.
+      role: { cluster: ['monitor'], indices: [{ names: dailyIndices, privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }] },
     });
     const janitor = new ElasticsearchUser(this, 'index-janitor', {
-      namespace: namespace.metadata.name,
+      namespace: ns,
       username: INDEX_JANITOR_USER,
       roleName: 'index_janitor',
-      // The retention job lists and deletes old daily indices, nothing else.
-      role: { cluster: [], indices: [{ names: dailyIndices, privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
+      // Our own housekeeping: health, index templates, listing and deleting expired indices.
+      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: dailyIndices, privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
     });
     this.writerPassword = writer.password;
     this.janitorPassword = janitor.password;
 
     const operator = new EckOperatorAddOn(this, 'eck-operator', {
-      namespace: config.namespaces.eckOperator,
+      namespace: operatorNamespace.metadata.name,
       version: es.operatorChartVersion,
-      managedNamespaces: [ns],
+      managedNamespaces: [config.namespaces.elasticsearch],
     });
     const cluster = new EckElasticsearchAddOn(this, 'eck-elasticsearch', {
       namespace: ns,
+      name: ELASTICSEARCH_CLUSTER,
       chartVersion: es.chartVersion,
       elasticsearchVersion: es.version,
       heapMb: es.heapMb,
@@ -96,7 +107,7 @@ export class ElasticsearchStack extends MonitoringStack {
       httpCertificateSecret: httpCert.metadata.name,
       fileRealmSecrets: [writer.userSecretName, janitor.userSecretName],
       roleSecrets: [writer.roleSecretName, janitor.roleSecretName],
-      dependsOn: [operator.release, namespace],
+      dependsOn: [operator.release],
     });
 
     // The name users guess; ECK's own Service is elasticsearch-es-http.
@@ -113,17 +124,38 @@ export class ElasticsearchStack extends MonitoringStack {
     this.host = `${service.metadata.name}.${service.metadata.namespace}.svc`;
     this.url = `https://${this.host}:${ELASTICSEARCH_PORT}`;
 
+    const gateClient = new ElasticsearchClientSecrets(this, 'gate-client', {
+      namespace: ns,
+      name: 'elasticsearch-gate',
+      username: janitor.username,
+      password: janitor.password,
+      caCertPem: tls.caCertPem,
+    });
+    new ElasticsearchReadinessGate(this, 'ready', {
+      namespace: ns,
+      elasticsearchUrl: this.url,
+      credentialsSecret: gateClient.credentialsSecret,
+      caSecret: gateClient.caSecret,
+      image: es.jobImage,
+      timeoutSeconds: es.readyTimeoutSeconds,
+      indexTemplates: {
+        [config.fluentd.indexPrefix]: logsIndexTemplate(config.fluentd.indexPrefix, es.indexReplicas),
+        [EVENTS_INDEX_PREFIX]: eventsIndexTemplate(EVENTS_INDEX_PREFIX, es.indexReplicas),
+      },
+      dependsOn: [cluster.release, service, ...gateClient.secrets],
+    });
+
     new TerraformOutput(this, 'url', { value: this.url, description: 'in-cluster HTTPS endpoint' });
     new TerraformOutput(this, 'elasticsearch_namespace', { value: ns });
     new TerraformOutput(this, 'ca_certificate', { value: tls.caCertPem, sensitive: true, description: 'CA that signs the HTTP certificate' });
     new TerraformOutput(this, 'elastic_password_command', {
-      value: `kubectl -n ${ns} get secret ${cluster.clusterName}-es-elastic-user -o go-template='{{.data.elastic | base64decode}}'`,
+      value: `kubectl -n ${config.namespaces.elasticsearch} get secret ${ELASTIC_USER_SECRET} -o go-template='{{.data.elastic | base64decode}}'`,
       description: 'prints the elastic superuser password (kept in a Kubernetes Secret only)',
     });
     new TerraformOutput(this, 'log_writer_password', { value: writer.password, sensitive: true });
     new TerraformOutput(this, 'index_janitor_password', { value: janitor.password, sensitive: true });
     new TerraformOutput(this, 'port_forward', {
-      value: `kubectl -n ${ns} port-forward svc/${ELASTICSEARCH_SERVICE} 9200:9200   # then https://localhost:9200`,
+      value: `kubectl -n ${config.namespaces.elasticsearch} port-forward svc/${ELASTICSEARCH_SERVICE} ${ELASTICSEARCH_PORT}:${ELASTICSEARCH_PORT}   # then https://localhost:${ELASTICSEARCH_PORT}`,
     });
   }
 }

@@ -1,14 +1,14 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { JaegerAddOn } from '../constructs/addons/jaeger';
 import { JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
+import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { MonitoringStack } from './monitoring-stack';
-
-export const JAEGER_QUERY_SERVICE = 'jaeger-query';
 
 /** Jaeger v2 all-in-one with in-memory storage; OTLP in on 4317/4318, UI/API on 16686. */
 export class JaegerStack extends MonitoringStack {
@@ -19,8 +19,9 @@ export class JaegerStack extends MonitoringStack {
     super(scope, 'jaeger', config);
     new KubernetesProviders(this, 'providers', { connection });
     const ns = config.namespaces.jaeger;
+    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
     const jaeger = new JaegerAddOn(this, 'jaeger', {
-      namespace: ns,
+      namespace: namespace.metadata.name,
       chartVersion: config.jaeger.chartVersion,
       imageTag: config.jaeger.imageTag,
       maxTraces: config.jaeger.maxTraces,
@@ -28,7 +29,7 @@ export class JaegerStack extends MonitoringStack {
     });
     // The chart 4.x has one Service named after the release; users type svc/jaeger-query.
     new ServiceV1(this, 'query-service', {
-      metadata: { name: JAEGER_QUERY_SERVICE, namespace: ns, labels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': 'query' } },
+      metadata: { name: JAEGER_QUERY_SERVICE, namespace: namespace.metadata.name, labels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': 'query' } },
       spec: {
         type: 'ClusterIP',
         selector: jaeger.selector,

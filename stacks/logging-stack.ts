@@ -2,12 +2,13 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
-import { ElasticsearchClientSecrets } from '../constructs/addons/elasticsearch-client-secrets';
+import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
+import { IndexRetention } from '../constructs/elasticsearch/index-retention';
+import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { Fluentd } from '../constructs/fluentd/fluentd';
-import { IndexRetention } from '../constructs/fluentd/index-retention';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
-import { ElasticsearchStack, EVENTS_INDEX } from './elasticsearch-stack';
+import { ElasticsearchStack } from './elasticsearch-stack';
 import { MonitoringStack } from './monitoring-stack';
 
 /** Fluentd on every node: container logs (CRI) + kubelet/containerd journal → Elasticsearch. */
@@ -29,10 +30,8 @@ export class LoggingStack extends MonitoringStack {
       namespace: namespace.metadata.name,
       imageTag: config.fluentd.imageTag,
       indexPrefix: config.fluentd.indexPrefix,
-      indexReplicas: config.elasticsearch.indexReplicas,
       elasticsearchHost: elasticsearch.host,
-      credentialsSecret: writer.credentialsSecret,
-      caSecret: writer.caSecret,
+      elasticsearch: writer,
       bufferLimit: config.fluentd.bufferLimit,
       resources: resourceRequirements(config.fluentd.resources),
     });
@@ -47,11 +46,13 @@ export class LoggingStack extends MonitoringStack {
       });
       new IndexRetention(this, 'retention', {
         namespace: namespace.metadata.name,
-        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX],
+        // Every daily index family we write: container logs and Kubernetes events.
+        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX],
         retentionDays: config.elasticsearch.retentionDays,
         elasticsearchUrl: elasticsearch.url,
         credentialsSecret: janitor.credentialsSecret,
         caSecret: janitor.caSecret,
+        image: config.elasticsearch.jobImage,
       });
     }
     new TerraformOutput(this, 'index_pattern', { value: `${config.fluentd.indexPrefix}-*` });

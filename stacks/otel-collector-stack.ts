@@ -2,12 +2,13 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
-import { ElasticsearchClientSecrets } from '../constructs/addons/elasticsearch-client-secrets';
+import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
+import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { buildCollectorConfig } from '../constructs/otel/collector-config';
-import { ElasticsearchStack, EVENTS_INDEX } from './elasticsearch-stack';
+import { ElasticsearchStack } from './elasticsearch-stack';
 import { JaegerStack } from './jaeger-stack';
 import { MonitoringStack } from './monitoring-stack';
 
@@ -37,18 +38,17 @@ export class OtelCollectorStack extends MonitoringStack {
       clusterName,
       environment: config.environment,
       statsIntervalSeconds: config.collector.statsIntervalSeconds,
-      events: { endpoint: elasticsearch.url, index: EVENTS_INDEX, caFile: `${ES_CA_MOUNT}/ca.crt` },
+      events: { endpoint: elasticsearch.url, index: EVENTS_INDEX_PREFIX, caFile: `${ES_CA_MOUNT}/ca.crt` },
     });
     const collector = new OtelCollectorAddOn(this, 'collector', {
-      namespace: ns,
+      namespace: namespace.metadata.name,
       config: collectorConfig,
       chartVersion: config.collector.chartVersion,
       imageTag: config.collector.imageTag,
       resources: resourceRequirements(config.collector.resources),
       prometheusPort: config.collector.prometheusPort,
-      elasticsearchSecrets: { credentials: es.credentialsSecret, ca: es.caSecret, caMountPath: ES_CA_MOUNT },
-      createNamespace: false,
-      dependsOn: [namespace, ...es.secrets],
+      elasticsearch: { credentialsSecret: es.credentialsSecret, caSecret: es.caSecret, checksum: es.checksum, caMountPath: ES_CA_MOUNT },
+      dependsOn: es.secrets,
     });
 
     // From the release's attributes, so the sample-app stack reads it through remote state.

@@ -4,6 +4,7 @@ import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { resolve } from 'node:path';
 import type { MonitoringConfig } from '../config/schema';
+import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { SampleApp } from '../constructs/app/sample-app';
 import { SampleAppImage } from '../constructs/app/sample-app-image';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
@@ -28,7 +29,11 @@ export class SampleAppStack extends MonitoringStack {
       this.image = config.sampleApp.image;
     } else {
       if (!cluster.registry) throw new Error('sampleApp.image is required when the cluster stack has no local registry');
-      new DockerProvider(this, 'docker');
+      new DockerProvider(this, 'docker', {
+        // The push looks the registry up in the provider's auth entries; the local registry has
+        // no auth, and its digest lookup needs the http:// form (plain-HTTP registry).
+        registryAuth: [{ address: `http://${cluster.registry}`, authDisabled: true }],
+      });
       this.image = new SampleAppImage(this, 'app-image', { contextDir: SAMPLE_APP_DIR, registry: cluster.registry }).imageRef;
     }
 
@@ -46,7 +51,7 @@ export class SampleAppStack extends MonitoringStack {
 
     new TerraformOutput(this, 'image', { value: this.image });
     new TerraformOutput(this, 'port_forward', {
-      value: `kubectl -n ${ns} port-forward svc/sample-app ${config.sampleApp.port}:${config.sampleApp.port}   # then http://localhost:${config.sampleApp.port}/`,
+      value: `kubectl -n ${ns} port-forward svc/${SAMPLE_APP_SERVICE} ${config.sampleApp.port}:${config.sampleApp.port}   # then http://localhost:${config.sampleApp.port}/`,
     });
   }
 }

@@ -44,12 +44,12 @@ export interface EckElasticsearchValues {
 
 export interface EckElasticsearchAddOnProps {
   readonly namespace: string;
-  /** Name of the Elasticsearch resource; Services are `<name>-es-http`. @default elasticsearch */
-  readonly name?: string;
+  /** Name of the Elasticsearch resource (and release); Services are `<name>-es-http`. */
+  readonly name: string;
   /** Elasticsearch version. */
   readonly elasticsearchVersion: string;
-  /** @default 0.20.0 */
-  readonly chartVersion?: string;
+  /** Exact eck-elasticsearch chart version. */
+  readonly chartVersion: string;
   readonly heapMb: number;
   readonly resources: ResourceRequirements;
   /** PersistentVolumeClaim per node; emptyDir when omitted. @default - emptyDir */
@@ -66,11 +66,11 @@ export interface EckElasticsearchAddOnProps {
 
 /** A single-node Elasticsearch cluster managed by ECK. */
 export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
-  static readonly defaults = { chart: 'eck-elasticsearch', repository: ELASTIC_HELM_REPOSITORY, version: '0.20.0' };
+  static readonly source = { chart: 'eck-elasticsearch', repository: ELASTIC_HELM_REPOSITORY };
   readonly clusterName: string;
 
   constructor(scope: Construct, id: string, props: EckElasticsearchAddOnProps) {
-    const name = props.name ?? 'elasticsearch';
+    const name = props.name;
     const nodeSet: EckNodeSet = {
       name: 'default',
       count: 1,
@@ -105,11 +105,10 @@ export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
         : undefined,
     };
     super(scope, id, {
-      ...EckElasticsearchAddOn.defaults,
-      version: props.chartVersion ?? EckElasticsearchAddOn.defaults.version,
+      ...EckElasticsearchAddOn.source,
+      version: props.chartVersion,
       release: name,
       namespace: props.namespace,
-      createNamespace: false,
       dependsOn: props.dependsOn,
       values: {
         fullnameOverride: name,

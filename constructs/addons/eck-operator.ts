@@ -16,28 +16,32 @@ export interface EckOperatorValues {
 }
 
 export interface EckOperatorAddOnProps {
-  /** @default elastic-system */
-  readonly namespace?: string;
+  /** Namespace of the operator (a Terraform-managed namespace). */
+  readonly namespace: string;
   /** Namespaces the operator manages (least privilege). */
   readonly managedNamespaces: string[];
-  /** @default 3.5.0 */
-  readonly version?: string;
+  /** Exact eck-operator chart version. */
+  readonly version: string;
   /** @default 100m/150Mi requests, 500m/384Mi limits */
   readonly resources?: ResourceRequirements;
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
 
-/** Elastic Cloud on Kubernetes operator (installs the Elasticsearch CRDs). */
+/**
+ * Elastic Cloud on Kubernetes operator. It installs the Elasticsearch CRDs, which the chart
+ * marks `helm.sh/resource-policy: keep`: uninstalling the release leaves them (and so the data
+ * of any Elasticsearch left behind); `npm run destroy` removes them after a full destroy.
+ */
 export class EckOperatorAddOn extends HelmAddOn<EckOperatorValues> {
-  static readonly defaults = { chart: 'eck-operator', repository: ELASTIC_HELM_REPOSITORY, version: '3.5.0', release: 'eck-operator' };
+  static readonly source = { chart: 'eck-operator', repository: ELASTIC_HELM_REPOSITORY, release: 'eck-operator' };
 
   constructor(scope: Construct, id: string, props: EckOperatorAddOnProps) {
     if (props.managedNamespaces.length === 0) throw new Error('eck-operator: managedNamespaces must name at least one namespace');
     super(scope, id, {
-      ...EckOperatorAddOn.defaults,
-      version: props.version ?? EckOperatorAddOn.defaults.version,
-      namespace: props.namespace ?? 'elastic-system',
+      ...EckOperatorAddOn.source,
+      version: props.version,
+      namespace: props.namespace,
       dependsOn: props.dependsOn,
       values: {
         installCRDs: true,

@@ -3,6 +3,7 @@ import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 import { buildJaegerConfig } from '../jaeger/jaeger-config';
+import { JAEGER_RELEASE } from '../jaeger/names';
 
 /** Jaeger chart 4.x values we set (no values schema upstream: keys checked against 4.11.1). */
 export interface JaegerValues {
@@ -18,40 +19,50 @@ export interface JaegerValues {
 }
 
 export interface JaegerAddOnProps {
+  /** Namespace (a Terraform-managed namespace). */
   readonly namespace: string;
-  /** @default 4.11.1 */
-  readonly chartVersion?: string;
-  /** jaegertracing/jaeger image tag. @default 2.19.0 */
-  readonly imageTag?: string;
-  /** In-memory store limit. @default 50000 */
-  readonly maxTraces?: number;
+  /** Exact jaeger chart version (4.x). */
+  readonly chartVersion: string;
+  /** Exact jaegertracing/jaeger image tag. */
+  readonly imageTag: string;
+  /** In-memory store limit. */
+  readonly maxTraces: number;
   readonly resources: ResourceRequirements;
 }
 
-/** Jaeger v2 all-in-one (in-memory storage), release and Service named `jaeger`. */
+/** The env var that carries the values' checksum into Jaeger's pod template. */
+export const JAEGER_CONFIG_CHECKSUM_ENV = 'CONFIG_SHA256';
+
+/**
+ * Jaeger v2 all-in-one (in-memory storage), release and Service named `jaeger`. The chart
+ * mounts `userconfig` by subPath and has no checksum annotation nor pod-annotations value, so
+ * a config change would never reach the running pod: the values' sha256 goes into the pod
+ * template as an env var (`jaeger.extraEnv`), which rolls the pod whenever the values change.
+ */
 export class JaegerAddOn extends HelmAddOn<JaegerValues> {
-  static readonly defaults = { chart: 'jaeger', repository: 'https://jaegertracing.github.io/helm-charts', version: '4.11.1', release: 'jaeger' };
+  static readonly source = { chart: 'jaeger', repository: 'https://jaegertracing.github.io/helm-charts', release: JAEGER_RELEASE };
   /** Name of the chart's Service (all ports). */
-  readonly serviceName = 'jaeger';
+  readonly serviceName = JAEGER_RELEASE;
   /** Pod labels the chart's selector uses. */
   readonly selector = { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': 'jaeger', 'app.kubernetes.io/component': 'all-in-one' };
 
   constructor(scope: Construct, id: string, props: JaegerAddOnProps) {
-    const major = Number((props.chartVersion ?? JaegerAddOn.defaults.version).split('.')[0]);
+    const major = Number(props.chartVersion.split('.')[0]);
     if (major < 4) throw new Error(`jaeger: chart ${props.chartVersion} is the Jaeger v1 layout; this add-on renders chart 4.x (Jaeger v2) values`);
     super(scope, id, {
-      ...JaegerAddOn.defaults,
-      version: props.chartVersion ?? JaegerAddOn.defaults.version,
+      ...JaegerAddOn.source,
+      version: props.chartVersion,
       namespace: props.namespace,
+      rolloutValues: (sha256) => ({ jaeger: { extraEnv: [{ name: JAEGER_CONFIG_CHECKSUM_ENV, value: sha256 }] } }),
       values: {
-        fullnameOverride: 'jaeger',
+        fullnameOverride: JAEGER_RELEASE,
         jaeger: {
-          image: { tag: props.imageTag ?? '2.19.0' },
+          image: { tag: props.imageTag },
           resources: props.resources,
           podSecurityContext: restrictedPodSecurity(),
           securityContext: restrictedContainerSecurity(),
         },
-        userconfig: buildJaegerConfig({ maxTraces: props.maxTraces ?? 50_000 }),
+        userconfig: buildJaegerConfig({ maxTraces: props.maxTraces }),
       },
     });
   }

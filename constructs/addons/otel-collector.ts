@@ -2,8 +2,10 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
+import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 import { CollectorConfig } from '../otel/collector-config';
+import { COLLECTOR_SERVICE } from '../otel/names';
 
 export interface CollectorPortValue {
   readonly enabled: boolean;
@@ -35,6 +37,7 @@ export interface OtelCollectorValues {
   readonly clusterRole: { readonly create: true; readonly rules: PolicyRule[] };
   readonly ports: Record<string, CollectorPortValue>;
   readonly podAnnotations: Record<string, string>;
+  readonly enableConfigChecksumAnnotation: true;
   readonly extraEnvs: { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } }[];
   readonly extraVolumes: { readonly name: string; readonly secret: { readonly secretName: string } }[];
   readonly extraVolumeMounts: { readonly name: string; readonly mountPath: string; readonly readOnly: true }[];
@@ -49,17 +52,15 @@ export interface OtelCollectorAddOnProps {
   readonly namespace: string;
   /** Built by buildCollectorConfig({ profile: 'kubernetes', ... }). */
   readonly config: CollectorConfig;
-  /** @default 0.170.0 */
-  readonly chartVersion?: string;
-  /** otel/opentelemetry-collector-contrib tag. @default 0.158.0 */
-  readonly imageTag?: string;
+  /** Exact opentelemetry-collector chart version. */
+  readonly chartVersion: string;
+  /** Exact otel/opentelemetry-collector-contrib tag. */
+  readonly imageTag: string;
   readonly resources: ResourceRequirements;
   /** @default 8889 */
   readonly prometheusPort?: number;
-  /** Secret with `username`/`password` and Secret with `ca.crt` for the events exporter. @default - no events */
-  readonly elasticsearchSecrets?: { readonly credentials: string; readonly ca: string; readonly caMountPath: string };
-  /** Create the namespace with the release. @default true */
-  readonly createNamespace?: boolean;
+  /** Credentials (as ES_USERNAME/ES_PASSWORD) and CA (mounted at caMountPath) for the events exporter. @default - no events */
+  readonly elasticsearch?: ElasticsearchClient & { readonly caMountPath: string };
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -68,8 +69,8 @@ export interface OtelCollectorAddOnProps {
 export const COLLECTOR_RBAC_RULES: PolicyRule[] = [
   // k8s_attributes, k8s_observer, k8s_cluster, Prometheus pod discovery
   { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes', 'services', 'endpoints', 'replicationcontrollers', 'resourcequotas', 'events'], verbs: ['get', 'list', 'watch'] },
-  // kubeletstats through each node's kubelet
-  { apiGroups: [''], resources: ['nodes/stats', 'nodes/proxy'], verbs: ['get'] },
+  // kubeletstats through each node's kubelet (nodes/proxy is not needed without extra_metadata_labels)
+  { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] },
   { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'daemonsets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'] },
@@ -81,24 +82,23 @@ export const COLLECTOR_IMAGE_REPOSITORY = 'otel/opentelemetry-collector-contrib'
 
 /** OpenTelemetry Collector as a single-replica Deployment named `otel-collector`. */
 export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
-  static readonly defaults = { chart: 'opentelemetry-collector', repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts', version: '0.170.0', release: 'otel-collector' };
-  readonly serviceName = 'otel-collector';
+  static readonly source = { chart: 'opentelemetry-collector', repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts', release: COLLECTOR_SERVICE };
+  readonly serviceName = COLLECTOR_SERVICE;
 
   constructor(scope: Construct, id: string, props: OtelCollectorAddOnProps) {
     if (!props.config.service.extensions.includes('health_check')) throw new Error('otel-collector: the chart requires the health_check extension');
     const promPort = props.prometheusPort ?? 8889;
-    const es = props.elasticsearchSecrets;
+    const es = props.elasticsearch;
     super(scope, id, {
-      ...OtelCollectorAddOn.defaults,
-      version: props.chartVersion ?? OtelCollectorAddOn.defaults.version,
+      ...OtelCollectorAddOn.source,
+      version: props.chartVersion,
       namespace: props.namespace,
-      createNamespace: props.createNamespace,
       dependsOn: props.dependsOn,
       values: {
         mode: 'deployment',
-        fullnameOverride: 'otel-collector',
+        fullnameOverride: COLLECTOR_SERVICE,
         replicaCount: 1,
-        image: { repository: COLLECTOR_IMAGE_REPOSITORY, tag: props.imageTag ?? '0.158.0' },
+        image: { repository: COLLECTOR_IMAGE_REPOSITORY, tag: props.imageTag },
         command: { name: 'otelcol-contrib' },
         resources: props.resources,
         podSecurityContext: restrictedPodSecurity(),
@@ -115,14 +115,16 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
           'jaeger-grpc': { enabled: false },
           zipkin: { enabled: false },
         },
-        podAnnotations: {},
+        // The chart's own checksum annotation covers the config; this one the ES credentials and CA.
+        enableConfigChecksumAnnotation: true,
+        podAnnotations: es ? { 'checksum/elasticsearch-client': es.checksum } : {},
         extraEnvs: es
           ? [
-              { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: es.credentials, key: 'username' } } },
-              { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: es.credentials, key: 'password' } } },
+              { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: es.credentialsSecret, key: 'username' } } },
+              { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: es.credentialsSecret, key: 'password' } } },
             ]
           : [],
-        extraVolumes: es ? [{ name: 'es-ca', secret: { secretName: es.ca } }] : [],
+        extraVolumes: es ? [{ name: 'es-ca', secret: { secretName: es.caSecret } }] : [],
         extraVolumeMounts: es ? [{ name: 'es-ca', mountPath: es.caMountPath, readOnly: true }] : [],
         config: {
           ...props.config,

@@ -4,9 +4,10 @@ import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathForTerraform } from '../terraform/paths';
 
 export interface SampleAppImageProps {
-  /** Directory with the Dockerfile (sample-app/). */
+  /** Absolute directory with the Dockerfile (sample-app/). */
   readonly contextDir: string;
   /** Registry host:port the Docker host pushes to and the nodes pull from. */
   readonly registry: string;
@@ -47,7 +48,8 @@ export class SampleAppImage extends Construct {
     const image = new Image(this, 'image', {
       name: this.imageName,
       keepLocally: true,
-      buildAttribute: { context: props.contextDir, dockerfile: 'Dockerfile', label: { 'org.opencontainers.image.revision': this.contentHash } },
+      // Relative to the stack's directory: the same in every checkout.
+      buildAttribute: { context: pathForTerraform(this, props.contextDir), dockerfile: 'Dockerfile', label: { 'org.opencontainers.image.revision': this.contentHash } },
       triggers: { context_hash: this.contentHash },
     });
     const pushed = new RegistryImage(this, 'push', { name: image.name, keepRemotely: true, triggers: { context_hash: this.contentHash } });

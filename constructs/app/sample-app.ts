@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from './names';
 import { EnvVarSpec } from '../k8s/pod-spec';
 import { ResourceRequirements } from '../k8s/resources';
 import { SecureDeployment } from '../k8s/secure-deployment';
@@ -34,9 +35,9 @@ export class SampleApp extends Construct {
   constructor(scope: Construct, id: string, props: SampleAppProps) {
     super(scope, id);
     const port = props.port ?? 8080;
-    this.backend = this.role('backend', 'sample-app-backend', props.backendReplicas ?? 1, port, props, []);
-    this.front = this.role('front', 'sample-app', props.replicas ?? 3, port, props, [
-      { name: 'BACKEND_URL', value: `http://sample-app-backend.${props.namespace}.svc.cluster.local:${port}` },
+    this.backend = this.role('backend', SAMPLE_APP_BACKEND_SERVICE, props.backendReplicas ?? 1, port, props, []);
+    this.front = this.role('front', SAMPLE_APP_SERVICE, props.replicas ?? 3, port, props, [
+      { name: 'BACKEND_URL', value: `http://${SAMPLE_APP_BACKEND_SERVICE}.${props.namespace}.svc.cluster.local:${port}` },
     ]);
   }
 
@@ -45,7 +46,7 @@ export class SampleApp extends Construct {
       name,
       namespace: props.namespace,
       replicas,
-      labels: { 'app.kubernetes.io/part-of': 'sample-app' },
+      labels: { 'app.kubernetes.io/part-of': SAMPLE_APP_SERVICE },
       servicePorts: [{ name: 'http', port, targetPort: port }],
       terminationGracePeriodSeconds: 20,
       podSecurity: restrictedPodSecurity(SAMPLE_APP_UID),

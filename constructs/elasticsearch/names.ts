@@ -3,5 +3,22 @@
  * refer to. Plain constants, no provider bindings: `npm run verify` imports them cheaply.
  */
 
+/** Name of the ECK Elasticsearch resource (and Helm release). */
+export const ELASTICSEARCH_CLUSTER = 'elasticsearch';
+/** Our Service in front of ECK's `<cluster>-es-http` (the name users type). */
+export const ELASTICSEARCH_SERVICE = 'elasticsearch';
+export const ELASTICSEARCH_PORT = 9200;
+/** Secret (tls.crt, tls.key, ca.crt) ECK serves HTTP with; its ca.crt is what clients trust. */
+export const ELASTICSEARCH_HTTP_CERT_SECRET = 'elasticsearch-http-certificate';
+/** ECK's Secret with the `elastic` superuser password (key `elastic`). */
+export const ELASTIC_USER_SECRET = `${ELASTICSEARCH_CLUSTER}-es-elastic-user`;
+
+/** File-realm users: Fluentd and the collector write; the janitor applies templates and prunes. */
+export const LOG_WRITER_USER = 'log-writer';
+export const INDEX_JANITOR_USER = 'index-janitor';
+
+/** Daily indices of Kubernetes events: `<prefix>-YYYY-MM-DD`. */
+export const EVENTS_INDEX_PREFIX = 'k8s-events';
+
 /** Label selector of the 12 CRDs the eck-operator chart installs (kept by Helm on uninstall). */
 export const ECK_CRD_SELECTOR = 'app.kubernetes.io/name=eck-operator-crds';

@@ -35,8 +35,6 @@ export interface FluentConfOptions {
   readonly stateDir: string;
   /** Upper bound of the file buffer, e.g. 512MB. */
   readonly bufferLimit: string;
-  /** Path of the index template JSON inside the container. */
-  readonly templateFile: string;
   /** Port of the monitor_agent (probes). */
   readonly monitorPort: number;
   /** Port of the Prometheus metrics endpoint. */
@@ -117,10 +115,7 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
         logstash_dateformat: '%Y-%m-%d',
         include_timestamp: true,
         suppress_type_name: true,
-        template_name: o.indexPrefix,
-        template_file: o.templateFile,
-        use_legacy_template: false,
-        template_overwrite: true,
+        // The index template is applied by the elasticsearch stack's readiness gate.
         reconnect_on_error: true,
         reload_on_failure: false,
         reload_connections: false,
@@ -149,26 +144,6 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
       ],
     },
   ];
-}
-
-/** Composable index template for the daily indices (replicas 0 keeps one node green). */
-export function buildIndexTemplate(indexPrefix: string, replicas: number) {
-  return {
-    index_patterns: [`${indexPrefix}-*`],
-    priority: 200,
-    template: {
-      settings: { number_of_shards: 1, number_of_replicas: replicas },
-      mappings: {
-        properties: {
-          '@timestamp': { type: 'date' },
-          trace_id: { type: 'keyword' },
-          span_id: { type: 'keyword' },
-          level: { type: 'keyword' },
-          kubernetes: { properties: { namespace_name: { type: 'keyword' }, pod_name: { type: 'keyword' }, container_name: { type: 'keyword' } } },
-        },
-      },
-    },
-  };
 }
 
 /** Kubernetes memory quantity (Mi/Gi) to Fluentd size syntax (MB/GB). */

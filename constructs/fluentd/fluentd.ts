@@ -2,12 +2,14 @@ import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-rol
 import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { createHash } from 'node:crypto';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { ResourceRequirements } from '../k8s/resources';
 import { SecureDaemonSet } from '../k8s/secure-daemonset';
 import { rootContainerSecurity } from '../k8s/security';
-import { buildFluentDirectives, buildIndexTemplate, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
+import { terraformLiterals } from '../terraform/literal';
+import { buildFluentDirectives, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
 
 export const FLUENTD_IMAGE_REPOSITORY = 'fluent/fluentd-kubernetes-daemonset';
 
@@ -16,15 +18,12 @@ export interface FluentdProps {
   /** Exact tag of fluent/fluentd-kubernetes-daemonset, flavour matching the ES major. */
   readonly imageTag: string;
   readonly indexPrefix: string;
-  readonly indexReplicas: number;
   /** Elasticsearch host the certificate covers, e.g. elasticsearch.elasticsearch.svc */
   readonly elasticsearchHost: string;
   /** @default 9200 */
   readonly elasticsearchPort?: number;
-  /** Secret in `namespace` with `username` and `password`. */
-  readonly credentialsSecret: string;
-  /** Secret in `namespace` with `ca.crt`. */
-  readonly caSecret: string;
+  /** Credentials and CA Secrets in `namespace`. */
+  readonly elasticsearch: ElasticsearchClient;
   /** Kubernetes quantity, e.g. 512Mi. */
   readonly bufferLimit: string;
   readonly resources: ResourceRequirements;
@@ -62,17 +61,13 @@ export class Fluentd extends Construct {
         caFile: `${CA_DIR}/ca.crt`,
         stateDir: STATE_DIR,
         bufferLimit: toFluentSize(props.bufferLimit),
-        templateFile: `${CONFIG_DIR}/index-template.json`,
         monitorPort: FLUENTD_MONITOR_PORT,
         metricsPort: FLUENTD_METRICS_PORT,
       }),
     );
     this.configMap = new ConfigMapV1(this, 'config', {
       metadata: { name: 'fluentd-config', namespace: props.namespace },
-      data: {
-        'fluent.conf': this.fluentConf,
-        'index-template.json': JSON.stringify(buildIndexTemplate(props.indexPrefix, props.indexReplicas), null, 2),
-      },
+      data: terraformLiterals({ 'fluent.conf': this.fluentConf }),
     });
 
     this.daemonSet = new SecureDaemonSet(this, 'daemonset', {
@@ -87,8 +82,10 @@ export class Fluentd extends Construct {
         'prometheus.io/scrape': 'true',
         'prometheus.io/port': String(FLUENTD_METRICS_PORT),
         'prometheus.io/path': '/metrics',
-        // Roll the pods when the config changes.
-        'checksum/config': checksum(this.fluentConf),
+        // Roll the pods when what they read at start changes: computed by Terraform from the
+        // resolved ConfigMap and Secrets, so it is stable across synths and exact.
+        'checksum/config': Fn.sha256(Fn.jsonencode(this.configMap.data)),
+        'checksum/elasticsearch-client': props.elasticsearch.checksum,
       },
       containers: [
         {
@@ -97,8 +94,8 @@ export class Fluentd extends Construct {
           env: [
             { name: 'FLUENTD_CONF', value: 'fluent.conf' },
             { name: 'K8S_NODE_NAME', fieldPath: 'spec.nodeName' },
-            { name: 'ES_USERNAME', secretName: props.credentialsSecret, secretKey: 'username' },
-            { name: 'ES_PASSWORD', secretName: props.credentialsSecret, secretKey: 'password' },
+            { name: 'ES_USERNAME', secretName: props.elasticsearch.credentialsSecret, secretKey: 'username' },
+            { name: 'ES_PASSWORD', secretName: props.elasticsearch.credentialsSecret, secretKey: 'password' },
           ],
           ports: [
             { name: 'monitor', containerPort: FLUENTD_MONITOR_PORT },
@@ -119,7 +116,7 @@ export class Fluentd extends Construct {
       ],
       volumes: [
         { name: 'config', configMap: this.configMap.metadata.name },
-        { name: 'es-ca', secret: props.caSecret },
+        { name: 'es-ca', secret: props.elasticsearch.caSecret },
         { name: 'varlog', hostPath: '/var/log', type: 'Directory' },
         // Buffers and pos files live on the host so a restarted pod resumes where it stopped.
         { name: 'state', hostPath: STATE_DIR, type: 'DirectoryOrCreate' },
@@ -127,8 +124,4 @@ export class Fluentd extends Construct {
       ],
     });
   }
-}
-
-function checksum(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

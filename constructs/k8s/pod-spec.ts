@@ -1,6 +1,7 @@
 import type { DeploymentV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity, toProviderSecurityContext } from './security';
 import { ResourceRequirements } from './resources';
+import { terraformLiteral } from '../terraform/literal';
 
 /** An HTTP or exec probe; timings default to conservative values. */
 export interface ProbeSpec {
@@ -107,8 +108,9 @@ function buildContainer(c: ContainerSpec | JobContainerSpec) {
     name: c.name,
     image: c.image,
     imagePullPolicy: 'IfNotPresent',
-    command: c.command,
-    args: c.args,
+    // Scripts and arguments are literal text for the container, never Terraform templates.
+    command: c.command?.map(terraformLiteral),
+    args: c.args?.map(terraformLiteral),
     port: c.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
     env: c.env?.map(buildEnv),
     resources: { requests: { ...c.resources.requests }, limits: { ...c.resources.limits } },
@@ -132,7 +134,7 @@ function buildProbe(p: ProbeSpec) {
 }
 
 function buildEnv(e: EnvVarSpec) {
-  if ('value' in e) return { name: e.name, value: e.value };
+  if ('value' in e) return { name: e.name, value: terraformLiteral(e.value) };
   if ('fieldPath' in e) return { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldPath } } };
   return { name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.secretKey } } };
 }

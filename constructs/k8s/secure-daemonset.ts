@@ -1,5 +1,6 @@
 import { DaemonSetV1, DaemonSetV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
 import { Construct } from 'constructs';
+import { terraformLiterals } from '../terraform/literal';
 import { buildPodSpec, ContainerSpec, PodSpecProps } from './pod-spec';
 
 export interface SecureDaemonSetProps extends PodSpecProps {
@@ -34,7 +35,7 @@ export class SecureDaemonSet extends Construct {
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '1' } },
         template: {
-          metadata: { labels, annotations: props.podAnnotations },
+          metadata: { labels, annotations: props.podAnnotations && terraformLiterals(props.podAnnotations) },
           spec: buildPodSpec({ ...props, tolerations }) as DaemonSetV1SpecTemplateSpec,
         },
       },

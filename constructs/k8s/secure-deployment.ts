@@ -1,6 +1,7 @@
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
+import { terraformLiterals } from '../terraform/literal';
 import { buildPodSpec, ContainerSpec, PodSpecProps } from './pod-spec';
 
 export interface SecureDeploymentProps extends PodSpecProps {
@@ -40,7 +41,7 @@ export class SecureDeployment extends Construct {
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '0', maxSurge: '1' } },
         template: {
-          metadata: { labels, annotations: props.podAnnotations },
+          metadata: { labels, annotations: props.podAnnotations && terraformLiterals(props.podAnnotations) },
           spec: buildPodSpec(props),
         },
       },

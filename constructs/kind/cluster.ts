@@ -1,4 +1,5 @@
-import { IResolvable, TerraformMetaArguments, TerraformResource } from 'cdktf';
+import { Fn, IResolvable, TerraformMetaArguments, TerraformResource } from 'cdktf';
+import { terraformLiteral } from '../terraform/literal';
 import { Construct } from 'constructs';
 import { KIND_PROVIDER_VERSION } from './provider';
 
@@ -88,8 +89,10 @@ export interface KindClusterConfig extends TerraformMetaArguments {
 }
 
 /**
- * `kind_cluster` of tehcyx/kind v0.11.0. Every argument forces replacement; the computed
- * credentials are not marked sensitive by the provider, so outputs built from them must be.
+ * `kind_cluster` of tehcyx/kind v0.11.0. Every argument forces replacement. The provider does
+ * not mark the computed credentials sensitive, so this binding does: their getters wrap the
+ * attribute in `sensitive()`, and every expression, provider block and output built from
+ * them is redacted in plans and logs.
  */
 export class KindCluster extends TerraformResource {
   static readonly tfResourceType = 'kind_cluster';
@@ -114,20 +117,21 @@ export class KindCluster extends TerraformResource {
   get endpoint(): string {
     return this.getStringAttribute('endpoint');
   }
-  /** PEM client certificate (sensitive in meaning, not marked by the provider). */
+  /** PEM client certificate (marked sensitive here; the provider does not). */
   get clientCertificate(): string {
-    return this.getStringAttribute('client_certificate');
+    return Fn.sensitive(this.getStringAttribute('client_certificate'));
   }
-  /** PEM client key (sensitive in meaning, not marked by the provider). */
+  /** PEM client key (marked sensitive here; the provider does not). */
   get clientKey(): string {
-    return this.getStringAttribute('client_key');
+    return Fn.sensitive(this.getStringAttribute('client_key'));
   }
+  /** PEM cluster CA (marked sensitive here, with the rest of the credentials). */
   get clusterCaCertificate(): string {
-    return this.getStringAttribute('cluster_ca_certificate');
+    return Fn.sensitive(this.getStringAttribute('cluster_ca_certificate'));
   }
-  /** Whole kubeconfig document. */
+  /** Whole kubeconfig document, client key included (marked sensitive here). */
   get kubeconfig(): string {
-    return this.getStringAttribute('kubeconfig');
+    return Fn.sensitive(this.getStringAttribute('kubeconfig'));
   }
   get completed(): IResolvable {
     return this.getBooleanAttribute('completed');
@@ -155,7 +159,7 @@ function synthKindConfig(k: KindConfig): Record<string, unknown> {
         role: n.role,
         image: n.image,
         labels: n.labels,
-        kubeadm_config_patches: n.kubeadmConfigPatches,
+        kubeadm_config_patches: n.kubeadmConfigPatches?.map(terraformLiteral),
         extra_mounts: n.extraMounts?.map((m) =>
           dropUndefined({
             host_path: m.hostPath,
@@ -187,7 +191,7 @@ function synthKindConfig(k: KindConfig): Record<string, unknown> {
           dns_search: k.networking.dnsSearch,
         })
       : undefined,
-    containerd_config_patches: k.containerdConfigPatches,
+    containerd_config_patches: k.containerdConfigPatches?.map(terraformLiteral),
     feature_gates: k.featureGates,
     runtime_config: k.runtimeConfig,
   });

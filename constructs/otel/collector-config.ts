@@ -183,7 +183,10 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     receivers.k8sobjects = { auth_type: 'serviceAccount', objects: [{ name: 'events', mode: 'watch', group: 'events.k8s.io' }] };
     exporters[EVENTS_EXPORTER] = {
       endpoints: [options.events.endpoint],
-      // Daily indices <index>-YYYY-MM-DD, like Fluentd's, so one retention job prunes both.
+      // Plain daily indices <index>-YYYY-MM-DD, like Fluentd's, so one retention job prunes
+      // both. The default mode (otel) sends require_data_stream=true, which a plain index
+      // rejects; raw writes plain documents (watch event as Body, no attribute prefixes).
+      mapping: { mode: 'raw' },
       logs_index: options.events.index,
       logstash_format: { enabled: true, prefix_separator: '-', date_format: '%Y-%m-%d' },
       user: '${env:ES_USERNAME}',

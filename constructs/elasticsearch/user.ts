@@ -2,6 +2,7 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { terraformLiteral } from '../terraform/literal';
 
 /** An Elasticsearch role as roles.yml writes it. */
 export interface ElasticsearchRole {
@@ -36,7 +37,7 @@ export class ElasticsearchUser extends Construct {
     });
     const role = new SecretV1(this, 'role', {
       metadata: { name: `elasticsearch-${props.username}-role`, namespace: props.namespace },
-      data: { 'roles.yml': stringify({ [props.roleName]: props.role }) },
+      data: { 'roles.yml': terraformLiteral(stringify({ [props.roleName]: props.role })) },
     });
     this.username = props.username;
     this.password = password.result;

@@ -1,4 +1,5 @@
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 
 export interface ElasticsearchClientSecretsProps {
@@ -15,12 +16,28 @@ export interface ElasticsearchClientSecretsProps {
   readonly existingCaSecret?: string;
 }
 
+/** What a workload needs to talk to Elasticsearch, as Secrets in its own namespace. */
+export interface ElasticsearchClient {
+  /** Secret with `username` and `password`. */
+  readonly credentialsSecret: string;
+  /** Secret with `ca.crt`. */
+  readonly caSecret: string;
+  /** Changes whenever the credentials or the CA change (for pod-template annotations). */
+  readonly checksum: string;
+}
+
 /** What an Elasticsearch client needs in its own namespace: credentials and the CA. */
-export class ElasticsearchClientSecrets extends Construct {
+export class ElasticsearchClientSecrets extends Construct implements ElasticsearchClient {
   readonly credentialsSecret: string;
   readonly caSecret: string;
   /** The Secret resources, for dependsOn. */
   readonly secrets: SecretV1[];
+  /**
+   * sha256 of the credentials and CA, computed by Terraform from the resolved Secret data, for
+   * a pod-template annotation: a new password or CA rolls the pods that read them. The hash
+   * of a 32-character random password reveals nothing, so it is shown in plans.
+   */
+  readonly checksum: string;
 
   constructor(scope: Construct, id: string, props: ElasticsearchClientSecretsProps) {
     super(scope, id);
@@ -34,13 +51,14 @@ export class ElasticsearchClientSecrets extends Construct {
     this.secrets = [credentials];
     if (props.existingCaSecret) {
       this.caSecret = props.existingCaSecret;
-      return;
+    } else {
+      const ca = new SecretV1(this, 'ca', {
+        metadata: { name: `${name}-ca`, namespace: props.namespace },
+        data: { 'ca.crt': props.caCertPem },
+      });
+      this.caSecret = ca.metadata.name;
+      this.secrets.push(ca);
     }
-    const ca = new SecretV1(this, 'ca', {
-      metadata: { name: `${name}-ca`, namespace: props.namespace },
-      data: { 'ca.crt': props.caCertPem },
-    });
-    this.caSecret = ca.metadata.name;
-    this.secrets.push(ca);
+    this.checksum = Fn.nonsensitive(Fn.sha256(Fn.jsonencode(this.secrets.map((s) => s.data))));
   }
 }

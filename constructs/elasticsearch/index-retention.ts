@@ -2,8 +2,6 @@ import { Construct } from 'constructs';
 import { ResourceRequirements } from '../k8s/resources';
 import { SecureCronJob } from '../k8s/secure-cronjob';
 
-export const CURL_IMAGE = 'curlimages/curl:8.17.0';
-
 export interface IndexRetentionProps {
   readonly namespace: string;
   /** Daily indices `<prefix>-YYYY-MM-DD` of each prefix are pruned. */
@@ -16,6 +14,8 @@ export interface IndexRetentionProps {
   readonly credentialsSecret: string;
   /** Secret with `ca.crt`. */
   readonly caSecret: string;
+  /** curl image, pinned. */
+  readonly image: string;
   /** @default daily at 00:15 UTC */
   readonly schedule?: string;
 }
@@ -60,7 +60,7 @@ export class IndexRetention extends Construct {
       containers: [
         {
           name: 'prune',
-          image: CURL_IMAGE,
+          image: props.image,
           command: ['/bin/sh', '-c', retentionScript(props.indexPrefixes, props.retentionDays)],
           env: [
             { name: 'ES_URL', value: props.elasticsearchUrl },
