@@ -32,9 +32,9 @@ function synthRuns(kind: 'full' | 'trivial') {
 
 function footprint() {
   const app = new App({ outdir: join(ROOT, 'cdktf.out', 'bench') });
-  buildMonitoringApp(app, validateConfig({}));
+  const monitoring = buildMonitoringApp(app, validateConfig({}));
   app.synth();
-  const names = ['cluster', 'elasticsearch', 'jaeger', 'otel-collector', 'logging', 'sample-app'];
+  const names = Object.values(monitoring).map((stack) => stack.node.id);
   const stacks = Object.fromEntries(names.map((n) => [n, JSON.parse(readFileSync(join(app.outdir, 'stacks', n, 'cdk.tf.json'), 'utf8'))]));
   return computeFootprint(stacks, 1);
 }
