@@ -1,0 +1,126 @@
+import { App } from 'cdktf';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
+import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
+import { retentionScript } from '../constructs/elasticsearch/index-retention';
+import { build, config } from './helpers';
+
+/**
+ * Deploy, redeploy, change and destroy, run by the real Terraform offline: stand-in providers
+ * serve the real schemas and echo the plan; what is only known after apply gets typed
+ * placeholders. What Terraform computes here (template escapes, references, sha256 of resolved
+ * values, remote state between stacks) is exactly what it computes against a cluster.
+ */
+jest.setTimeout(300_000);
+
+const outdirOf = (app: ReturnType<typeof build>) => (app.cluster.node.root as App).outdir;
+const base = build();
+const stacks = stacksOf(outdirOf(base));
+const stack = (name: string, from: StackDir[] = stacks) => from.find((s) => s.name === name)!;
+const session = new OfflineTerraform({ computed: 'placeholder' });
+afterAll(() => session.dispose());
+
+type Resource = { address: string; type: string; values: Record<string, any> };
+const resourcesIn = (state: TerraformState): Resource[] => (state.values?.root_module?.resources ?? []) as unknown as Resource[];
+const changed = (plan: TerraformPlan): PlannedResourceChange[] => (plan.resource_changes ?? []).filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
+
+/** Escapes a literal for a RegExp. */
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+beforeAll(async () => {
+  await session.applyStacks(stacks);
+});
+
+describe('first deploy', () => {
+  it('Terraform makes the retention script byte-identical to what the code wrote', async () => {
+    const logging = resourcesIn(await session.showState(stack('logging')));
+    const cron = logging.find((r) => r.type === 'kubernetes_cron_job_v1')!;
+    expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'k8s-events'], 7));
+  });
+
+  it("Terraform gives Helm the collector's values byte-identical to the code's YAML, with ${env:…} intact", async () => {
+    const collector = resourcesIn(await session.showState(stack('otel-collector'))).find((r) => r.type === 'helm_release')!;
+    const applied: string = collector.values.values[0];
+    const addon = base.collector.node.findChild('collector') as OtelCollectorAddOn;
+    // Every literal byte as written; each token became some resolved value.
+    const pattern = addon.valuesYaml.split(/\$\{TfToken\[[^\]]+\]\}/).map(literal).join('(.+?)');
+    expect(applied).toMatch(new RegExp(`^${pattern}$`, 's'));
+    expect(applied).toContain('endpoint: ${env:MY_POD_IP}:4317');
+    expect(applied).toContain('password: ${env:ES_PASSWORD}');
+    expect(parse(applied).config.exporters['otlp/jaeger'].endpoint).toBe('jaeger.jaeger.svc.cluster.local:4317');
+  });
+});
+
+describe('second deploy with no change', () => {
+  it.each(stacks.map((s) => s.name))('%s plans no change', async (name) => {
+    expect(changed(await session.planStack(stack(name))).map((c) => `${c.address}: ${c.change.actions.join(',')}`)).toEqual([]);
+  });
+});
+
+/** Plans `stackName` as synthesized with `overrides` against the deployed state. */
+async function planWith(overrides: Record<string, unknown>, stackName: string): Promise<TerraformPlan> {
+  return session.planStack(stack(stackName, stacksOf(outdirOf(build(config(overrides))))));
+}
+
+function afterValue(plan: TerraformPlan, type: string, pick: (after: any) => unknown): { before: unknown; after: unknown } {
+  const c = (plan.resource_changes ?? []).find((r) => r.type === type)!;
+  return { before: pick(c.change.before), after: pick(c.change.after) };
+}
+
+describe('a config change reaches the pods that read it (checksums computed by Terraform)', () => {
+  const daemonSetAnnotations = (a: any) => a.spec[0].template[0].metadata[0].annotations;
+
+  it('jaeger.maxTraces rolls the Jaeger pod (checksum env in the pod template)', async () => {
+    const plan = await planWith({ jaeger: { maxTraces: 75_000 } }, 'jaeger');
+    const { before, after } = afterValue(plan, 'helm_release', (a) => parse(a.values[1]).jaeger.extraEnv[0].value);
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(after).toMatch(/^[0-9a-f]{64}$/);
+    expect(after).not.toBe(before);
+  });
+
+  it('fluentd.bufferLimit rolls Fluentd (checksum/config)', async () => {
+    const plan = await planWith({ fluentd: { bufferLimit: '1Gi' } }, 'logging');
+    const { before, after } = afterValue(plan, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
+    expect(after).not.toBe(before);
+  });
+
+  it('elasticsearch.indexReplicas changes the index templates and re-runs the gate that applies them', async () => {
+    const plan = await planWith({ elasticsearch: { indexReplicas: 1 } }, 'elasticsearch');
+    const { before, after } = afterValue(plan, 'kubernetes_job_v1', (a) => a.spec[0].template[0].metadata[0].annotations['checksum/index-templates']);
+    expect(after).not.toBe(before);
+    const templates = afterValue(plan, 'kubernetes_config_map_v1', (a) => JSON.parse(a.data['fluentd.json']).template.settings.number_of_replicas);
+    expect(templates).toEqual({ before: 0, after: 1 });
+  });
+
+  it('a new Elasticsearch CA or password rolls Fluentd and the collector (checksum/elasticsearch-client)', async () => {
+    // The producer's outputs change as a re-issued CA / rotated password would change them.
+    const statePath = join(session.root, 'state', 'elasticsearch.tfstate');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    const rotated = Object.values<any>(state.outputs).filter((o) => typeof o.value === 'string' && /^standin:(tls_self_signed_cert\.cert_pem|random_password\.result)$/.test(o.value));
+    expect(rotated.length).toBeGreaterThanOrEqual(3); // CA + writer + janitor passwords
+    for (const o of rotated) o.value = `${o.value}-rotated`;
+    state.serial += 1;
+    writeFileSync(statePath, JSON.stringify(state));
+    const logging = await session.planStack(stack('logging'));
+    const fluentd = afterValue(logging, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/elasticsearch-client']);
+    expect(fluentd.after).not.toBe(fluentd.before);
+    // Only what changed: the config checksum stays.
+    const config = afterValue(logging, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
+    expect(config.after).toBe(config.before);
+    const collector = await session.planStack(stack('otel-collector'));
+    const annotation = afterValue(collector, 'helm_release', (a) => parse(a.values[0]).podAnnotations['checksum/elasticsearch-client']);
+    expect(annotation.after).not.toBe(annotation.before);
+  });
+});
+
+describe('destroy, then deploy again', () => {
+  it('destroy leaves no resource in any stack (namespaces included), and a new deploy succeeds', async () => {
+    await session.destroyStacks(stacks);
+    for (const s of stacks) expect(resourcesIn(await session.showState(s)).filter((r) => !r.address.startsWith('data.'))).toEqual([]);
+    await session.applyStacks(stacks);
+    const namespaces = (await Promise.all(stacks.map((s) => session.showState(s)))).flatMap(resourcesIn).filter((r) => r.type === 'kubernetes_namespace_v1');
+    expect(namespaces.map((n) => n.values.metadata[0].name).sort()).toEqual(['elastic-system', 'elasticsearch', 'jaeger', 'logging', 'observability', 'sample-app']);
+  });
+});

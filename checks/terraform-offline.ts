@@ -1,0 +1,652 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { findNodeAtOffset, getNodePath, parseTree, type Node as JsonNode } from 'jsonc-parser';
+
+/**
+ * The real `terraform init` + `terraform validate`, offline, on synthesized stacks. Terraform
+ * core does all the checking (template syntax in strings, references, argument names,
+ * required arguments, block nesting and counts, types, computed-only attributes) against the
+ * REAL provider schemas, served by a stand-in plugin (tools/tf-standin) that reads the output
+ * of `terraform providers schema -json` of the real provider at the pinned version. The same
+ * stand-ins also plan and apply (they echo the configuration), so stacks can be planned and
+ * applied offline against a local backend in a temp dir.
+ *
+ * Nothing reaches the network: providers come from a filesystem mirror only, the checkpoint
+ * is disabled and any HTTP(S) client Terraform starts is pointed at a closed local port.
+ */
+
+const REPO = join(__dirname, '..');
+const STANDIN_SRC = join(REPO, 'tools', 'tf-standin');
+const STANDIN_FILES = ['go.mod', 'go.sum', 'main.go'];
+const DEFAULT_HOST = 'registry.terraform.io';
+
+/** Directory of `<type>-<version>.json` schema files (env PROVIDER_SCHEMAS_DIR). */
+export function providerSchemasDir(): string {
+  return process.env.PROVIDER_SCHEMAS_DIR ?? join(__dirname, '..', '..', 'shared', 'provider-schemas');
+}
+
+/** Build cache outside the repository, shared with other tools of this project. */
+export function toolsCacheDir(): string {
+  return join(process.env.MONITORING_TOOLS_CACHE ?? process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'monitoring-stack');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stand-in provider binary and the filesystem mirror
+
+/** Builds tools/tf-standin once per source hash into the cache; returns the binary's path. */
+export function ensureStandin(log: (line: string) => void = () => undefined): string {
+  const hash = createHash('sha256');
+  for (const file of STANDIN_FILES) hash.update(`${file}\0`).update(readFileSync(join(STANDIN_SRC, file))).update('\0');
+  const dir = join(toolsCacheDir(), `tf-standin-${hash.digest('hex').slice(0, 12)}`);
+  const binary = join(dir, 'terraform-provider-standin');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${binary}.${process.pid}.tmp`; // concurrent builders (jest workers) each rename their own
+  log(`go build tools/tf-standin -> ${binary}`);
+  try {
+    execFileSync('go', ['build', '-buildvcs=false', '-trimpath', '-o', tmp, '.'], { cwd: STANDIN_SRC, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error('The Go toolchain (`go`) is not on PATH: the offline Terraform check builds its stand-in provider (tools/tf-standin) with `go build`. Install Go 1.26 or newer.');
+  }
+  renameSync(tmp, binary);
+  return binary;
+}
+
+export interface ProviderPin {
+  /** e.g. registry.terraform.io/hashicorp/kubernetes */
+  address: string;
+  hostname: string;
+  namespace: string;
+  type: string;
+  version: string;
+}
+
+/** `source` as written in required_providers: `kubernetes`, `hashicorp/helm`, `tehcyx/kind`, `host/ns/type`. */
+export function parseProviderSource(source: string): Omit<ProviderPin, 'version'> {
+  const parts = source.trim().toLowerCase().split('/');
+  const [hostname, namespace, type] = parts.length === 1 ? [DEFAULT_HOST, 'hashicorp', parts[0]] : parts.length === 2 ? [DEFAULT_HOST, parts[0], parts[1]] : parts.length === 3 ? parts : [];
+  if (!hostname || !namespace || !type) throw new Error(`invalid provider source "${source}"`);
+  return { address: `${hostname}/${namespace}/${type}`, hostname, namespace, type };
+}
+
+type RequiredProviders = Record<string, { source?: string; version?: string } | string>;
+
+/** The providers a synthesized stack pins in `terraform.required_providers` (exact versions). */
+export function requiredProviders(json: TfJson, stack: string): ProviderPin[] {
+  const required = (json.terraform?.required_providers ?? {}) as RequiredProviders;
+  return Object.entries(required).map(([name, req]) => {
+    const { source = name, version = '' } = typeof req === 'string' ? { version: req } : req;
+    const pin = /^\s*=?\s*v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)\s*$/.exec(version);
+    if (!pin) throw new Error(`${stack}: required_providers.${name} (${source}) has version "${version}", not one exact version: the offline check needs an exact pin to pick the provider schema`);
+    return { ...parseProviderSource(source), version: pin[1] };
+  });
+}
+
+function goPlatform(): string {
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  const arch = ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[process.arch] ?? process.arch;
+  return `${os}_${arch}`;
+}
+
+/** Error for a pinned provider whose schema file is missing (never a skip). */
+export function missingSchemaMessage(pin: ProviderPin, dir: string, stack: string): string {
+  const file = join(dir, `${pin.type}-${pin.version}.json`);
+  return [
+    `No provider schema for ${pin.namespace}/${pin.type} ${pin.version} (pinned by stack ${stack}): ${file} does not exist.`,
+    `The schemas are read from PROVIDER_SCHEMAS_DIR (now ${dir}).`,
+    `To produce the file: run \`terraform init\` on a synthesized stack with network access, then \`terraform providers schema -json > ${file}\` and keep only the "${pin.address}" entry`,
+    `(or run \`ts-node --transpile-only checks/provider-schemas.ts ${dir} <stack dir>\` there).`,
+  ].join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform JSON (only the parts used here)
+
+export type JsonPath = (string | number)[];
+
+export interface TfJson {
+  terraform?: { required_providers?: unknown; backend?: Record<string, Record<string, unknown>>; cloud?: unknown; [k: string]: unknown };
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  resource?: Record<string, Record<string, unknown>>;
+  [k: string]: unknown;
+}
+
+interface TfPos {
+  line: number;
+  column: number;
+  byte: number;
+}
+
+/** A diagnostic as printed by `terraform validate -json` and the `-json` UI of init/plan/apply. */
+export interface TfDiagnostic {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail?: string;
+  address?: string;
+  range?: { filename: string; start: TfPos; end: TfPos };
+}
+
+export interface StackDir {
+  name: string;
+  /** Directory holding the stack's cdk.tf.json. */
+  dir: string;
+  dependencies?: string[];
+}
+
+export interface StackDiagnostic {
+  stack: string;
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string;
+  /** e.g. `helm_release.collector_release_1A2B3C4D`, `data.terraform_remote_state.x`, `provider.kubernetes`. */
+  address?: string;
+  /** Path inside the block, JSON form: `values[0]`, `spec[0].template[0].spec[0].container[0].command[2]`. */
+  attributePath?: string;
+  /** Full JSON path in cdk.tf.json. */
+  jsonPath?: JsonPath;
+  /** One line naming stack, address, attribute path, summary and detail. */
+  line: string;
+}
+
+export interface StackValidation {
+  stack: string;
+  valid: boolean;
+  diagnostics: StackDiagnostic[];
+  errors: StackDiagnostic[];
+  providers: ProviderPin[];
+  resources: number;
+  seconds: { init: number; validate: number };
+}
+
+export interface PlannedResourceChange {
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  name: string;
+  change: { actions: string[]; before: unknown; after: unknown; after_unknown?: unknown };
+}
+
+export interface ResourceValues {
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  name: string;
+  values: Record<string, unknown>;
+}
+
+export interface ModuleValues {
+  outputs?: Record<string, { value?: unknown; sensitive: boolean }>;
+  root_module?: { resources?: ResourceValues[] };
+}
+
+/** Parsed `terraform show -json <planfile>`. */
+export interface TerraformPlan {
+  format_version: string;
+  resource_changes?: PlannedResourceChange[];
+  planned_values?: ModuleValues;
+  output_changes?: Record<string, { actions: string[]; after: unknown; after_unknown?: unknown }>;
+  prior_state?: { values?: ModuleValues };
+}
+
+/** Parsed `terraform show -json` (state). */
+export interface TerraformState {
+  format_version: string;
+  values?: ModuleValues;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics: Terraform's byte range -> JSON path -> address + attribute path
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export function formatAttributePath(path: JsonPath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : IDENT.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`)).join('');
+}
+
+/** Splits a path in cdk.tf.json into the Terraform address it belongs to and the path inside it. */
+export function addressOf(path: JsonPath, json?: TfJson): { address?: string; attributePath: JsonPath } {
+  const [kind, a, b, ...rest] = path;
+  const s = (x: string | number | undefined) => (x === undefined ? undefined : String(x));
+  switch (kind) {
+    case 'resource':
+      return b === undefined ? { address: s(a), attributePath: [] } : { address: `${a}.${b}`, attributePath: rest };
+    case 'data':
+      return b === undefined ? { address: a === undefined ? 'data' : `data.${a}`, attributePath: [] } : { address: `data.${a}.${b}`, attributePath: rest };
+    case 'provider': {
+      // cdktf writes `provider: { kubernetes: [ {...} ] }`; an alias names the configuration
+      const config = typeof b === 'number' ? (json?.provider as Record<string, { alias?: string }[]> | undefined)?.[String(a)]?.[b] : undefined;
+      const address = a === undefined ? 'provider' : `provider.${a}${config?.alias ? `.${config.alias}` : ''}`;
+      return { address, attributePath: typeof b === 'number' ? rest : [b, ...rest].filter((x) => x !== undefined) };
+    }
+    case 'output':
+    case 'module':
+      return { address: a === undefined ? kind : `${kind}.${a}`, attributePath: [b, ...rest].filter((x) => x !== undefined) };
+    case 'variable':
+      return { address: a === undefined ? kind : `var.${a}`, attributePath: [b, ...rest].filter((x) => x !== undefined) };
+    case 'locals':
+      return { address: a === undefined ? kind : `local.${a}`, attributePath: [b, ...rest].filter((x) => x !== undefined) };
+    case undefined:
+      return { attributePath: [] };
+    default:
+      return { address: String(kind), attributePath: path.slice(1) };
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Maps Terraform diagnostics on a cdk.tf.json text to lines naming stack, address and attribute. */
+export class DiagnosticMapper {
+  private tree: JsonNode | undefined;
+  private readonly bytes: Buffer;
+  private json: TfJson | undefined;
+
+  constructor(
+    private readonly stack: string,
+    private readonly text: string,
+    private readonly filename = 'cdk.tf.json',
+  ) {
+    this.bytes = Buffer.from(text, 'utf8');
+  }
+
+  map(d: TfDiagnostic): StackDiagnostic {
+    let address = d.address;
+    let attributePath: string | undefined;
+    let jsonPath: JsonPath | undefined;
+    if (d.range && d.range.filename.replace(/^.*[\\/]/, '') === this.filename) {
+      this.tree ??= parseTree(this.text);
+      this.json ??= JSON.parse(this.text) as TfJson;
+      // Terraform counts UTF-8 bytes, jsonc-parser UTF-16 code units
+      const offset = this.bytes.subarray(0, d.range.start.byte).toString('utf8').length;
+      const node = this.tree && findNodeAtOffset(this.tree, offset);
+      if (node) {
+        jsonPath = getNodePath(node);
+        const split = addressOf(jsonPath, this.json);
+        address = split.address ?? address;
+        attributePath = split.attributePath.length ? formatAttributePath(split.attributePath) : undefined;
+      }
+    }
+    const detail = oneLine(d.detail ?? '');
+    const parts = [this.stack, address, attributePath, d.severity === 'warning' ? `warning: ${d.summary}` : d.summary, detail].filter((p): p is string => !!p);
+    return { stack: this.stack, severity: d.severity, summary: d.summary, detail, address, attributePath, jsonPath, line: parts.join(': ') };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running Terraform
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class OfflineTerraformError extends Error {
+  constructor(
+    message: string,
+    readonly diagnostics: StackDiagnostic[] = [],
+  ) {
+    super(diagnostics.length ? `${message}\n${diagnostics.map((d) => `  ${d.line}`).join('\n')}` : message);
+  }
+}
+
+/** Lines of `-json` UI output that carry diagnostics. */
+function uiDiagnostics(stdout: string): TfDiagnostic[] {
+  const out: TfDiagnostic[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const msg = JSON.parse(line) as { type?: string; diagnostic?: TfDiagnostic };
+      if (msg.type === 'diagnostic' && msg.diagnostic) out.push(msg.diagnostic);
+    } catch {
+      // not a JSON message
+    }
+  }
+  return out;
+}
+
+function readStackJson(stack: StackDir): { text: string; json: TfJson } {
+  const file = join(stack.dir, 'cdk.tf.json');
+  const text = readFileSync(file, 'utf8');
+  return { text, json: JSON.parse(text) as TfJson };
+}
+
+/** Stacks of a cdktf output dir (manifest.json), dependencies first. */
+export function stacksOf(outdir: string): StackDir[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { name: string; workingDirectory: string; dependencies?: string[] }> };
+  const all = Object.values(manifest.stacks);
+  const ordered: StackDir[] = [];
+  const visit = (name: string, seen: string[]) => {
+    if (ordered.some((s) => s.name === name)) return;
+    if (seen.includes(name)) throw new Error(`stack dependency cycle: ${[...seen, name].join(' -> ')}`);
+    const s = all.find((x) => x.name === name);
+    if (!s) throw new Error(`manifest.json: unknown stack ${name}`);
+    for (const dep of s.dependencies ?? []) visit(dep, [...seen, name]);
+    ordered.push({ name: s.name, dir: join(outdir, s.workingDirectory), dependencies: s.dependencies ?? [] });
+  };
+  for (const s of all) visit(s.name, []);
+  return ordered;
+}
+
+async function pool<T, R>(items: T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export interface OfflineOptions {
+  /** Directory of `<type>-<version>.json`; default providerSchemasDir(). */
+  schemasDir?: string;
+  /** Stacks validated at once; default: available CPUs. */
+  concurrency?: number;
+  /**
+   * What the stand-ins apply for attributes the real provider computes (unknown in the plan):
+   * `null` (default), or `placeholder` (typed values: "standin:<type>.<attribute>", 0, false,
+   * empty collections). Terraform drops null outputs from the state, so a consumer stack that
+   * reads a producer's output built from a computed attribute (the kind cluster's endpoint and
+   * credentials) needs `placeholder`.
+   */
+  computed?: 'null' | 'placeholder';
+  log?: (line: string) => void;
+}
+
+/**
+ * A session: a temp dir with the provider mirror, the CLI config, one work dir per stack
+ * and (for plan/apply) the local state files. dispose() removes it.
+ */
+export class OfflineTerraform {
+  readonly root: string;
+  private readonly mirror: string;
+  private readonly cliConfig: string;
+  private readonly schemasDir: string;
+  private readonly standin: string;
+  private readonly schemaDocs = new Map<string, Record<string, unknown>>();
+  /** Original local state path (resolved) -> state file inside the session. */
+  private readonly statePaths = new Map<string, string>();
+
+  constructor(private readonly options: OfflineOptions = {}) {
+    this.schemasDir = resolve(options.schemasDir ?? providerSchemasDir());
+    this.standin = ensureStandin(options.log);
+    this.root = mkdtempSync(join(tmpdir(), 'tf-offline-'));
+    this.mirror = join(this.root, 'mirror');
+    this.cliConfig = join(this.root, 'terraform.rc');
+    mkdirSync(this.mirror);
+    // Only the mirror: no `direct {}`, so a provider missing from it fails instead of downloading.
+    writeFileSync(
+      this.cliConfig,
+      `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(this.mirror)}\n  }\n}\n`,
+    );
+  }
+
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** Environment for Terraform in this session: the mirror-only CLI config and no network. */
+  terraformEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    // none of the caller's TF_* settings (CLI args, data dir, plugin cache, workspace, tokens)
+    // (TF_LOG* is kept for debugging)
+    for (const [k, v] of Object.entries(process.env)) if ((!k.startsWith('TF_') || k.startsWith('TF_LOG')) && !/^(https?|no)_proxy$/i.test(k)) env[k] = v;
+    const closed = 'http://127.0.0.1:9'; // any HTTP(S) request would fail at once
+    return {
+      ...env,
+      TF_CLI_CONFIG_FILE: this.cliConfig,
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      TF_STANDIN_COMPUTED: this.options.computed ?? 'null',
+      HTTPS_PROXY: closed,
+      HTTP_PROXY: closed,
+      NO_PROXY: '',
+    };
+  }
+
+  private run(args: string[], cwd: string): Promise<RunResult> {
+    return new Promise((done, fail) => {
+      execFile('terraform', args, { cwd, env: this.terraformEnv(), maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          fail(new Error('The Terraform CLI (`terraform`) is not on PATH: the offline check runs the real terraform init/validate. Install Terraform (1.11.4 here).'));
+          return;
+        }
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** The provider's entry of its schema file, in `terraform providers schema -json` format. */
+  private schemaDocument(pin: ProviderPin, stack: string): Record<string, unknown> {
+    const file = join(this.schemasDir, `${pin.type}-${pin.version}.json`);
+    const cached = this.schemaDocs.get(file);
+    if (cached) return cached;
+    if (!existsSync(file)) throw new OfflineTerraformError(missingSchemaMessage(pin, this.schemasDir, stack));
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { format_version?: string; provider_schemas?: Record<string, unknown> };
+    const entry = doc.provider_schemas?.[pin.address];
+    if (!entry) throw new OfflineTerraformError(`${file} has no "${pin.address}" entry (it has: ${Object.keys(doc.provider_schemas ?? {}).join(', ') || 'none'}). ${missingSchemaMessage(pin, this.schemasDir, stack)}`);
+    const one = { format_version: doc.format_version ?? '1.0', provider_schemas: { [pin.address]: entry } };
+    this.schemaDocs.set(file, one);
+    return one;
+  }
+
+  /**
+   * Puts the stand-in for `pin` in the mirror: a package dir in the cache (binary hard-linked
+   * or copied, named as Terraform expects, with schema.json beside it, since the stand-in
+   * finds its schema next to its resolved executable), symlinked into the session's mirror.
+   */
+  private addToMirror(pin: ProviderPin, stack: string): void {
+    const platformDir = join(this.mirror, pin.hostname, pin.namespace, pin.type, pin.version, goPlatform());
+    if (existsSync(platformDir)) return;
+    const schema = JSON.stringify(this.schemaDocument(pin, stack));
+    const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
+    const pkg = join(dirname(this.standin), 'packages', `${pin.hostname}-${pin.namespace}-${pin.type}-${pin.version}-${digest}`);
+    const exe = `terraform-provider-${pin.type}_v${pin.version}${process.platform === 'win32' ? '.exe' : ''}`;
+    if (!existsSync(join(pkg, exe))) {
+      mkdirSync(dirname(pkg), { recursive: true });
+      const tmp = mkdtempSync(`${pkg}.tmp-`);
+      writeFileSync(join(tmp, 'schema.json'), schema);
+      try {
+        linkSync(this.standin, join(tmp, exe));
+      } catch {
+        copyFileSync(this.standin, join(tmp, exe));
+      }
+      try {
+        renameSync(tmp, pkg);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true }); // another process made it first
+      }
+    }
+    mkdirSync(dirname(platformDir), { recursive: true });
+    symlinkSync(pkg, platformDir, 'dir');
+  }
+
+  /** The stack's work dir in this session (initialized after validateStack / planStack / applyStacks). */
+  workDir(kind: 'validate' | 'run', stack: StackDir): string {
+    const dir = join(this.root, kind, stack.name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private prepare(stack: StackDir, json: TfJson): ProviderPin[] {
+    const pins = requiredProviders(json, stack.name);
+    for (const pin of pins) this.addToMirror(pin, stack.name);
+    return pins;
+  }
+
+  /** `terraform init` then `terraform validate -json` in a copy of the stack's cdk.tf.json. */
+  async validateStack(stack: StackDir): Promise<StackValidation> {
+    const { text, json } = readStackJson(stack);
+    const providers = this.prepare(stack, json);
+    const dir = this.workDir('validate', stack);
+    copyFileSync(join(stack.dir, 'cdk.tf.json'), join(dir, 'cdk.tf.json')); // never the developer's .terraform
+    const mapper = new DiagnosticMapper(stack.name, text);
+    const resources = Object.values(json.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+    const t0 = Date.now();
+    const init = await this.run(['init', '-backend=false', '-input=false', '-json'], dir);
+    const t1 = Date.now();
+    let diagnostics: StackDiagnostic[];
+    let t2 = t1;
+    if (init.code !== 0) {
+      const found = uiDiagnostics(init.stdout).map((d) => mapper.map(d));
+      diagnostics = found.length ? found : [mapper.map({ severity: 'error', summary: 'terraform init failed', detail: init.stderr || init.stdout })];
+    } else {
+      const validate = await this.run(['validate', '-json', '-no-color'], dir);
+      t2 = Date.now();
+      let report: { diagnostics?: TfDiagnostic[] };
+      try {
+        report = JSON.parse(validate.stdout) as { diagnostics?: TfDiagnostic[] };
+      } catch {
+        report = { diagnostics: [{ severity: 'error', summary: 'terraform validate failed', detail: validate.stderr || validate.stdout }] };
+      }
+      diagnostics = (report.diagnostics ?? []).map((d) => mapper.map(d));
+    }
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    return { stack: stack.name, valid: errors.length === 0, diagnostics, errors, providers, resources, seconds: { init: (t1 - t0) / 1000, validate: (t2 - t1) / 1000 } };
+  }
+
+  async validate(stacks: StackDir[]): Promise<StackValidation[]> {
+    return pool(stacks, this.options.concurrency ?? availableParallelism(), (s) => this.validateStack(s));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plan / apply with a local backend inside the session
+
+  private statePathOf(stack: StackDir, json: TfJson): string {
+    if (json.terraform?.cloud) throw new OfflineTerraformError(`${stack.name}: uses Terraform Cloud (terraform.cloud block); it can be validated offline but not planned or applied`);
+    const backends = Object.keys(json.terraform?.backend ?? {});
+    if (backends.some((b) => b !== 'local')) throw new OfflineTerraformError(`${stack.name}: uses the ${backends.join(', ')} backend; only stacks with the local backend can be planned or applied offline`);
+    const original = resolve(stack.dir, String(json.terraform?.backend?.local?.path ?? 'terraform.tfstate'));
+    const mine = join(this.root, 'state', `${stack.name}.tfstate`);
+    this.statePaths.set(original, mine);
+    return mine;
+  }
+
+  /** The stack's JSON with its backend and every local terraform_remote_state moved into the session. */
+  private rewrite(stack: StackDir, json: TfJson): TfJson {
+    const copy = JSON.parse(JSON.stringify(json)) as TfJson;
+    const state = this.statePathOf(stack, json);
+    copy.terraform = { ...copy.terraform, backend: { local: { path: state } } };
+    for (const [name, remote] of Object.entries(copy.data?.terraform_remote_state ?? {})) {
+      const where = `${stack.name}: data.terraform_remote_state.${name}`;
+      if (remote.backend !== 'local') throw new OfflineTerraformError(`${where} reads the ${String(remote.backend)} backend; only local remote state can be read offline`);
+      const config = (remote.config ?? {}) as Record<string, unknown>;
+      const original = resolve(stack.dir, String(config.path ?? 'terraform.tfstate'));
+      const mapped = this.statePaths.get(original);
+      if (!mapped) throw new OfflineTerraformError(`${where} reads ${original}, the state of no stack applied in this session: apply its producer first (applyStacks in dependency order)`);
+      remote.config = { ...config, path: mapped };
+    }
+    return copy;
+  }
+
+  private async initRun(stack: StackDir): Promise<{ dir: string; mapper: DiagnosticMapper }> {
+    const { json } = readStackJson(stack);
+    this.prepare(stack, json);
+    const text = JSON.stringify(this.rewrite(stack, json), null, 2);
+    const dir = this.workDir('run', stack);
+    writeFileSync(join(dir, 'cdk.tf.json'), text);
+    mkdirSync(join(this.root, 'state'), { recursive: true });
+    const mapper = new DiagnosticMapper(stack.name, text);
+    await this.checked(['init', '-input=false', '-json', '-reconfigure'], dir, mapper, `${stack.name}: terraform init failed`);
+    return { dir, mapper };
+  }
+
+  private async checked(args: string[], dir: string, mapper: DiagnosticMapper, what: string): Promise<RunResult> {
+    const result = await this.run(args, dir);
+    if (result.code !== 0) {
+      const diags = uiDiagnostics(result.stdout)
+        .filter((d) => d.severity === 'error')
+        .map((d) => mapper.map(d));
+      throw new OfflineTerraformError(diags.length ? what : `${what}\n${result.stderr || result.stdout}`, diags);
+    }
+    return result;
+  }
+
+  /** Applies each stack in turn (give them in dependency order); consumers read the producers' state. */
+  async applyStacks(stacks: StackDir[]): Promise<void> {
+    for (const stack of stacks) this.statePathOf(stack, readStackJson(stack).json);
+    for (const stack of stacks) {
+      const { dir, mapper } = await this.initRun(stack);
+      await this.checked(['apply', '-input=false', '-auto-approve', '-json'], dir, mapper, `${stack.name}: terraform apply failed`);
+    }
+  }
+
+  /** Destroys each stack in turn (give them in dependency order; consumers go first). */
+  async destroyStacks(stacks: StackDir[]): Promise<void> {
+    for (const stack of [...stacks].reverse()) {
+      const { dir, mapper } = await this.initRun(stack);
+      await this.checked(['apply', '-destroy', '-input=false', '-auto-approve', '-json'], dir, mapper, `${stack.name}: terraform apply -destroy failed`);
+    }
+  }
+
+  /** Plans a stack against the session's state; returns `terraform show -json` of the plan. */
+  async planStack(stack: StackDir, options: { destroy?: boolean } = {}): Promise<TerraformPlan> {
+    const { dir, mapper } = await this.initRun(stack);
+    await this.checked(['plan', '-input=false', '-json', '-out=plan.tfplan', ...(options.destroy ? ['-destroy'] : [])], dir, mapper, `${stack.name}: terraform plan failed`);
+    const show = await this.checked(['show', '-json', 'plan.tfplan'], dir, mapper, `${stack.name}: terraform show failed`);
+    return JSON.parse(show.stdout) as TerraformPlan;
+  }
+
+  /** `terraform show -json` of the stack's state in this session (after applyStacks). */
+  async showState(stack: StackDir): Promise<TerraformState> {
+    const dir = this.workDir('run', stack);
+    const mapper = new DiagnosticMapper(stack.name, '{}');
+    const show = await this.checked(['show', '-json'], dir, mapper, `${stack.name}: terraform show failed`);
+    return JSON.parse(show.stdout) as TerraformState;
+  }
+}
+
+/** Validates stacks (a cdktf output dir, or a list) in a throw-away session. */
+export async function validateStacks(input: string | StackDir[], options: OfflineOptions = {}): Promise<StackValidation[]> {
+  const stacks = typeof input === 'string' ? stacksOf(input) : input;
+  const session = new OfflineTerraform(options);
+  try {
+    return await session.validate(stacks);
+  } finally {
+    session.dispose();
+  }
+}
+
+/** One line per stack: what was checked and how long it took. */
+export function summaryLine(r: StackValidation): string {
+  const providers = r.providers.map((p) => `${p.type} ${p.version}`).join(', ') || 'no providers';
+  const warnings = r.diagnostics.length - r.errors.length;
+  return `${r.stack}: ${r.valid ? 'valid' : `${r.errors.length} error(s)`} (${r.resources} resources; ${providers}${warnings ? `; ${warnings} warning(s)` : ''}; init ${r.seconds.init.toFixed(1)}s, validate ${r.seconds.validate.toFixed(1)}s)`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, outdir = 'cdktf.out'] = argv;
+  if (command !== 'validate') {
+    console.error('usage: ts-node --transpile-only checks/terraform-offline.ts validate [cdktf.out]');
+    return 2;
+  }
+  const results = await validateStacks(resolve(outdir), { log: (l) => console.error(l) });
+  const failed = results.filter((r) => !r.valid);
+  for (const r of results) {
+    if (r.valid) console.log(summaryLine(r));
+    for (const d of r.diagnostics) (d.severity === 'error' ? console.error : console.log)(d.line);
+  }
+  if (failed.length) console.error(`terraform validate (offline) failed for ${failed.map((r) => r.stack).join(', ')}`);
+  return failed.length ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
