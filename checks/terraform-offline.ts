@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSyn
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findNodeAtOffset, getNodePath, parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { writeProviderSchemas } from './provider-schemas';
 
 /**
  * The real `terraform init` + `terraform validate`, offline, on synthesized stacks. Terraform
@@ -359,6 +360,12 @@ export interface OfflineOptions {
    * credentials) needs `placeholder`.
    */
   computed?: 'null' | 'placeholder';
+  /**
+   * Where providers come from: `standin` (default: offline, the stand-ins in a filesystem
+   * mirror) or `registry` (the real providers, downloaded by Terraform as for users: CI with
+   * network runs this same code path against them).
+   */
+  providers?: 'standin' | 'registry';
   log?: (line: string) => void;
 }
 
@@ -371,14 +378,14 @@ export class OfflineTerraform {
   private readonly mirror: string;
   private readonly cliConfig: string;
   private readonly schemasDir: string;
-  private readonly standin: string;
+  private readonly standin?: string;
   private readonly schemaDocs = new Map<string, Record<string, unknown>>();
   /** Original local state path (resolved) -> state file inside the session. */
   private readonly statePaths = new Map<string, string>();
 
   constructor(private readonly options: OfflineOptions = {}) {
     this.schemasDir = resolve(options.schemasDir ?? providerSchemasDir());
-    this.standin = ensureStandin(options.log);
+    if ((options.providers ?? 'standin') === 'standin') this.standin = ensureStandin(options.log);
     this.root = mkdtempSync(join(tmpdir(), 'tf-offline-'));
     this.mirror = join(this.root, 'mirror');
     this.cliConfig = join(this.root, 'terraform.rc');
@@ -396,6 +403,7 @@ export class OfflineTerraform {
 
   /** Environment for Terraform in this session: the mirror-only CLI config and no network. */
   terraformEnv(): NodeJS.ProcessEnv {
+    if (!this.standin) return { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
     const env: NodeJS.ProcessEnv = {};
     // none of the caller's TF_* settings (CLI args, data dir, plugin cache, workspace, tokens)
     // (TF_LOG* is kept for debugging)
@@ -447,20 +455,22 @@ export class OfflineTerraform {
    * finds its schema next to its resolved executable), symlinked into the session's mirror.
    */
   private addToMirror(pin: ProviderPin, stack: string): void {
+    if (!this.standin) return; // real providers: Terraform installs them
     const platformDir = join(this.mirror, pin.hostname, pin.namespace, pin.type, pin.version, goPlatform());
     if (existsSync(platformDir)) return;
     const schema = JSON.stringify(this.schemaDocument(pin, stack));
     const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
-    const pkg = join(dirname(this.standin), 'packages', `${pin.hostname}-${pin.namespace}-${pin.type}-${pin.version}-${digest}`);
+    const standin = this.standin;
+    const pkg = join(dirname(standin), 'packages', `${pin.hostname}-${pin.namespace}-${pin.type}-${pin.version}-${digest}`);
     const exe = `terraform-provider-${pin.type}_v${pin.version}${process.platform === 'win32' ? '.exe' : ''}`;
     if (!existsSync(join(pkg, exe))) {
       mkdirSync(dirname(pkg), { recursive: true });
       const tmp = mkdtempSync(`${pkg}.tmp-`);
       writeFileSync(join(tmp, 'schema.json'), schema);
       try {
-        linkSync(this.standin, join(tmp, exe));
+        linkSync(standin, join(tmp, exe));
       } catch {
-        copyFileSync(this.standin, join(tmp, exe));
+        copyFileSync(standin, join(tmp, exe));
       }
       try {
         renameSync(tmp, pkg);
@@ -625,20 +635,44 @@ export function summaryLine(r: StackValidation): string {
   return `${r.stack}: ${r.valid ? 'valid' : `${r.errors.length} error(s)`} (${r.resources} resources; ${providers}${warnings ? `; ${warnings} warning(s)` : ''}; init ${r.seconds.init.toFixed(1)}s, validate ${r.seconds.validate.toFixed(1)}s)`;
 }
 
+const USAGE = 'usage: ts-node --transpile-only checks/terraform-offline.ts validate [cdktf.out] [--providers standin|registry] [--schemas-out <dir>]';
+
+/**
+ * CLI. Offline (default): stand-ins with the schemas of PROVIDER_SCHEMAS_DIR. With
+ * `--providers registry` (CI, with network) the same checks run against the real providers,
+ * and `--schemas-out` then writes their schemas for the offline check to use.
+ */
 async function main(argv: string[]): Promise<number> {
-  const [command, outdir = 'cdktf.out'] = argv;
-  if (command !== 'validate') {
-    console.error('usage: ts-node --transpile-only checks/terraform-offline.ts validate [cdktf.out]');
+  const [command, ...rest] = argv;
+  const flag = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest.splice(i, 2)[1] : undefined;
+  };
+  const providers = (flag('--providers') ?? 'standin') as OfflineOptions['providers'];
+  const schemasOut = flag('--schemas-out');
+  const outdir = rest[0] ?? 'cdktf.out';
+  if (command !== 'validate' || (providers !== 'standin' && providers !== 'registry') || rest.length > 1) {
+    console.error(USAGE);
     return 2;
   }
-  const results = await validateStacks(resolve(outdir), { log: (l) => console.error(l) });
-  const failed = results.filter((r) => !r.valid);
-  for (const r of results) {
-    if (r.valid) console.log(summaryLine(r));
-    for (const d of r.diagnostics) (d.severity === 'error' ? console.error : console.log)(d.line);
+  const stacks = stacksOf(resolve(outdir));
+  const session = new OfflineTerraform({ providers, log: (l) => console.error(l) });
+  try {
+    const results = await session.validate(stacks);
+    const failed = results.filter((r) => !r.valid);
+    for (const r of results) {
+      if (r.valid) console.log(summaryLine(r));
+      for (const d of r.diagnostics) (d.severity === 'error' ? console.error : console.log)(d.line);
+    }
+    if (failed.length) {
+      console.error(`terraform validate (${providers === 'registry' ? 'real providers' : 'offline'}) failed for ${failed.map((r) => r.stack).join(', ')}`);
+      return 1;
+    }
+    if (schemasOut) for (const file of writeProviderSchemas(resolve(schemasOut), stacks.map((st) => session.workDir('validate', st)))) console.log(`schema: ${file}`);
+    return 0;
+  } finally {
+    session.dispose();
   }
-  if (failed.length) console.error(`terraform validate (offline) failed for ${failed.map((r) => r.stack).join(', ')}`);
-  return failed.length ? 1 : 0;
 }
 
 if (require.main === module) {
