@@ -28,7 +28,7 @@ describe('CI workflow', () => {
     const tf = diff.steps.find((s: any) => s.uses?.startsWith('hashicorp/setup-terraform'));
     expect(tf.with.cli_config_credentials_token).toBe('${{ secrets.TF_API_TOKEN }}');
     expect(runs('diff').some((r) => r.startsWith('npm run diff'))).toBe(true);
-    expect(pkg.scripts.diff).toContain('run-cdktf.mjs diff');
+    expect(pkg.scripts.diff).toContain('run-stacks.ts diff');
     const post = diff.steps.find((s: any) => s.uses?.startsWith('actions/github-script'));
     expect(post.with.script).toContain('createComment');
     expect(diff.permissions['pull-requests']).toBe('write');

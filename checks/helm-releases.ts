@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readManifest } from '../ops/stack-order';
 
 type Json = Record<string, any>;
 
@@ -35,8 +36,7 @@ export interface HelmReleaseValues {
 
 /** Every stack of a cdktf output directory, by name (from its manifest). */
 export function readStacks(outdir: string): Record<string, Json> {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { synthesizedStackPath: string }> };
-  return Object.fromEntries(Object.entries(manifest.stacks).map(([name, s]) => [name, JSON.parse(readFileSync(join(outdir, s.synthesizedStackPath), 'utf8'))]));
+  return Object.fromEntries(readManifest(outdir).map((s) => [s.name, JSON.parse(readFileSync(join(outdir, s.workingDirectory, 'cdk.tf.json'), 'utf8'))]));
 }
 
 /** The releases of every stack with their values resolved. */

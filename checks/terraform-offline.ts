@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSyn
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findNodeAtOffset, getNodePath, parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { dependencyOrder, readManifest } from '../ops/stack-order';
 import { writeProviderSchemas } from './provider-schemas';
 
 /**
@@ -317,21 +318,13 @@ function readStackJson(stack: StackDir): { text: string; json: TfJson } {
   return { text, json: JSON.parse(text) as TfJson };
 }
 
-/** Stacks of a cdktf output dir (manifest.json), dependencies first. */
+/** Stacks of a cdktf output dir (manifest.json), dependencies first (the order deploy uses). */
 export function stacksOf(outdir: string): StackDir[] {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { name: string; workingDirectory: string; dependencies?: string[] }> };
-  const all = Object.values(manifest.stacks);
-  const ordered: StackDir[] = [];
-  const visit = (name: string, seen: string[]) => {
-    if (ordered.some((s) => s.name === name)) return;
-    if (seen.includes(name)) throw new Error(`stack dependency cycle: ${[...seen, name].join(' -> ')}`);
-    const s = all.find((x) => x.name === name);
-    if (!s) throw new Error(`manifest.json: unknown stack ${name}`);
-    for (const dep of s.dependencies ?? []) visit(dep, [...seen, name]);
-    ordered.push({ name: s.name, dir: join(outdir, s.workingDirectory), dependencies: s.dependencies ?? [] });
-  };
-  for (const s of all) visit(s.name, []);
-  return ordered;
+  const manifest = readManifest(outdir);
+  return dependencyOrder(manifest).map((name) => {
+    const s = manifest.find((m) => m.name === name)!;
+    return { name, dir: join(outdir, s.workingDirectory), dependencies: [...s.dependencies] };
+  });
 }
 
 async function pool<T, R>(items: T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,0 +1,428 @@
+import { App } from 'cdktf';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
+import {
+  dependencyOrder,
+  destroyOrder,
+  firstErrorLine,
+  formatSummaryMarkdown,
+  formatSummaryText,
+  ManifestStack,
+  parseManifest,
+  parsePlanSummary,
+  selectStacks,
+} from '../ops/stack-order';
+import { build } from './helpers';
+
+const ROOT = join(__dirname, '..');
+const SCRIPT = join(ROOT, 'scripts', 'run-stacks.ts');
+const FAKE_CDKTF = join(__dirname, 'fixtures', 'fake-cdktf.js');
+
+/** A directory for PATH with node and stand-ins: `exit N` shell tools, the fake cdktf, a logging kubectl. */
+function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; kubectl?: { log: string; exit: number } } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'path-'));
+  symlinkSync(process.execPath, join(dir, 'node'));
+  const tool = (name: string, body: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  for (const [name, exit] of Object.entries(tools)) tool(name, `exit ${exit}`);
+  if (opts.cdktf) tool('cdktf', `exec "${process.execPath}" "${FAKE_CDKTF}" "$@"`);
+  if (opts.kubectl) tool('kubectl', `echo "$*" >> "${opts.kubectl.log}"\nexit ${opts.kubectl.exit}`);
+  return dir;
+}
+
+function runScript(args: string[], env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'run-stacks-'))): SpawnSyncReturns<string> & { cwd: string } {
+  const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), SCRIPT, ...args], {
+    cwd,
+    env: { HOME: process.env.HOME!, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return Object.assign(r, { cwd });
+}
+
+describe('npm run deploy/diff/destroy preflight', () => {
+  it('stops at once, naming Terraform and where to get it, when it is missing', () => {
+    const r = runScript(['deploy'], { PATH: pathWith({}) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cannot deploy: terraform is not installed or not running\. Terraform >= 1\.5 is required/);
+    expect(r.stderr).not.toMatch(/at .*\.[jt]s:\d+/); // no stack trace
+  });
+
+  it('names Docker when Terraform is there but no Docker engine answers', () => {
+    const r = runScript(['deploy'], { PATH: pathWith({ terraform: 0, docker: 1 }) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot deploy: docker is not installed or not running/);
+  });
+
+  it('does not ask for Docker outside kind mode', () => {
+    const r = runScript(['deploy'], { PATH: pathWith({ terraform: 0, docker: 1 }), MONITORING_CLUSTER_MODE: 'environment' });
+    expect(r.stderr).not.toMatch(/docker/);
+    // the next thing it needs is cdktf, found on PATH (npm run puts node_modules/.bin first)
+    expect(r.stderr).toMatch(/cannot deploy: cdktf is not on PATH/);
+    expect(r.status).toBe(1);
+  });
+
+  it('diff needs Terraform only; unknown commands get the usage', () => {
+    expect(runScript(['diff'], { PATH: pathWith({}) }).stderr).toMatch(/cannot diff: terraform/);
+    const r = runScript(['apply'], { PATH: pathWith({}) });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage/);
+  });
+});
+
+// ---- real inputs: the app's manifest (its cross-stack dependencies) and real Terraform output ----
+
+const fixtures = mkdtempSync(join(tmpdir(), 'run-stacks-fixtures-'));
+let manifestFile: string;
+let manifest: ManifestStack[];
+/** Real Terraform output (terraform_data only: no providers, offline). */
+const tf: Record<'freshPlan' | 'freshPlanColor' | 'apply' | 'noChanges' | 'mixedPlan' | 'destroy' | 'error', string> = {} as never;
+const tfFile = (name: keyof typeof tf) => join(fixtures, `${name}.txt`);
+
+function terraformOutputs(): void {
+  const terraform = process.env.TERRAFORM ?? 'terraform';
+  const cliConfig = join(fixtures, 'empty.tfrc');
+  writeFileSync(cliConfig, '');
+  const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1' };
+  const tfIn = (dir: string, args: string[], allowFail = false): string => {
+    const r = spawnSync(terraform, args, { cwd: dir, env, encoding: 'utf8' });
+    if (r.error) throw new Error(`these tests run the real Terraform (built-in terraform_data only, offline): ${terraform} not found (${r.error.message}); install Terraform >= 1.5 or set TERRAFORM`);
+    if (r.status !== 0 && !allowFail) throw new Error(`terraform ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const config = (dir: string, resources: Record<string, object>) => writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ resource: { terraform_data: resources } }));
+
+  const dir = join(fixtures, 'tf');
+  mkdirSync(dir);
+  config(dir, { a: { input: 'x' }, b: { input: 'y' }, c: {} });
+  tfIn(dir, ['init', '-no-color', '-input=false']);
+  tf.freshPlan = tfIn(dir, ['plan', '-no-color', '-input=false']);
+  tf.freshPlanColor = tfIn(dir, ['plan', '-input=false']);
+  tf.apply = tfIn(dir, ['apply', '-auto-approve', '-no-color', '-input=false']);
+  tf.noChanges = tfIn(dir, ['plan', '-no-color', '-input=false']);
+  config(dir, { a: { input: 'x2' }, b: { input: 'y' }, d: {} }); // a updated in place, c destroyed, d added
+  tf.mixedPlan = tfIn(dir, ['plan', '-no-color', '-input=false']);
+  tf.destroy = tfIn(dir, ['destroy', '-auto-approve', '-no-color', '-input=false']);
+
+  // What a consumer stack prints when its producer was never deployed (the issue's error).
+  const consumer = join(fixtures, 'tf-consumer');
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, 'main.tf.json'),
+    JSON.stringify({
+      data: { terraform_remote_state: { cluster: { backend: 'local', config: { path: join(fixtures, 'missing', 'terraform.cluster.tfstate') } } } },
+      resource: { terraform_data: { a: { input: '${data.terraform_remote_state.cluster.outputs}' } } },
+    }),
+  );
+  tfIn(consumer, ['init', '-no-color', '-input=false']);
+  tf.error = tfIn(consumer, ['plan', '-no-color', '-input=false'], true);
+  for (const [name, text] of Object.entries(tf)) writeFileSync(tfFile(name as keyof typeof tf), text);
+}
+
+beforeAll(() => {
+  const app = build();
+  manifestFile = join(fixtures, 'manifest.json');
+  copyFileSync(join(App.of(app.cluster).outdir, 'manifest.json'), manifestFile);
+  manifest = parseManifest(readFileSync(manifestFile, 'utf8'));
+  terraformOutputs();
+}, 120_000);
+
+describe('stack order from the synthesized manifest', () => {
+  it('the manifest carries the cross-stack dependencies', () => {
+    const deps = Object.fromEntries(manifest.map((s) => [s.name, [...s.dependencies].sort()]));
+    expect(Object.keys(deps).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'logging', 'otel-collector', 'sample-app']);
+    expect(deps.elasticsearch).toEqual(['cluster']);
+    expect(deps['otel-collector']).toEqual(['cluster', 'elasticsearch', 'jaeger']);
+  });
+
+  it('orders every stack after its producers, stably, and reverses for destroy', () => {
+    const order = dependencyOrder(manifest);
+    expect(order).toHaveLength(6);
+    for (const s of manifest) for (const d of s.dependencies) expect(order.indexOf(d)).toBeLessThan(order.indexOf(s.name));
+    expect(dependencyOrder([...manifest])).toEqual(order);
+    expect(order[0]).toBe('cluster');
+    expect(destroyOrder(manifest)).toEqual([...order].reverse());
+  });
+
+  it('tie-breaks by manifest order', () => {
+    expect(dependencyOrder([{ name: 'b', dependencies: [] }, { name: 'a', dependencies: [] }, { name: 'c', dependencies: ['a'] }])).toEqual(['b', 'a', 'c']);
+  });
+
+  it('a cycle or an unknown dependency is a clear error', () => {
+    expect(() => dependencyOrder([{ name: 'x', dependencies: [] }, { name: 'a', dependencies: ['b'] }, { name: 'b', dependencies: ['a'] }])).toThrow(/dependency cycle among stacks: a → b; b → a/);
+    expect(() => dependencyOrder([{ name: 'a', dependencies: ['nope'] }])).toThrow(/stack a depends on unknown stack\(s\) nope/);
+  });
+
+  it('selects a subset in order; an unknown name lists the valid ones', () => {
+    const order = dependencyOrder(manifest);
+    expect(selectStacks(order, ['sample-app', 'cluster'])).toEqual(['cluster', 'sample-app']);
+    expect(selectStacks(order, [])).toEqual(order);
+    expect(() => selectStacks(order, ['cluster', 'kibana'])).toThrow(`unknown stack kibana: the stacks are ${order.join(', ')}`);
+  });
+});
+
+describe('plan summary parsing (real Terraform output)', () => {
+  it('reads add / change / destroy counts', () => {
+    expect(parsePlanSummary(tf.freshPlan)).toEqual({ kind: 'changes', toImport: 0, toAdd: 3, toChange: 0, toDestroy: 0 });
+    expect(parsePlanSummary(tf.mixedPlan)).toEqual({ kind: 'changes', toImport: 0, toAdd: 1, toChange: 1, toDestroy: 1 });
+    expect(parsePlanSummary(tf.apply)).toEqual({ kind: 'changes', toImport: 0, toAdd: 3, toChange: 0, toDestroy: 0 });
+    expect(parsePlanSummary(tf.destroy)).toEqual({ kind: 'changes', toImport: 0, toAdd: 0, toChange: 0, toDestroy: 3 });
+  });
+
+  it('recognises "No changes."', () => {
+    expect(tf.noChanges).toContain('No changes.');
+    expect(parsePlanSummary(tf.noChanges)).toEqual({ kind: 'no-changes' });
+  });
+
+  it('reads coloured output behind the cdktf stack prefix, and the import count', () => {
+    expect(tf.freshPlanColor).toContain('\x1b[');
+    const pad = ' '.repeat('otel-collector'.length + 2);
+    const asCdktf = tf.freshPlanColor
+      .trimEnd()
+      .split('\n')
+      .map((l, i) => (i === 0 ? `otel-collector  ${l}` : pad + l))
+      .join('\n');
+    expect(parsePlanSummary(asCdktf, 'otel-collector')).toEqual({ kind: 'changes', toImport: 0, toAdd: 3, toChange: 0, toDestroy: 0 });
+    // Terraform's format string: "Plan: %d to import, %d to add, %d to change, %d to destroy."
+    expect(parsePlanSummary('jaeger  \x1b[1mPlan:\x1b[0m 2 to import, 0 to add, 1 to change, 0 to destroy.', 'jaeger')).toEqual({ kind: 'changes', toImport: 2, toAdd: 0, toChange: 1, toDestroy: 0 });
+    expect(parsePlanSummary('Initializing the backend...')).toBeUndefined();
+  });
+
+  it("takes the error's first line", () => {
+    expect(firstErrorLine(tf.error)).toBe('Unable to find remote state');
+    expect(firstErrorLine('b  some output\nInvoking Terraform CLI failed with exit code 1\n', 'b')).toBe('Invoking Terraform CLI failed with exit code 1');
+  });
+
+  it('formats one table, plain and Markdown', () => {
+    const results = [
+      { stack: 'cluster', status: 'ok' as const, plan: parsePlanSummary(tf.freshPlan), durationMs: 1500 },
+      { stack: 'jaeger', status: 'failed' as const, error: 'Unable to find | remote state', durationMs: 65_000 },
+      { stack: 'logging', status: 'not run' as const },
+    ];
+    const text = formatSummaryText(results).split('\n');
+    expect(text[0]).toMatch(/^stack\s+to add\s+to change\s+to destroy\s+result\s+duration$/);
+    expect(text[2]).toMatch(/^cluster\s+3\s+0\s+0\s+ok\s+1\.5s$/);
+    expect(text[3]).toMatch(/^jaeger\s+-\s+-\s+-\s+failed: Unable to find \| remote state\s+1m05s$/);
+    expect(text[4]).toMatch(/^logging\s+-\s+-\s+-\s+not run\s+-$/);
+    const md = formatSummaryMarkdown(results, 'cdktf deploy').split('\n');
+    expect(md.slice(0, 4)).toEqual(['### cdktf deploy', '', '| stack | to add | to change | to destroy | result | duration |', '|---|---:|---:|---:|---|---|']);
+    expect(md[5]).toBe('| jaeger | - | - | - | failed: Unable to find \\| remote state | 1m05s |');
+  });
+});
+
+// ---- the script, against the fake cdktf ----
+
+interface LogEntry {
+  readonly kind: string;
+  readonly cmd: string;
+  readonly stack: string;
+  readonly at: number;
+}
+
+function readLog(file: string): LogEntry[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([kind, a, b, c]) => (kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a) } : { kind, cmd: a, stack: b, at: Number(c) }));
+}
+
+function fakeRun(args: string[], opts: { fail?: string; env?: Record<string, string>; path?: string } = {}) {
+  const log = join(mkdtempSync(join(tmpdir(), 'cdktf-log-')), 'cdktf.log');
+  const outputs = { deploy: tfFile('apply'), diff: tfFile('freshPlan'), 'diff:cluster': tfFile('noChanges'), 'diff:jaeger': tfFile('mixedPlan'), destroy: tfFile('destroy'), error: tfFile('error') };
+  const r = runScript(args, {
+    PATH: opts.path ?? pathWith({ terraform: 0, docker: 0 }, { cdktf: true }),
+    FAKE_CDKTF_MANIFEST: manifestFile,
+    FAKE_CDKTF_LOG: log,
+    FAKE_CDKTF_OUTPUTS: JSON.stringify(outputs),
+    FAKE_CDKTF_FAIL: opts.fail ?? '',
+    ...opts.env,
+  });
+  const entries = readLog(log);
+  expect(entries.filter((e) => e.kind === 'usage-error')).toEqual([]);
+  return { ...r, out: r.stdout + r.stderr, logFile: log, log: entries, started: entries.filter((e) => e.kind === 'start').map((e) => e.stack) };
+}
+
+/** No stack started before the stacks it depends on (deploy) / that depend on it (destroy) ended; never two at once. */
+function expectSequentialInOrder(log: LogEntry[], reverse = false): void {
+  const start = new Map(log.filter((e) => e.kind === 'start').map((e) => [e.stack, e.at]));
+  const end = new Map(log.filter((e) => e.kind === 'end').map((e) => [e.stack, e.at]));
+  for (const s of manifest) {
+    for (const d of s.dependencies) {
+      const [first, then] = reverse ? [s.name, d] : [d, s.name];
+      if (start.has(then)) expect({ stack: then, startedAfterEndOf: first, ok: end.get(first)! <= start.get(then)! }).toEqual({ stack: then, startedAfterEndOf: first, ok: true });
+    }
+  }
+  const runs = log.filter((e) => e.kind !== 'synth');
+  for (let i = 0; i < runs.length; i += 2) expect([runs[i].kind, runs[i + 1]?.kind, runs[i + 1]?.stack]).toEqual(['start', 'end', runs[i].stack]);
+}
+
+/** The stack's row of the summary table (printed after `== cdktf <cmd> summary`). */
+const rowOf = (out: string, stack: string) =>
+  out
+    .slice(out.search(/== cdktf \w+ summary\n/))
+    .split('\n')
+    .find((l) => l.startsWith(`${stack} `));
+
+describe('npm run deploy', () => {
+  it('synthesizes once, then deploys one stack at a time in dependency order, with a summary', () => {
+    const r = fakeRun(['deploy']);
+    expect(r.status).toBe(0);
+    expect(r.log.filter((e) => e.kind === 'synth')).toHaveLength(1);
+    expect(r.log[0].kind).toBe('synth');
+    expect(r.started).toEqual(dependencyOrder(manifest));
+    expectSequentialInOrder(r.log);
+    expect(r.stdout).toMatch(/== cdktf deploy summary\nstack\s+to add\s+to change\s+to destroy\s+result\s+duration/);
+    for (const s of dependencyOrder(manifest)) expect(rowOf(r.stdout, s)).toMatch(new RegExp(`^${s}\\s+3\\s+0\\s+0\\s+ok\\s+\\d+\\.\\ds$`));
+    expect(r.stdout).toMatch(/^elasticsearch  /m); // cdktf's output is streamed
+    expect(r.stdout).toContain('Apply complete! Resources: 3 added, 0 changed, 0 destroyed.');
+  });
+
+  it('stops at the first failure, naming it and the stacks not run, and exits 1', () => {
+    const order = dependencyOrder(manifest);
+    const r = fakeRun(['deploy'], { fail: 'logging' });
+    expect(r.status).toBe(1);
+    const notRun = order.slice(order.indexOf('logging') + 1);
+    expect(r.started).toEqual(order.slice(0, order.indexOf('logging') + 1));
+    expect(r.stderr).toContain(`deploy stopped at stack logging: Unable to find remote state (exit 1). Not run: ${notRun.join(', ')}.`);
+    expect(rowOf(r.stdout, 'logging')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
+    for (const s of notRun) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
+  });
+
+  it('stack names select a subset, still in order; cdktf options go after --', () => {
+    const r = fakeRun(['deploy', 'sample-app', 'elasticsearch', '--', '--terraform-parallelism', '5']);
+    expect(r.status).toBe(0);
+    expect(r.started).toEqual(['elasticsearch', 'sample-app']);
+    expect(readFileSync(r.logFile, 'utf8')).toMatch(/^start deploy elasticsearch \d+ --terraform-parallelism 5$/m);
+  });
+
+  it('an unknown stack name lists the valid ones; an unknown option gets the usage', () => {
+    const r = fakeRun(['deploy', 'kibana']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cannot deploy: unknown stack kibana: the stacks are ${dependencyOrder(manifest).join(', ')}`);
+    expect(r.started).toEqual([]);
+    const u = fakeRun(['deploy', '--parallelism', '1']);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/unknown option --parallelism: put cdktf options after --\nusage/);
+  });
+});
+
+describe('npm run diff', () => {
+  it('diffs every stack in order, keeps going after an error, and exits 1 with the error in its row', () => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'diff.md');
+    const r = fakeRun(['diff', '--summary-file', summary], { fail: 'elasticsearch' });
+    expect(r.status).toBe(1);
+    expect(r.started).toEqual(dependencyOrder(manifest));
+    expectSequentialInOrder(r.log);
+    expect(rowOf(r.stdout, 'cluster')).toMatch(/^cluster\s+0\s+0\s+0\s+no changes$/);
+    expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+1\s+1\s+1\s+ok$/);
+    expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/^elasticsearch\s+-\s+-\s+-\s+failed: Unable to find remote state \(exit 1\)$/);
+    expect(rowOf(r.stdout, 'sample-app')).toMatch(/^sample-app\s+3\s+0\s+0\s+ok$/);
+    expect(r.stderr).toContain('1 of 6 stacks failed: elasticsearch');
+
+    const md = readFileSync(summary, 'utf8');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| stack'));
+    expect(rows.map((l) => l.split(' | ')[0].slice(2))).toEqual(dependencyOrder(manifest));
+    expect(md).toContain('### cdktf diff');
+    expect(md).toContain('| elasticsearch | - | - | - | failed: Unable to find remote state (exit 1) |');
+    expect(md).toContain('| cluster | 0 | 0 | 0 | no changes |');
+  });
+
+  it('a failed synth runs no stack and still leaves a summary for the pull request', () => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'diff.md');
+    const r = fakeRun(['diff', '--summary-file', summary], { env: { FAKE_CDKTF_SYNTH_EXIT: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.started).toEqual([]);
+    expect(r.stderr).toContain('cannot diff: cdktf synth failed (exit 1)');
+    expect(readFileSync(summary, 'utf8')).toMatch(/^### cdktf diff\n\ncannot diff: cdktf synth failed \(exit 1\)/);
+  });
+
+  it('exits 0 when every stack planned', () => {
+    const r = fakeRun(['diff']);
+    expect(r.status).toBe(0);
+    expect(r.started).toHaveLength(6);
+  });
+});
+
+describe('npm run destroy', () => {
+  it('destroys in reverse order, one at a time, and completes (kind: no CRD step)', () => {
+    const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
+    const r = fakeRun(['destroy'], { path: pathWith({ terraform: 0, docker: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+    expect(r.status).toBe(0);
+    expect(r.started).toEqual(destroyOrder(manifest));
+    expectSequentialInOrder(r.log, true);
+    for (const s of manifest) expect(rowOf(r.stdout, s.name)).toMatch(/\s0\s+0\s+3\s+ok\s+\d+\.\ds$/);
+    expect(r.stdout).toContain('ECK CRDs: nothing to remove, the kind cluster itself was deleted with the cluster stack.');
+    expect(existsSync(kubectlLog)).toBe(false);
+  });
+
+  it('stops at the first failure and does not touch the CRDs', () => {
+    const r = fakeRun(['destroy'], { fail: 'otel-collector' });
+    expect(r.status).toBe(1);
+    const order = destroyOrder(manifest);
+    expect(r.started).toEqual(order.slice(0, order.indexOf('otel-collector') + 1));
+    expect(r.stderr).toContain('destroy stopped at stack otel-collector');
+    expect(r.stdout).not.toContain('ECK CRDs');
+  });
+
+  describe('ECK CRDs after a full destroy (existing cluster)', () => {
+    const existing = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kube-'));
+      writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
+      return { MONITORING_CLUSTER_MODE: 'existing', MONITORING_KUBECONFIG: join(dir, 'kubeconfig'), MONITORING_KUBE_CONTEXT: 'prod', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0' };
+    };
+
+    it('deletes them with kubectl and the selector after all stacks are gone', () => {
+      const env = existing();
+      const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
+      const r = fakeRun(['destroy'], { env, path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      expect(r.status).toBe(0);
+      expect(readFileSync(kubectlLog, 'utf8').trim()).toBe(`--kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd -l ${ECK_CRD_SELECTOR} --ignore-not-found`);
+      expect(r.stdout).toContain('ECK CRDs (kept by Helm) removed:');
+    });
+
+    it('leaves them after a partial destroy', () => {
+      const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
+      const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: existing(), path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      expect(r.status).toBe(0);
+      expect(r.started).toEqual(destroyOrder(manifest).filter((s) => s === 'sample-app' || s === 'logging'));
+      expect(existsSync(kubectlLog)).toBe(false);
+      expect(r.stdout).toContain('ECK CRDs left in place: only some stacks were destroyed');
+    });
+
+    it('without kubectl (or when it fails) prints the command and still exits 0', () => {
+      const env = existing();
+      const command = `kubectl --kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd -l ${ECK_CRD_SELECTOR} --ignore-not-found`;
+      const missing = fakeRun(['destroy'], { env });
+      expect(missing.status).toBe(0);
+      expect(missing.stdout).toContain(`ECK CRDs (kept by Helm) NOT removed: kubectl is not installed. Remove them with:\n  ${command}`);
+
+      const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
+      const failing = fakeRun(['destroy'], { env, path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 1 } }) });
+      expect(failing.status).toBe(0);
+      expect(failing.stdout).toContain(`NOT removed: kubectl exited with 1. Remove them with:\n  ${command}`);
+    });
+  });
+});
+
+describe('npm run list / synth', () => {
+  it('list prints the stacks in dependency order, one a line, and nothing else on stdout', () => {
+    const r = fakeRun(['list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(dependencyOrder(manifest).join('\n') + '\n');
+    expect(r.stderr).toContain('Generated Terraform code');
+  });
+
+  it('synth runs cdktf synth once and shows the order', () => {
+    const r = fakeRun(['synth']);
+    expect(r.status).toBe(0);
+    expect(r.log.map((e) => e.kind)).toEqual(['synth']);
+    expect(r.stdout).toContain(`stacks in dependency order: ${dependencyOrder(manifest).join(' → ')}`);
+  });
+});
