@@ -1,6 +1,22 @@
 import { z } from 'zod';
 
-/** App settings from the environment; OTEL_* variables are read by the SDK itself. */
+/** Largest delay Node timers accept; longer ones fire after 1 ms instead (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration as the OpenTelemetry environment specification defines it: whole milliseconds. */
+const durationMs = () =>
+  z
+    .string()
+    .regex(/^\s*-?\d+\s*$/, { error: 'must be a whole number of milliseconds' })
+    .transform(Number)
+    .pipe(z.number().min(1, { error: 'must be greater than 0' }).max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS}` }))
+    .optional();
+
+/**
+ * App settings from the environment. OTEL_* variables are read by the SDK itself, except the
+ * metric export interval and timeout: the SDK silently ignores unparsable values and crashes
+ * on an interval shorter than the timeout, so they are validated here and applied in telemetry.ts.
+ */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -16,6 +32,10 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(256).max(10 * 1024 * 1024).default(16 * 1024),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   DEPLOYMENT_ENVIRONMENT: z.string().min(1).default('local'),
+  /** Standard SDK variable (default 60000): time between two metric exports. */
+  OTEL_METRIC_EXPORT_INTERVAL: durationMs(),
+  /** Standard SDK variable (default 30000, at most the interval): deadline of one metric export. */
+  OTEL_METRIC_EXPORT_TIMEOUT: durationMs(),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema>;

@@ -15,7 +15,7 @@ try {
 
 // Telemetry first: pino, http and express must be loaded after the SDK has patched them.
 let warn = (message: string): void => void process.stderr.write(`${JSON.stringify({ level: "warn", component: "otel", msg: message })}\n`);
-const telemetry = startTelemetry((message) => warn(message), config.DEPLOYMENT_ENVIRONMENT);
+const telemetry = startTelemetry((message) => warn(message), config);
 const { createLogger } = require('./logger') as typeof import('./logger');
 const { createApp } = require('./app') as typeof import('./app');
 const logger = createLogger(config.LOG_LEVEL, process.env.OTEL_SERVICE_NAME ?? 'sample-app');

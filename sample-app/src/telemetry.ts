@@ -7,6 +7,7 @@ import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runti
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { AppConfig } from './config';
 
 export const SERVICE_VERSION: string = require('../package.json').version;
 
@@ -24,6 +25,35 @@ export class ThrottledReporter {
   }
 }
 
+export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
+export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
+
+export interface MetricExportTiming {
+  intervalMillis: number;
+  timeoutMillis: number;
+  /** Set when an explicit timeout longer than the interval was shortened. */
+  warning?: string;
+}
+
+/**
+ * Interval and timeout of the periodic metric reader from OTEL_METRIC_EXPORT_INTERVAL and
+ * OTEL_METRIC_EXPORT_TIMEOUT (already validated in config.ts). sdk-metrics 2.2 throws at start when
+ * the timeout is longer than the interval, which a short interval alone triggers (the timeout
+ * defaults to 30 s); like later SDK versions we clamp the timeout to the interval instead, and
+ * warn only when the longer timeout was set explicitly.
+ */
+export function metricExportTiming(interval: number | undefined, timeout: number | undefined): MetricExportTiming {
+  const intervalMillis = interval ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
+  if (timeout === undefined) return { intervalMillis, timeoutMillis: Math.min(DEFAULT_METRIC_EXPORT_TIMEOUT_MS, intervalMillis) };
+  if (timeout <= intervalMillis) return { intervalMillis, timeoutMillis: timeout };
+  const intervalSource = interval === undefined ? 'the default OTEL_METRIC_EXPORT_INTERVAL' : 'OTEL_METRIC_EXPORT_INTERVAL';
+  return {
+    intervalMillis,
+    timeoutMillis: intervalMillis,
+    warning: `OTEL_METRIC_EXPORT_TIMEOUT=${timeout} is longer than ${intervalSource}=${intervalMillis}: using ${intervalMillis} ms as the metric export timeout`,
+  };
+}
+
 export interface Telemetry {
   readonly enabled: boolean;
   /** Flushes and stops exporters; resolves within `timeoutMs`. */
@@ -36,7 +66,10 @@ export interface Telemetry {
  * only add defaults: OTLP metrics on, stable HTTP semantic conventions, our instrumentations.
  * Must run before express and http are loaded so that they are patched.
  */
-export function startTelemetry(warn: (message: string) => void, environment: string): Telemetry {
+export function startTelemetry(
+  warn: (message: string) => void,
+  config: Pick<AppConfig, 'DEPLOYMENT_ENVIRONMENT' | 'OTEL_METRIC_EXPORT_INTERVAL' | 'OTEL_METRIC_EXPORT_TIMEOUT'>,
+): Telemetry {
   const env = process.env;
   if (env.OTEL_SDK_DISABLED === 'true') return { enabled: false, shutdown: async () => undefined };
   env.OTEL_METRICS_EXPORTER ??= 'otlp';
@@ -58,8 +91,16 @@ export function startTelemetry(warn: (message: string) => void, environment: str
     DiagLogLevel.WARN,
   );
 
+  // The SDK reads these two itself (parseInt, no checks, throws if timeout > interval): hand it
+  // the validated, clamped values.
+  const timing = metricExportTiming(config.OTEL_METRIC_EXPORT_INTERVAL, config.OTEL_METRIC_EXPORT_TIMEOUT);
+  const metricsExported = !env.OTEL_METRICS_EXPORTER.split(',').some((name) => name.trim() === 'none');
+  if (timing.warning && metricsExported) warn(timing.warning);
+  env.OTEL_METRIC_EXPORT_INTERVAL = String(timing.intervalMillis);
+  env.OTEL_METRIC_EXPORT_TIMEOUT = String(timing.timeoutMillis);
+
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_VERSION]: SERVICE_VERSION, 'deployment.environment.name': environment }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_VERSION]: SERVICE_VERSION, 'deployment.environment.name': config.DEPLOYMENT_ENVIRONMENT }),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/healthz' || req.url === '/readyz' }),
       new ExpressInstrumentation(),

@@ -48,6 +48,8 @@ export class OtlpReceiver {
   readonly metricPoints: OtlpMetricPoint[] = [];
   readonly metricNames = new Set<string>();
   readonly contentTypes = new Set<string>();
+  /** Number of metric export requests received. */
+  metricExports = 0;
   private server = http.createServer((req, res) => this.handle(req, res));
 
   async start(): Promise<string> {
@@ -76,6 +78,7 @@ export class OtlpReceiver {
         for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) ss.spans = (ss.spans ?? []).map(idsToHex);
         this.addTraces(body);
       } else if (req.url === '/v1/metrics') {
+        this.metricExports++;
         this.addMetrics(MetricsRequest.toObject(MetricsRequest.decode(raw), TO_OBJECT));
       }
       // An empty ExportServiceResponse.
