@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load';
 import type { MonitoringConfig } from '../config/schema';
+import { providerSchemasDir } from '../checks/terraform-offline';
 import { helmValueDocuments } from '../ops/terraform-json';
 import { buildMonitoringApp, MonitoringApp } from '../stacks/app';
 
@@ -67,7 +68,7 @@ export function chartDataFile(...parts: string[]): string {
 
 /** A provider schema (`terraform providers schema -json`) of one provider at one version, parsed. */
 export function providerSchema(type: string, version: string): any {
-  const file = dataFile('PROVIDER_SCHEMAS_DIR', join(__dirname, '..', '..', 'shared', 'provider-schemas'), [`${type}-${version}.json`]);
+  const file = dataFile('PROVIDER_SCHEMAS_DIR', providerSchemasDir(), [`${type}-${version}.json`]);
   const schemas = JSON.parse(file).provider_schemas as Record<string, unknown>;
   const key = Object.keys(schemas).find((k) => k.endsWith(`/${type}`));
   if (!key) throw new Error(`${type}-${version}.json holds no schema of provider ${type}`);

@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { App } from 'cdktf';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/load';
+import { providerSchemasDir } from '../checks/terraform-offline';
+import { build } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'ci.yml'), 'utf8'));
@@ -15,11 +20,54 @@ describe('CI workflow', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
   });
 
-  it('the test job runs the README test command, then synth', () => {
-    const testCommand = /```bash\n[^\n]*\n(npm ci && npm test)\b/.exec(readme)![1];
-    expect(runs('test')).toEqual([testCommand, 'npm run synth']);
-    expect(workflow.jobs.test.steps.find((s: any) => s.uses?.startsWith('actions/setup-node')).with['node-version']).toBe(20);
+  const test = workflow.jobs.test;
+  const step = (name: RegExp) => test.steps.find((st: any) => name.test(st.name ?? ''));
+
+  it('the test job pins the real tools and feeds the tests the upstream data through the two variables', () => {
+    expect(test.steps.find((st: any) => st.uses?.startsWith('actions/setup-node')).with['node-version']).toBe(20);
+    expect(test.steps.find((st: any) => st.uses?.startsWith('actions/setup-go')).with['go-version-file']).toBe('tools/tf-standin/go.mod');
+    expect(test.steps.find((st: any) => st.uses?.startsWith('hashicorp/setup-terraform')).with.terraform_version).toBe('1.11.4');
+    expect(test.steps.find((st: any) => st.uses?.startsWith('azure/setup-helm')).with.version).toMatch(/^v3\.\d+\.\d+$/);
+    expect(test.env).toEqual({ PROVIDER_SCHEMAS_DIR: '${{ github.workspace }}/.upstream/provider-schemas', CHART_DATA_DIR: '${{ github.workspace }}/.upstream' });
   });
+
+  it('runs, in order: install, synth, the real validate, helm template, then the README test command', () => {
+    const testCommand = /```bash\n[^\n]*\n(npm ci && npm test)\b/.exec(readme)![1];
+    const order = runs('test');
+    expect(order[0]).toBe('npm ci');
+    expect(order[1]).toBe('npm run synth');
+    expect(order[2]).toBe('npx ts-node --transpile-only checks/terraform-offline.ts validate cdktf.out --providers registry --schemas-out "$PROVIDER_SCHEMAS_DIR"');
+    expect(order[3].split('\n')).toEqual([
+      'npx ts-node --transpile-only checks/helm-releases.ts values cdktf.out .upstream/helm-values',
+      'npx ts-node --transpile-only checks/helm-releases.ts template .upstream/helm-values',
+      'npx ts-node --transpile-only checks/helm-releases.ts chart-data .upstream/helm-values "$CHART_DATA_DIR"',
+    ]);
+    // npm ci, then npm test: the README's command, after the data it needs exists.
+    expect(`${order[0]} && ${order[order.length - 1]}`).toBe(testCommand);
+    // The default config synthesizes every provider we pin (kind mode), not the cloud one.
+    expect(step(/^Synth \(kind mode/).env).toEqual({ MONITORING_STACK_CONFIG: '', MONITORING_SAMPLE_APP_IMAGE: '' });
+  });
+
+  it('its check steps are the code paths the tests run: executed here offline (stand-in providers, a fake helm)', () => {
+    const outdir = (build().cluster.node.root as App).outdir;
+    const work = mkdtempSync(join(tmpdir(), 'workflow-'));
+    const helm = join(work, 'helm');
+    writeFileSync(helm, `#!/bin/sh\ncase "$1" in\n  show) echo "# values of $2";;\n  pull) mkdir -p "$9/$2";;\nesac\n`);
+    chmodSync(helm, 0o755);
+    // The stand-ins read the schemas from PROVIDER_SCHEMAS_DIR; what the step writes goes elsewhere here.
+    const schemasOut = join(work, 'provider-schemas');
+    const env = { ...process.env, PROVIDER_SCHEMAS_DIR: providerSchemasDir(), CHART_DATA_DIR: join(work, 'chart-data'), HELM: helm };
+    const lines = [step(/^Real terraform init/).run, step(/^helm template/).run]
+      .join('\n')
+      .trim()
+      .split('\n')
+      // Offline: the stand-ins instead of the registry's providers; this test's synth output.
+      .map((l: string) => l.replace('--providers registry', '--providers standin').replace(/\bcdktf\.out\b/, outdir).replace(/\.upstream\/helm-values/g, join(work, 'helm-values')).replace('"$PROVIDER_SCHEMAS_DIR"', schemasOut));
+    for (const line of lines) execFileSync('bash', ['-c', line], { cwd: ROOT, env, stdio: 'pipe' });
+    expect(readdirSync(schemasOut).sort()).toEqual(['docker-3.6.2.json', 'helm-3.1.1.json', 'kind-0.11.0.json', 'kubernetes-2.38.0.json', 'local-2.6.1.json', 'random-3.7.2.json', 'tls-4.1.0.json']);
+    expect(existsSync(join(env.CHART_DATA_DIR, 'chart-values', 'opentelemetry-collector'))).toBe(true);
+    expect(readdirSync(join(work, 'helm-values'))).toContain('index.json');
+  }, 120_000);
 
   it('pull requests get cdktf diff against Terraform Cloud with the token from secrets, summary posted', () => {
     const diff = workflow.jobs.diff;
@@ -27,17 +75,20 @@ describe('CI workflow', () => {
     expect(diff.needs).toBe('test');
     const tf = diff.steps.find((s: any) => s.uses?.startsWith('hashicorp/setup-terraform'));
     expect(tf.with.cli_config_credentials_token).toBe('${{ secrets.TF_API_TOKEN }}');
-    expect(runs('diff').some((r) => r.startsWith('npm run diff'))).toBe(true);
+    expect(runs('diff')).toContain('npm run diff -- --summary-file diff-summary.md');
     expect(pkg.scripts.diff).toContain('run-stacks.ts diff');
     const post = diff.steps.find((s: any) => s.uses?.startsWith('actions/github-script'));
     expect(post.with.script).toContain('createComment');
+    expect(post.with.script).toContain("readFileSync('diff-summary.md'");
+    // Posted even when a stack's diff failed (the table says which).
+    expect(post.if).toBe('${{ !cancelled() }}');
     expect(diff.permissions['pull-requests']).toBe('write');
   });
 
   it('main deploys through remote runs with the README deploy script', () => {
     const deploy = workflow.jobs.deploy;
     expect(deploy.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-    expect(runs('deploy')).toEqual(['npm ci', 'npm run deploy']);
+    expect(runs('deploy').slice(0, 2)).toEqual(['npm ci', 'npm run deploy -- --summary-file deploy-summary.md']);
     expect(readme).toMatch(/^```bash\nnpm ci && npm run deploy/m);
   });
 
