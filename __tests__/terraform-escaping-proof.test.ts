@@ -1,0 +1,23 @@
+import { App } from 'cdktf';
+import { join } from 'node:path';
+import { validateStacks } from '../checks/terraform-offline';
+import { build } from './helpers';
+
+// The counter-proof of the escaping rule: with the one helper made a no-op, the real Terraform
+// rejects exactly the stacks that embed another language's `${…}`, naming them.
+jest.mock('../constructs/terraform/literal', () => ({
+  terraformLiteral: (text: string) => text,
+  terraformLiterals: (values: Record<string, string>) => values,
+}));
+jest.setTimeout(120_000);
+
+it('without terraformLiteral, terraform validate rejects the collector values and the retention script', async () => {
+  const app = build();
+  const outdir = (app.cluster.node.root as App).outdir;
+  const results = await validateStacks(Object.values(app).map((s) => ({ name: s.node.id, dir: join(outdir, 'stacks', s.node.id) })));
+  const failed = results.filter((r) => !r.valid);
+  expect(failed.map((r) => r.stack).sort()).toEqual(['logging', 'otel-collector']);
+  const lines = failed.flatMap((r) => r.errors.map((d) => d.line));
+  expect(lines).toContainEqual(expect.stringMatching(/^otel-collector: local\.collector_values_[0-9A-F]+: .*interpolation/));
+  expect(lines).toContainEqual(expect.stringMatching(/^logging: kubernetes_cron_job_v1\.retention_job_cronjob_[0-9A-F]+: spec\.job_template\.spec\.template\.spec\.container\[0\]\.command\[2\]: /));
+});
