@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { fetchChartData, helmReleaseValues, readStacks, resolveTemplate, templateAll, writeValues } from '../checks/helm-releases';
-import { build, chartDataFile, config } from './helpers';
+import { build, chartDataFile, config, outdirOf } from './helpers';
 
 const app = build();
-const outdir = (app.cluster.node.root as unknown as { outdir: string }).outdir;
+const outdir = outdirOf(app);
 const releases = helmReleaseValues(readStacks(outdir));
 const byChart = (chart: string) => releases.find((r) => r.chart === chart)!;
 

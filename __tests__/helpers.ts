@@ -22,6 +22,13 @@ export function build(cfg: MonitoringConfig = config()): MonitoringApp {
   return stacks;
 }
 
+/** The directory build() synthesized an app into (holds manifest.json and stacks/). */
+export function outdirOf(app: MonitoringApp): string {
+  const outdir = outdirs.get(app.cluster);
+  if (!outdir) throw new Error('outdirOf() takes an app from build()');
+  return outdir;
+}
+
 export type TfJson = {
   resource?: Record<string, Record<string, any>>;
   data?: Record<string, Record<string, any>>;

@@ -1,4 +1,4 @@
-import { App, TerraformStack, Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerSchemasDir } from '../checks/terraform-offline';
-import { build } from './helpers';
+import { build, outdirOf } from './helpers';
 
 /**
  * The CLI the CI workflow runs (`checks/terraform-offline.ts validate`), offline here: the same
@@ -27,7 +27,7 @@ const withoutFunctions = (file: string) => {
 
 describe('checks/terraform-offline.ts validate (the CI entry point)', () => {
   it('validates every stack of a cdktf output and writes the schemas of the providers it used', () => {
-    const outdir = (build().cluster.node.root as App).outdir;
+    const outdir = outdirOf(build());
     const schemasOut = mkdtempSync(join(tmpdir(), 'schemas-out-'));
     const run = cli('validate', outdir, '--schemas-out', schemasOut);
     expect(run.stderr).toBe('');

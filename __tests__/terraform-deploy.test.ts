@@ -1,11 +1,10 @@
-import { App } from 'cdktf';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { retentionScript } from '../constructs/elasticsearch/index-retention';
-import { build, config } from './helpers';
+import { build, config, outdirOf } from './helpers';
 
 /**
  * Deploy, redeploy, change and destroy, run by the real Terraform offline: stand-in providers
@@ -15,7 +14,6 @@ import { build, config } from './helpers';
  */
 jest.setTimeout(300_000);
 
-const outdirOf = (app: ReturnType<typeof build>) => (app.cluster.node.root as App).outdir;
 const base = build();
 const stacks = stacksOf(outdirOf(base));
 const stack = (name: string, from: StackDir[] = stacks) => from.find((s) => s.name === name)!;

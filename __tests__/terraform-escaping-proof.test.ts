@@ -1,7 +1,6 @@
-import { App } from 'cdktf';
 import { join } from 'node:path';
 import { validateStacks } from '../checks/terraform-offline';
-import { build } from './helpers';
+import { build, outdirOf } from './helpers';
 
 // The counter-proof of the escaping rule: with the one helper made a no-op, the real Terraform
 // rejects exactly the stacks that embed another language's `${…}`, naming them.
@@ -13,7 +12,7 @@ jest.setTimeout(120_000);
 
 it('without terraformLiteral, terraform validate rejects the collector values and the retention script', async () => {
   const app = build();
-  const outdir = (app.cluster.node.root as App).outdir;
+  const outdir = outdirOf(app);
   const results = await validateStacks(Object.values(app).map((s) => ({ name: s.node.id, dir: join(outdir, 'stacks', s.node.id) })));
   const failed = results.filter((r) => !r.valid);
   expect(failed.map((r) => r.stack).sort()).toEqual(['logging', 'otel-collector']);

@@ -13,13 +13,15 @@
  * known after apply (hashes, generated names) become placeholders of the same type.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readManifest } from '../ops/stack-order';
+import { resolveTemplate } from '../ops/terraform-json';
 
 type Json = Record<string, any>;
+
+export { resolveTemplate };
 
 export interface HelmReleaseValues {
   readonly stack: string;
@@ -47,71 +49,6 @@ export function helmReleaseValues(stacks: Record<string, Json>): HelmReleaseValu
       return { stack, address: `helm_release.${id}`, release: text(r.name), namespace: text(r.namespace), chart: text(r.chart), repository: text(r.repository), version: text(r.version), documents: (r.values ?? []).map(text) };
     }),
   );
-}
-
-/**
- * A Terraform template string as Terraform evaluates it, with the interpolations resolved from
- * the synthesized JSON (or typed placeholders). Our stacks use no `%{…}` directives.
- */
-export function resolveTemplate(template: string, stack: string, stacks: Record<string, Json>): string {
-  let out = '';
-  for (let i = 0; i < template.length; ) {
-    if (template.startsWith('$${', i) || template.startsWith('%%{', i)) {
-      out += template[i + 1] + '{';
-      i += 3;
-    } else if (template.startsWith('${', i)) {
-      const end = closingBrace(template, i + 2);
-      out += resolveExpression(template.slice(i + 2, end).trim(), stack, stacks);
-      i = end + 1;
-    } else if (template.startsWith('%{', i)) {
-      throw new Error(`${stack}: template directive %{ in a value; our stacks write none`);
-    } else {
-      out += template[i++];
-    }
-  }
-  return out;
-}
-
-function closingBrace(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}') {
-      if (depth === 0) return i;
-      depth--;
-    } else if (text[i] === '"') i = text.indexOf('"', i + 1);
-  }
-  throw new Error(`unclosed interpolation in ${text.slice(from - 2, from + 60)}`);
-}
-
-const REMOTE_OUTPUT = /^data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)$/;
-const REFERENCE = /^([a-z][\w]*)\.([\w-]+)((?:\.[\w-]+|\[\d+\])+)$/;
-
-function resolveExpression(expression: string, stack: string, stacks: Record<string, Json>): string {
-  const json = stacks[stack];
-  const local = /^local\.([\w-]+)$/.exec(expression);
-  if (local && typeof json.locals?.[local[1]] === 'string') return resolveTemplate(json.locals[local[1]], stack, stacks);
-  const remote = REMOTE_OUTPUT.exec(expression);
-  if (remote && stacks[remote[1]]?.output?.[remote[2]]) return resolveTemplate(String(stacks[remote[1]].output[remote[2]].value), remote[1], stacks);
-  const ref = REFERENCE.exec(expression);
-  if (ref && json.resource?.[ref[1]]?.[ref[2]]) {
-    let node: unknown = json.resource[ref[1]][ref[2]];
-    for (const step of ref[3].match(/\.[\w-]+|\[\d+\]/g) ?? []) {
-      if (step.startsWith('[')) node = Array.isArray(node) ? node[Number(step.slice(1, -1))] : node; // blocks are objects in JSON
-      else node = node && typeof node === 'object' ? (node as Json)[step.slice(1)] : undefined;
-    }
-    if (typeof node === 'string') return resolveTemplate(node, stack, stacks);
-    if (typeof node === 'number' || typeof node === 'boolean') return String(node);
-  }
-  return placeholder(expression);
-}
-
-/** A value of the right shape for what is only known after apply. */
-function placeholder(expression: string): string {
-  const digest = createHash('sha256').update(expression).digest('hex');
-  if (/\b(sha256|sha1|md5|base64sha256)\(/.test(expression)) return digest; // a hash: hex
-  if (/(name|namespace)$/.test(expression)) return `placeholder-${digest.slice(0, 8)}`; // a DNS label
-  return `placeholder-${digest.slice(0, 12)}`;
 }
 
 /** Writes each release's values files and an index; returns the index. */
