@@ -29,6 +29,7 @@ import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
 import {
   cdktfOutdir,
   dependencyOrder,
+  destroyOrder,
   firstErrorLine,
   formatSummaryMarkdown,
   formatSummaryText,
@@ -220,11 +221,11 @@ async function main(argv: string[]): Promise<number> {
   if (synth.code !== 0) return stop(`cannot ${command}: cdktf synth failed (${synth.signal ? `killed by ${synth.signal}` : `exit ${synth.code}`}); see its output above`, 1);
   let order: string[];
   try {
-    order = dependencyOrder(readManifest(cdktfOutdir(process.cwd())));
+    const manifest = readManifest(cdktfOutdir(process.cwd()));
+    order = command === 'destroy' ? destroyOrder(manifest) : dependencyOrder(manifest);
   } catch (err) {
     return stop(`cannot ${command}: ${(err as Error).message}`, 1);
   }
-  if (command === 'destroy') order.reverse();
   let stacks: string[];
   try {
     stacks = selectStacks(order, args.stacks);
