@@ -24,9 +24,62 @@ describe('configuration', () => {
     [{ backend: { type: 'cloud' } }, /backend\.organization/],
     [{ elasticsearch: { heapMb: 1024 } }, /elasticsearch\.heapMb: must be at most half/],
     [{ cluster: { mode: 'existing', kubeconfigPath: '/x', context: 'c' } }, /sampleApp\.image: is required when cluster\.mode is "existing"/],
+    [{ profile: 'prod' }, /configuration \(config\):\n  - profile: Invalid option: expected one of "dev"\|"production"$/],
+    [{ profile: 'production' }, /profile: "production" targets an existing cluster: set cluster\.mode to "existing" or "environment", or set cluster\.allowProductionProfile: true/],
+    [{ elasticsearch: { nodes: 2 } }, /elasticsearch\.nodes: must be odd/],
+    [{ elasticsearch: { persistence: { enabled: true } } }, /elasticsearch\.persistence\.size: is required when elasticsearch\.persistence\.enabled is true/],
+    [{ elasticsearch: { indexReplicas: 1 } }, /elasticsearch\.indexReplicas: must be at most elasticsearch\.nodes - 1 \(0\)/],
+    [{ jaeger: { replicas: 2 } }, /jaeger\.replicas: must be 1 with jaeger\.storage "memory"/],
+    [{ collector: { gateway: { minReplicas: 4, maxReplicas: 3 } } }, /collector\.gateway\.maxReplicas: must be at least collector\.gateway\.minReplicas \(4\)/],
+    [{ networkPolicies: { otlpClientNamespaces: ['Payments'] } }, /networkPolicies\.otlpClientNamespaces\.0: must be a DNS-1123 label/],
+    [{ elasticsearch: { persistence: { enabled: true, size: '10Gi', storageClass: 'Fast SSD' } } }, /elasticsearch\.persistence\.storageClass: must be a Kubernetes object name/],
   ])('rejects %j with a message naming the field', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);
+  });
+
+  describe('profiles', () => {
+    const existing = { mode: 'existing', kubeconfigPath: '/x', context: 'c' };
+    const image = 'ghcr.io/acme/app:1.0.0';
+    const production = () => validateConfig({ profile: 'production', cluster: existing, sampleApp: { image } });
+
+    it('dev keeps the laptop defaults: one ES node on emptyDir, Jaeger in memory, one collector', () => {
+      const c = validateConfig({});
+      expect(c.profile).toBe('dev');
+      expect(c.elasticsearch).toMatchObject({ nodes: 1, heapMb: 640, persistence: { enabled: false }, indexReplicas: 0 });
+      expect(c.elasticsearch.resources).toEqual({ requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '2', memory: '1536Mi' } });
+      expect(c.jaeger).toMatchObject({ storage: 'memory', replicas: 1 });
+      expect(c.collector.layout).toBe('single');
+      expect(c.networkPolicies).toEqual({ enabled: true, otlpClientNamespaces: [] });
+    });
+
+    it('production: 3 ES nodes with claims and replicas, heap half the limit, Jaeger on ES ×2, gateway collectors', () => {
+      const c = production();
+      expect(c.elasticsearch).toMatchObject({ nodes: 3, persistence: { enabled: true, size: '30Gi' }, indexReplicas: 1, heapMb: 2048 });
+      expect(c.jaeger).toMatchObject({ storage: 'elasticsearch', replicas: 2 });
+      expect(c.collector).toMatchObject({ layout: 'gateway', gateway: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 80 } });
+    });
+
+    it('every profile default is overridable per key, and maps merge with the profile', () => {
+      const c = validateConfig({ profile: 'production', cluster: existing, sampleApp: { image }, elasticsearch: { nodes: 5, persistence: { storageClass: 'fast-ssd' }, resources: { limits: { cpu: '4', memory: '8Gi' } } }, jaeger: { replicas: 3 } });
+      expect(c.elasticsearch.nodes).toBe(5);
+      expect(c.elasticsearch.persistence).toEqual({ enabled: true, size: '30Gi', storageClass: 'fast-ssd' });
+      expect(c.elasticsearch.resources).toEqual({ requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '4', memory: '8Gi' } });
+      expect(c.elasticsearch.heapMb).toBe(4096);
+      expect(c.jaeger).toMatchObject({ storage: 'elasticsearch', replicas: 3 });
+      expect(validateConfig({ profile: 'production', cluster: existing, sampleApp: { image }, jaeger: { storage: 'memory', replicas: 1 } }).jaeger.storage).toBe('memory');
+    });
+
+    it('production on kind only when explicitly allowed', () => {
+      expect(validateConfig({ profile: 'production', cluster: { mode: 'kind', allowProductionProfile: true } }).profile).toBe('production');
+    });
+
+    it('MONITORING_PROFILE selects the profile', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+      const c = loadConfig({ cwd: dir, env: { MONITORING_PROFILE: 'production', MONITORING_CLUSTER_MODE: 'environment', MONITORING_SAMPLE_APP_IMAGE: image } });
+      expect(c.profile).toBe('production');
+      expect(c.elasticsearch.nodes).toBe(3);
+    });
   });
 
   it('reads a YAML file named by MONITORING_STACK_CONFIG and env overrides', () => {

@@ -82,6 +82,7 @@ function readConfigFile(file: string): unknown {
  * may depend on the cluster mode, because each mode names its fields.
  */
 export const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>) => string[]> = {
+  MONITORING_PROFILE: () => ['profile'],
   MONITORING_CLUSTER_MODE: () => ['cluster', 'mode'],
   MONITORING_KUBECONFIG: () => ['cluster', 'kubeconfigPath'],
   // existing mode names the context `context`; environment mode `kubeContext`.

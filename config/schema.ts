@@ -12,6 +12,7 @@ const dnsLabel = z
   .max(63)
   .regex(DNS_LABEL, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters');
 const port = z.int().min(1).max(65535);
+const dnsSubdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact version such as 1.2.3 (no ranges, no "latest")');
 const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an exact image tag (no "latest" ranges, no spaces)').refine((t) => t !== 'latest', 'must be pinned: "latest" is not allowed');
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a Kubernetes CPU quantity such as 100m or 0.5');
@@ -43,6 +44,8 @@ const KindClusterSchema = z.strictObject({
   registryPort: port.default(5001),
   /** Image of the local registry container. */
   registryImage: imageRef.default('registry:3.0.0'),
+  /** The production profile targets an existing cluster; set true to try it on kind anyway. */
+  allowProductionProfile: z.boolean().default(false),
 });
 
 const ExistingClusterSchema = z.strictObject({
@@ -81,22 +84,36 @@ const ElasticsearchSchema = z.strictObject({
   chartVersion: semver.default('0.20.0'),
   /** Elasticsearch version ECK runs. Fluentd's image flavour follows its major version. */
   version: semver.default('9.5.0'),
-  /** JVM heap in MiB; keep it at most half of the memory limit. */
-  heapMb: z.int().min(256).max(31744).default(640),
-  resources: resources('500m', '1536Mi', '2', '1536Mi'),
-  persistence: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      size: memory.default('5Gi'),
-      storageClass: z.string().min(1).optional(),
-    })
-    .default({ enabled: false, size: '5Gi' }),
+  /** Master-eligible data nodes: odd, so that a majority survives the loss of one. Profile default. */
+  nodes: z
+    .int()
+    .min(1)
+    .max(9)
+    .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, …): an even number of master-eligible nodes survives no more failures than one node fewer; use 3'),
+  /** JVM heap in MiB, at most half of the memory limit. Profile default (production: half the limit). */
+  heapMb: z.int().min(256).max(31744).optional(),
+  /** Profile default. */
+  resources: ResourcesSchema,
+  /** One PersistentVolumeClaim per node; emptyDir when off. Profile default. */
+  persistence: z.strictObject({
+    enabled: z.boolean(),
+    /** Required when enabled. */
+    size: memory.optional(),
+    /** @default - the cluster's default storage class */
+    storageClass: dnsSubdomain.optional(),
+  }),
+  /**
+   * ECK zone awareness: hard spread across `topology.kubernetes.io/zone` and zone-aware shard
+   * allocation. Every node must carry the label (pods stay Pending otherwise); without it the
+   * production profile still spreads across zones softly where the label exists.
+   */
+  zoneAwareness: z.boolean().default(false),
   /** curl image of our Elasticsearch jobs (readiness gate + index templates, retention). */
   jobImage: imageRef.default('curlimages/curl:8.17.0'),
   /** Seconds the elasticsearch stack waits for green/yellow health before failing. */
   readyTimeoutSeconds: z.int().min(60).max(3600).default(900),
-  /** Replicas of each daily index; 0 keeps a single node green. */
-  indexReplicas: z.int().min(0).max(5).default(0),
+  /** Replicas of each daily index (logs, events, Jaeger's). Profile default. */
+  indexReplicas: z.int().min(0).max(5),
   /** Daily indices older than this many days are deleted (0 keeps them forever). */
   retentionDays: z.int().min(0).max(3650).default(7),
 });
@@ -104,6 +121,10 @@ const ElasticsearchSchema = z.strictObject({
 const JaegerSchema = z.strictObject({
   chartVersion: semver.default('4.11.1'),
   imageTag: imageTag.default('2.19.0'),
+  /** `memory` (lost on restart) or `elasticsearch` (the same cluster, own user). Profile default. */
+  storage: z.enum(['memory', 'elasticsearch']),
+  /** Profile default; more than 1 needs elasticsearch storage. */
+  replicas: z.int().min(1).max(10),
   /** Traces kept by the in-memory store before the oldest are dropped. */
   maxTraces: z.int().min(1000).max(10_000_000).default(50_000),
   resources: resources('100m', '256Mi', '500m', '512Mi'),
@@ -112,11 +133,34 @@ const JaegerSchema = z.strictObject({
 const CollectorSchema = z.strictObject({
   chartVersion: semver.default('0.170.0'),
   imageTag: imageTag.default('0.158.0'),
+  /**
+   * `single`: one collector does everything. `gateway`: an OTLP gateway Deployment (HPA, PDB)
+   * plus one cluster collector for kubelet/cluster stats, scrapes and events. Profile default.
+   */
+  layout: z.enum(['single', 'gateway']),
+  /** Resources of the single collector, or of each gateway replica. */
   resources: resources('200m', '256Mi', '1', '512Mi'),
+  /** Gateway layout: replicas between min and max, scaled on CPU. */
+  gateway: z
+    .strictObject({
+      minReplicas: z.int().min(1).max(50).default(2),
+      maxReplicas: z.int().min(1).max(100).default(6),
+      targetCpuUtilization: z.int().min(10).max(100).default(80),
+    })
+    .default({ minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 80 }),
+  /** Gateway layout: the single-replica cluster collector. */
+  clusterResources: resources('100m', '256Mi', '500m', '512Mi'),
   /** Port of the Prometheus exporter endpoint on the collector Service. */
   prometheusPort: port.default(8889),
   /** Seconds between kubelet/cluster stats scrapes. */
   statsIntervalSeconds: z.int().min(5).max(600).default(30),
+});
+
+const NetworkPoliciesSchema = z.strictObject({
+  /** Default-deny ingress in every namespace we create, then only the flows the stack needs. */
+  enabled: z.boolean().default(true),
+  /** Namespaces (besides the sample app's) whose pods may send OTLP to the collector. */
+  otlpClientNamespaces: z.array(dnsLabel).default([]),
 });
 
 const FluentdSchema = z.strictObject({
@@ -148,44 +192,117 @@ const CloudBackendSchema = z.strictObject({
 });
 const BackendSchema = z.discriminatedUnion('type', [LocalBackendSchema, CloudBackendSchema]);
 
-export const ConfigSchema = z
+export const PROFILES = ['dev', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/**
+ * The keys whose default depends on `profile`. Each is still overridable in the config; the
+ * README's "Profile defaults" table lists exactly these (a test compares them).
+ * dev: today's laptop stack. production: an existing cluster with durable, replicated data.
+ */
+export const PROFILE_DEFAULTS = {
+  dev: {
+    elasticsearch: {
+      nodes: 1,
+      heapMb: 640,
+      resources: { requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '2', memory: '1536Mi' } },
+      persistence: { enabled: false },
+      indexReplicas: 0,
+    },
+    jaeger: { storage: 'memory', replicas: 1 },
+    collector: { layout: 'single' },
+  },
+  production: {
+    elasticsearch: {
+      nodes: 3,
+      // heapMb: half of limits.memory (derived below)
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      persistence: { enabled: true, size: '30Gi' },
+      indexReplicas: 1,
+    },
+    jaeger: { storage: 'elasticsearch', replicas: 2 },
+    collector: { layout: 'gateway' },
+  },
+} as const;
+
+/** The user's config laid over the defaults of its profile (the user's keys win, maps merge). */
+function withProfileDefaults(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const profile = (raw as { profile?: unknown }).profile;
+  // An unknown profile is reported by the enum alone: the dev defaults keep the rest quiet.
+  const defaults = PROFILES.includes(profile as Profile) ? PROFILE_DEFAULTS[profile as Profile] : PROFILE_DEFAULTS.dev;
+  return deepMerge(defaults, raw);
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}
+
+const StrictConfigSchema = z
   .strictObject({
-    cluster: ClusterSchema.default({ mode: 'kind', name: 'monitoring', workers: 0, nodeImage: 'kindest/node:v1.34.0', registryPort: 5001, registryImage: 'registry:3.0.0' }),
+    /** `dev` (laptop defaults) or `production` (existing cluster): see PROFILE_DEFAULTS. */
+    profile: z.enum(PROFILES).default('dev'),
+    cluster: ClusterSchema.default({ mode: 'kind', name: 'monitoring', workers: 0, nodeImage: 'kindest/node:v1.34.0', registryPort: 5001, registryImage: 'registry:3.0.0', allowProductionProfile: false }),
     namespaces: NamespacesSchema.default(NamespacesSchema.parse({})),
-    elasticsearch: ElasticsearchSchema.default(ElasticsearchSchema.parse({})),
-    jaeger: JaegerSchema.default(JaegerSchema.parse({})),
-    collector: CollectorSchema.default(CollectorSchema.parse({})),
+    elasticsearch: ElasticsearchSchema,
+    jaeger: JaegerSchema,
+    collector: CollectorSchema,
     fluentd: FluentdSchema.default(FluentdSchema.parse({})),
     sampleApp: SampleAppSchema.default(SampleAppSchema.parse({})),
+    networkPolicies: NetworkPoliciesSchema.default({ enabled: true, otlpClientNamespaces: [] }),
     backend: BackendSchema.default({ type: 'local' }),
     /** Value of the deployment.environment resource attribute. */
     environment: dnsLabel.default('local'),
   })
   .superRefine((config, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (config.cluster.mode !== 'kind' && !config.sampleApp.image) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['sampleApp', 'image'],
-        message: `is required when cluster.mode is "${config.cluster.mode}": no image is built there, so give a prebuilt image reference such as ghcr.io/you/sample-app:1.0.0`,
-      });
+      issue(['sampleApp', 'image'], `is required when cluster.mode is "${config.cluster.mode}": no image is built there, so give a prebuilt image reference such as ghcr.io/you/sample-app:1.0.0`);
     }
-    const heapBytes = config.elasticsearch.heapMb * 1024 * 1024;
-    if (heapBytes * 2 > parseMemory(config.elasticsearch.resources.limits.memory)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['elasticsearch', 'heapMb'],
-        message: `must be at most half of elasticsearch.resources.limits.memory (${config.elasticsearch.resources.limits.memory}); lower heapMb or raise the limit`,
-      });
+    if (config.profile === 'production' && config.cluster.mode === 'kind' && !config.cluster.allowProductionProfile) {
+      issue(['profile'], '"production" targets an existing cluster: set cluster.mode to "existing" or "environment", or set cluster.allowProductionProfile: true to try it on kind');
     }
-    const esMajor = Number(config.elasticsearch.version.split('.')[0]);
+    const es = config.elasticsearch;
+    const limitBytes = parseMemory(es.resources.limits.memory);
+    if (es.heapMb !== undefined && es.heapMb * 1024 * 1024 * 2 > limitBytes) {
+      issue(['elasticsearch', 'heapMb'], `must be at most half of elasticsearch.resources.limits.memory (${es.resources.limits.memory}); lower heapMb or raise the limit`);
+    }
+    if (es.heapMb === undefined && limitBytes < 512 * 1024 * 1024) {
+      issue(['elasticsearch', 'resources', 'limits', 'memory'], 'must be at least 512Mi: the heap is half of it and Elasticsearch needs at least 256 MiB');
+    }
+    if (es.persistence.enabled && !es.persistence.size) {
+      issue(['elasticsearch', 'persistence', 'size'], 'is required when elasticsearch.persistence.enabled is true: give the claim size of each node, such as 30Gi');
+    }
+    if (es.indexReplicas > es.nodes - 1) {
+      issue(['elasticsearch', 'indexReplicas'], `must be at most elasticsearch.nodes - 1 (${es.nodes - 1}): a replica is never placed on the node of its primary, so the indices would stay yellow; lower it or add nodes`);
+    }
+    if (config.jaeger.replicas > 1 && config.jaeger.storage === 'memory') {
+      issue(['jaeger', 'replicas'], 'must be 1 with jaeger.storage "memory": each replica would keep its own traces; set jaeger.storage to "elasticsearch" for more replicas');
+    }
+    const gateway = config.collector.gateway;
+    if (gateway.maxReplicas < gateway.minReplicas) {
+      issue(['collector', 'gateway', 'maxReplicas'], `must be at least collector.gateway.minReplicas (${gateway.minReplicas})`);
+    }
+    const esMajor = Number(es.version.split('.')[0]);
     if (!config.fluentd.imageTag.includes(`elasticsearch${esMajor}`)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fluentd', 'imageTag'],
-        message: `must be the elasticsearch${esMajor} flavour to match elasticsearch.version ${config.elasticsearch.version} (e.g. v1.19.3-debian-elasticsearch${esMajor}-1.1)`,
-      });
+      issue(['fluentd', 'imageTag'], `must be the elasticsearch${esMajor} flavour to match elasticsearch.version ${es.version} (e.g. v1.19.3-debian-elasticsearch${esMajor}-1.1)`);
     }
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    elasticsearch: {
+      ...config.elasticsearch,
+      // Half of the memory limit (whole MiB, at most 31 GiB for compressed pointers).
+      heapMb: config.elasticsearch.heapMb ?? Math.min(31744, Math.floor(parseMemory(config.elasticsearch.resources.limits.memory) / (2 * 1024 * 1024))),
+    },
+  }));
+
+/** The config schema: profile defaults first, then the strict schema and its cross-field rules. */
+export const ConfigSchema = z.preprocess(withProfileDefaults, StrictConfigSchema);
 
 export type MonitoringConfig = z.infer<typeof ConfigSchema>;
 export type KindClusterConfig = z.infer<typeof KindClusterSchema>;
