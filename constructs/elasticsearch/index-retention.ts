@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { INDEX_RETENTION_JOB } from './names';
 import { ResourceRequirements } from '../k8s/resources';
 import { SecureCronJob } from '../k8s/secure-cronjob';
 
@@ -54,7 +55,7 @@ export class IndexRetention extends Construct {
     super(scope, id);
     if (props.retentionDays < 1) throw new Error('index retention: retentionDays must be at least 1 (0 means: do not create the job)');
     this.job = new SecureCronJob(this, 'job', {
-      name: 'index-retention',
+      name: INDEX_RETENTION_JOB,
       namespace: props.namespace,
       schedule: props.schedule ?? '15 0 * * *',
       containers: [

@@ -22,3 +22,7 @@ export const EVENTS_INDEX_PREFIX = 'k8s-events';
 
 /** Label selector of the 12 CRDs the eck-operator chart installs (kept by Helm on uninstall). */
 export const ECK_CRD_SELECTOR = 'app.kubernetes.io/name=eck-operator-crds';
+/** CronJob deleting expired daily indices (its pods' `app.kubernetes.io/name`). */
+export const INDEX_RETENTION_JOB = 'index-retention';
+/** Job of the readiness gate (waits for health, applies index templates). */
+export const READINESS_JOB = 'elasticsearch-ready';

@@ -5,6 +5,7 @@ import { ResourceRequirements } from '../k8s/resources';
 import { SecureJob } from '../k8s/secure-job';
 import { terraformLiterals } from '../terraform/literal';
 import { IndexTemplate } from './index-templates';
+import { READINESS_JOB } from './names';
 
 export interface ElasticsearchReadinessGateProps {
   readonly namespace: string;
@@ -24,7 +25,6 @@ export interface ElasticsearchReadinessGateProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
-export const READINESS_JOB = 'elasticsearch-ready';
 const TEMPLATES_DIR = '/index-templates';
 const CA_DIR = '/es-ca';
 const JOB_RESOURCES: ResourceRequirements = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } };

@@ -10,6 +10,7 @@ import { SecureDaemonSet } from '../k8s/secure-daemonset';
 import { rootContainerSecurity } from '../k8s/security';
 import { terraformLiterals } from '../terraform/literal';
 import { buildFluentDirectives, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
+import { FLUENTD_DAEMONSET } from './names';
 
 export const FLUENTD_IMAGE_REPOSITORY = 'fluent/fluentd-kubernetes-daemonset';
 
@@ -44,7 +45,7 @@ export class Fluentd extends Construct {
 
   constructor(scope: Construct, id: string, props: FluentdProps) {
     super(scope, id);
-    const name = 'fluentd';
+    const name = FLUENTD_DAEMONSET;
     const serviceAccount = new ServiceAccountV1(this, 'service-account', { metadata: { name, namespace: props.namespace } });
     const role = new ClusterRoleV1(this, 'cluster-role', { metadata: { name }, rule: FLUENTD_RBAC_RULES });
     new ClusterRoleBindingV1(this, 'cluster-role-binding', {
