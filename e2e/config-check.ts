@@ -1,5 +1,5 @@
-import type { CollectorConfig } from '../constructs/otel/collector-config';
-import { JAEGER_EXPORTER } from '../constructs/otel/collector-config';
+import type { CollectorConfig, CollectorRole } from '../constructs/otel/collector-config';
+import { buildCollectorConfig, JAEGER_EXPORTER } from '../constructs/otel/collector-config';
 
 type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
 
@@ -57,4 +57,22 @@ export function checkJaegerWiring(collector: CollectorConfig, jaegerOtlpGrpcEndp
     return `collector exporter ${JAEGER_EXPORTER} sends to ${exporter.endpoint} but Jaeger's OTLP gRPC receiver listens on ${jaegerOtlpGrpcEndpoint}: the collector config must take its endpoint from the Jaeger stack's output`;
   }
   return undefined;
+}
+
+/** The roles whose in-cluster (kubernetes profile) config the e2e validates with the real binary. */
+export const IN_CLUSTER_ROLES: readonly CollectorRole[] = ['all-in-one', 'gateway', 'cluster'];
+
+/**
+ * The kubernetes-profile config of each role, with the inputs the stack gives it (Jaeger's
+ * in-cluster OTLP endpoint, events to Elasticsearch for the roles that run the events pipeline).
+ */
+export function inClusterConfigs(): Record<CollectorRole, CollectorConfig> {
+  const common = { profile: 'kubernetes', clusterName: 'e2e', environment: 'e2e' } as const;
+  const jaegerOtlpEndpoint = 'jaeger.jaeger.svc.cluster.local:4317';
+  const events = { endpoint: 'https://elasticsearch.elasticsearch.svc:9200', index: 'k8s-events', caFile: '/etc/elasticsearch-ca/ca.crt' };
+  return {
+    'all-in-one': buildCollectorConfig({ ...common, role: 'all-in-one', jaegerOtlpEndpoint, events }),
+    gateway: buildCollectorConfig({ ...common, role: 'gateway', jaegerOtlpEndpoint }),
+    cluster: buildCollectorConfig({ ...common, role: 'cluster', events }),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * Off-cluster end-to-end run of the real telemetry path: the sample app (front + backend)
- * → a real OpenTelemetry Collector running the config our code generates (local profile)
+ * → a real OpenTelemetry Collector running the gateway config our code generates (role gateway,
+ * local profile)
  * → a real Jaeger v2, plus the collector's Prometheus endpoint. Only 127.0.0.1, bounded time.
  * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config)
  */
@@ -16,7 +17,7 @@ import { getDependencies, getTrace, summarizeTrace } from '../ops/jaeger-api';
 import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
-import { checkJaegerWiring, restrictToComponents } from './config-check';
+import { checkJaegerWiring, inClusterConfigs, restrictToComponents } from './config-check';
 
 const HOST = '127.0.0.1';
 const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 30_000);
@@ -81,15 +82,18 @@ async function main() {
   };
   const jaegerOtlp = `${HOST}:${ports.jaeger.otlpGrpc}`;
 
-  // 1. The real binary validates the in-cluster config, minus components it was not built with.
-  const inCluster = buildCollectorConfig({ profile: 'kubernetes', jaegerOtlpEndpoint: 'jaeger.jaeger.svc.cluster.local:4317', clusterName: 'e2e', environment: 'e2e', events: { endpoint: 'https://elasticsearch.elasticsearch.svc:9200', index: 'k8s-events', caFile: '/etc/elasticsearch-ca/ca.crt' } });
-  const { config: validatable, removed } = restrictToComponents(inCluster, builtComponents(collectorBin));
-  writeFileSync(join(work, 'in-cluster.yaml'), stringify(validatable));
-  try {
-    execFileSync(collectorBin, ['validate', `--config=${join(work, 'in-cluster.yaml')}`], { stdio: 'pipe', env: { PATH: process.env.PATH, MY_POD_IP: HOST, ES_USERNAME: 'u', ES_PASSWORD: 'p' } });
-    step('validate in-cluster config', true, `real collector accepts it; not built here, so not validated: ${removed.join(', ') || 'none'}`);
-  } catch (err) {
-    step('validate in-cluster config', false, String((err as { stderr?: Buffer }).stderr ?? err));
+  // 1. The real binary validates the in-cluster config of each role, minus components it was not built with.
+  const available = builtComponents(collectorBin);
+  for (const [role, inCluster] of Object.entries(inClusterConfigs())) {
+    const { config: validatable, removed } = restrictToComponents(inCluster, available);
+    const file = join(work, `in-cluster-${role}.yaml`);
+    writeFileSync(file, stringify(validatable));
+    try {
+      execFileSync(collectorBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH, MY_POD_IP: HOST, ES_USERNAME: 'u', ES_PASSWORD: 'p' } });
+      step(`validate in-cluster config (${role})`, true, `real collector accepts it; not built here, so not validated: ${removed.join(', ') || 'none'}`);
+    } catch (err) {
+      step(`validate in-cluster config (${role})`, false, String((err as { stderr?: Buffer }).stderr ?? err));
+    }
   }
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
@@ -98,9 +102,9 @@ async function main() {
   await waitHttp(`http://${HOST}:${ports.jaeger.health}/status`, 'Jaeger', jaeger);
   const jaegerApi = `http://${HOST}:${ports.jaeger.queryHttp}`;
 
-  // 3. The collector with the local profile of the same config builder the stack uses.
+  // 3. The OTLP gateway (what the apps send to in production), local profile of the same config builder the stack uses.
   const wiredTo = process.env.E2E_BREAK === 'jaeger-endpoint' ? `${HOST}:${ports.jaeger.otlpHttp}` : jaegerOtlp;
-  const collectorConfig: CollectorConfig = buildCollectorConfig({ profile: 'local', jaegerOtlpEndpoint: wiredTo, clusterName: 'e2e', environment: 'e2e', ports: ports.collector, prometheusPort: ports.prometheus, listenHost: HOST });
+  const collectorConfig: CollectorConfig = buildCollectorConfig({ profile: 'local', role: 'gateway', jaegerOtlpEndpoint: wiredTo, clusterName: 'e2e', environment: 'e2e', ports: ports.collector, prometheusPort: ports.prometheus, listenHost: HOST });
   const wiring = checkJaegerWiring(collectorConfig, jaegerOtlp);
   step('collector → Jaeger wiring', !wiring, wiring ?? `otlp/jaeger → ${jaegerOtlp}`);
   writeFileSync(join(work, 'collector.yaml'), stringify(collectorConfig));

@@ -4,8 +4,8 @@ import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
 import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
-import { CollectorConfig } from '../otel/collector-config';
-import { COLLECTOR_SERVICE } from '../otel/names';
+import { clusterWideCollectors, CollectorConfig, CollectorRole, EVENTS_EXPORTER } from '../otel/collector-config';
+import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../otel/names';
 
 export interface CollectorPortValue {
   readonly enabled: boolean;
@@ -21,6 +21,14 @@ export interface PolicyRule {
   readonly verbs: ('get' | 'list' | 'watch')[];
 }
 
+/** A pod topology spread constraint (Kubernetes API shape, the chart's `topologySpreadConstraints` items). */
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
+  readonly labelSelector: { readonly matchLabels: Record<string, string> };
+}
+
 /**
  * Values of the opentelemetry-collector chart we set; the chart's values.schema.json
  * (additionalProperties: false) is checked against these in the tests.
@@ -28,7 +36,16 @@ export interface PolicyRule {
 export interface OtelCollectorValues {
   readonly mode: 'deployment';
   readonly fullnameOverride: string;
-  readonly replicaCount: 1;
+  /** Replicas of the Deployment; the chart ignores it when `autoscaling.enabled` (the HPA owns the count). */
+  readonly replicaCount: number;
+  /** A HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. @default - none (chart: disabled) */
+  readonly autoscaling?: { readonly enabled: true; readonly minReplicas: number; readonly maxReplicas: number; readonly targetCPUUtilizationPercentage: number };
+  /** @default - none (chart: disabled) */
+  readonly podDisruptionBudget?: { readonly enabled: true; readonly minAvailable: number };
+  /** The Deployment's update strategy. @default - chart default RollingUpdate */
+  readonly rollout?: { readonly strategy: 'Recreate' | 'RollingUpdate' };
+  /** @default - none */
+  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
   readonly image: { readonly repository: string; readonly tag: string };
   readonly command: { readonly name: string };
   readonly resources: ResourceRequirements;
@@ -48,10 +65,42 @@ export interface OtelCollectorValues {
   };
 }
 
+/** How many collector pods run. */
+export interface CollectorReplicas {
+  /** Replicas always running (the HPA's minimum when `max` is larger). From 2 on, a PodDisruptionBudget keeps one available. */
+  readonly min: number;
+  /**
+   * Upper bound for a HorizontalPodAutoscaler on CPU; no HPA when it equals `min`.
+   * @default - same as min (fixed replica count, no HPA)
+   */
+  readonly max?: number;
+  /**
+   * Average CPU utilization (percent of the CPU request) the HPA aims for.
+   * @default 80
+   */
+  readonly targetCpuUtilization?: number;
+}
+
 export interface OtelCollectorAddOnProps {
   readonly namespace: string;
-  /** Built by buildCollectorConfig({ profile: 'kubernetes', ... }). */
+  /** Built by buildCollectorConfig({ profile: 'kubernetes', role, ... }) with the same role. */
   readonly config: CollectorConfig;
+  /**
+   * What this collector does: the dev all-in-one, the scalable OTLP gateway, or the
+   * single-replica cluster collector.
+   * @default 'all-in-one'
+   */
+  readonly role?: CollectorRole;
+  /**
+   * Helm release name, also the Deployment, Service and ClusterRole name (fullnameOverride).
+   * @default COLLECTOR_SERVICE ('otel-collector'), or CLUSTER_COLLECTOR_SERVICE ('otel-collector-cluster') for role 'cluster'
+   */
+  readonly release?: string;
+  /**
+   * Replicas; the cluster role must run exactly one.
+   * @default { min: 1 }
+   */
+  readonly replicas?: CollectorReplicas;
   /** Exact opentelemetry-collector chart version. */
   readonly chartVersion: string;
   /** Exact otel/opentelemetry-collector-contrib tag. */
@@ -77,36 +126,125 @@ export const COLLECTOR_RBAC_RULES: PolicyRule[] = [
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
 ];
 
+/**
+ * The gateway's ClusterRole: only what its k8s_attributes processor reads. With our extract
+ * rules (pod/namespace/node names, pod uid and start time, k8s.deployment.name; no labels,
+ * annotations, *.uid of workloads or k8s.cluster.uid) k8sattributesprocessor v0.158.0 starts
+ * the pod informer only: the namespace informer is a no-op, and the deployment name comes from
+ * the ReplicaSet name (`deployment_name_from_replicaset` defaults to true), so no ReplicaSet
+ * informer. Extracting more needs more (namespaces, replicasets, nodes, jobs): see the
+ * processor's README "Role-based access control".
+ */
+export const GATEWAY_RBAC_RULES: PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }];
+
+/**
+ * The cluster collector's ClusterRole: what its receivers read. k8s_cluster watches pods,
+ * nodes, namespaces, replicationcontrollers, resourcequotas, services, the apps workloads,
+ * jobs, cronjobs and HPAs; k8s_observer nodes; kubeletstats nodes/stats; the annotated-pods
+ * scrape (kubernetes_sd role pod) pods. Pods, namespaces and replicasets, which k8s_attributes
+ * reads too, stay for k8s_cluster. Not granted, unlike COLLECTOR_RBAC_RULES: `endpoints` and
+ * core `events`, which none of these components reads.
+ */
+export const CLUSTER_RBAC_RULES: PolicyRule[] = [
+  // k8s_cluster; nodes also k8s_observer, pods also the Prometheus pod discovery
+  { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes', 'services', 'replicationcontrollers', 'resourcequotas'], verbs: ['get', 'list', 'watch'] },
+  // kubeletstats through each node's kubelet (nodes/proxy is not needed without extra_metadata_labels)
+  { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] },
+  { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'daemonsets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** k8sobjects watching events.k8s.io events (the cluster collector's events pipeline, when it runs one). */
+export const EVENTS_RBAC_RULE: PolicyRule = { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] };
+
+/** The ClusterRole rules of a collector of this role running this config. */
+export function collectorRbacRules(role: CollectorRole, config: CollectorConfig): PolicyRule[] {
+  switch (role) {
+    case 'all-in-one':
+      return COLLECTOR_RBAC_RULES;
+    case 'gateway':
+      return GATEWAY_RBAC_RULES;
+    case 'cluster':
+      return config.receivers.k8sobjects ? [...CLUSTER_RBAC_RULES, EVENTS_RBAC_RULE] : CLUSTER_RBAC_RULES;
+  }
+}
+
+/** Validated replica settings of a role. */
+function replicaPlan(role: CollectorRole, config: CollectorConfig, r: CollectorReplicas): { min: number; max: number; targetCpu: number } {
+  const max = r.max ?? r.min;
+  const targetCpu = r.targetCpuUtilization ?? 80;
+  if (!Number.isInteger(r.min) || r.min < 1) throw new Error(`otel-collector: replicas.min must be an integer ≥ 1, got ${r.min}`);
+  if (!Number.isInteger(max) || max < r.min) throw new Error(`otel-collector: replicas.max must be an integer ≥ replicas.min (${r.min}), got ${max}`);
+  if (!Number.isInteger(targetCpu) || targetCpu < 1 || targetCpu > 100) throw new Error(`otel-collector: replicas.targetCpuUtilization must be an integer percentage 1-100, got ${targetCpu}`);
+  if (role === 'cluster' && max !== 1) {
+    throw new Error(`otel-collector: the cluster collector must run exactly one replica (got min ${r.min}, max ${max}): each replica would collect the cluster's metrics and events again`);
+  }
+  const wide = clusterWideCollectors(config);
+  if (max > 1 && wide.length > 0) {
+    throw new Error(`otel-collector: ${max} replicas would each collect ${wide.join(', ')}: run those in the single-replica cluster collector (role 'cluster') and scale the gateway`);
+  }
+  return { min: r.min, max, targetCpu };
+}
+
 /** The collector's container image distribution: contrib has every component we use. */
 export const COLLECTOR_IMAGE_REPOSITORY = 'otel/opentelemetry-collector-contrib';
 
-/** OpenTelemetry Collector as a single-replica Deployment named `otel-collector`. */
+/**
+ * The OpenTelemetry Collector as a Deployment of the opentelemetry-collector chart: the
+ * single-replica all-in-one (dev), the OTLP gateway (replicas, PDB, HPA on CPU, spread over
+ * nodes) or the single-replica cluster collector (Recreate, so two never run at once).
+ */
 export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
   static readonly source = { chart: 'opentelemetry-collector', repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts', release: COLLECTOR_SERVICE };
-  readonly serviceName = COLLECTOR_SERVICE;
+  /** Name of the Service (and Deployment): the release name. */
+  readonly serviceName: string;
+  readonly role: CollectorRole;
+  /** Labels on this release's pods, for selecting them (NetworkPolicies, PDB, spread). */
+  readonly podLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: OtelCollectorAddOnProps) {
-    if (!props.config.service.extensions.includes('health_check')) throw new Error('otel-collector: the chart requires the health_check extension');
+    const role = props.role ?? 'all-in-one';
+    const config = props.config;
+    if (!config.service.extensions.includes('health_check')) throw new Error('otel-collector: the chart requires the health_check extension');
+    const servesOtlp = role !== 'cluster';
+    if (servesOtlp !== (config.receivers.otlp !== undefined)) {
+      throw new Error(`otel-collector: role "${role}" ${servesOtlp ? 'serves' : 'exposes no'} OTLP but the config ${servesOtlp ? 'has no' : 'has an'} otlp receiver: build the config with role "${role}"`);
+    }
+    if (props.elasticsearch && !config.exporters[EVENTS_EXPORTER]) throw new Error(`otel-collector: elasticsearch credentials given but the config has no ${EVENTS_EXPORTER} exporter (role "${role}")`);
+    const release = props.release ?? (role === 'cluster' ? CLUSTER_COLLECTOR_SERVICE : COLLECTOR_SERVICE);
+    const replicas = replicaPlan(role, config, props.replicas ?? { min: 1 });
+    const podLabels = collectorPodLabels(release);
     const promPort = props.prometheusPort ?? 8889;
     const es = props.elasticsearch;
     super(scope, id, {
       ...OtelCollectorAddOn.source,
+      release,
       version: props.chartVersion,
       namespace: props.namespace,
       dependsOn: props.dependsOn,
       values: {
         mode: 'deployment',
-        fullnameOverride: COLLECTOR_SERVICE,
-        replicaCount: 1,
+        fullnameOverride: release,
+        replicaCount: replicas.min,
+        ...(replicas.max > replicas.min
+          ? { autoscaling: { enabled: true, minReplicas: replicas.min, maxReplicas: replicas.max, targetCPUUtilizationPercentage: replicas.targetCpu } as const }
+          : {}),
+        ...(replicas.min >= 2 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } as const } : {}),
+        // Never two cluster collectors at once (a rolling update would briefly run both).
+        ...(role === 'cluster' ? { rollout: { strategy: 'Recreate' } as const } : {}),
+        ...(replicas.max > 1
+          ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podLabels } }] as TopologySpreadConstraint[] }
+          : {}),
         image: { repository: COLLECTOR_IMAGE_REPOSITORY, tag: props.imageTag },
         command: { name: 'otelcol-contrib' },
         resources: props.resources,
         podSecurityContext: restrictedPodSecurity(),
         securityContext: restrictedContainerSecurity(),
-        clusterRole: { create: true, rules: COLLECTOR_RBAC_RULES },
+        clusterRole: { create: true, rules: collectorRbacRules(role, config) },
         ports: {
-          otlp: { enabled: true, containerPort: 4317, servicePort: 4317, protocol: 'TCP', appProtocol: 'grpc' },
-          'otlp-http': { enabled: true, containerPort: 4318, servicePort: 4318, protocol: 'TCP' },
+          otlp: servesOtlp ? { enabled: true, containerPort: 4317, servicePort: 4317, protocol: 'TCP', appProtocol: 'grpc' } : { enabled: false },
+          'otlp-http': servesOtlp ? { enabled: true, containerPort: 4318, servicePort: 4318, protocol: 'TCP' } : { enabled: false },
           metrics: { enabled: true, containerPort: 8888, servicePort: 8888, protocol: 'TCP' },
           'prom-exporter': { enabled: true, containerPort: promPort, servicePort: promPort, protocol: 'TCP' },
           // Chart defaults for receivers we do not run.
@@ -127,12 +265,24 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
         extraVolumes: es ? [{ name: 'es-ca', secret: { secretName: es.caSecret } }] : [],
         extraVolumeMounts: es ? [{ name: 'es-ca', mountPath: es.caMountPath, readOnly: true }] : [],
         config: {
-          ...props.config,
+          ...config,
           // The chart deep-merges into its defaults: null removes what we do not run.
-          receivers: { ...props.config.receivers, jaeger: null, zipkin: null },
-          service: { ...props.config.service, pipelines: { logs: null, ...props.config.service.pipelines } },
+          receivers: { ...config.receivers, ...nullsFor(CHART_DEFAULT_RECEIVERS, config.receivers) },
+          service: { ...config.service, pipelines: { ...nullsFor(CHART_DEFAULT_PIPELINES, config.service.pipelines), ...config.service.pipelines } },
         },
       },
     });
+    this.serviceName = release;
+    this.role = role;
+    this.podLabels = podLabels;
   }
+}
+
+/** Receivers and pipelines in the chart's default `config` (values.yaml of chart 0.170.0). */
+const CHART_DEFAULT_RECEIVERS = ['jaeger', 'otlp', 'prometheus', 'zipkin'];
+const CHART_DEFAULT_PIPELINES = ['logs', 'metrics', 'traces'];
+
+/** `null` for each chart default the config does not define (deletes it from the merged config). */
+function nullsFor(defaults: string[], defined: Record<string, unknown>): Record<string, null> {
+  return Object.fromEntries(defaults.filter((id) => !(id in defined)).map((id) => [id, null]));
 }

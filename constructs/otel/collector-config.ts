@@ -8,9 +8,48 @@
  * - `local`: the same pipelines minus the components that need a Kubernetes API
  *   (k8s_observer, receiver_creator/kubeletstats, k8s_cluster, k8sobjects, k8s_attributes,
  *   the events → Elasticsearch pipeline); every listener on a loopback address.
+ *
+ * Roles (which component groups one collector runs, see ROLE_GROUPS):
+ * - `all-in-one`: everything in one single-replica collector (the dev setup).
+ * - `gateway`: the OTLP entry point, safe to scale out: OTLP in, k8s attributes, traces to
+ *   Jaeger, metrics to its Prometheus endpoint. Collects nothing by itself but its own telemetry.
+ * - `cluster`: exactly one replica doing the cluster-level collection (kubelet stats through the
+ *   observer, k8s_cluster, the annotated-pods scrape, events), so nothing is collected twice.
+ *   No OTLP receiver. Kubernetes profile only.
  */
 
 export type CollectorProfile = 'kubernetes' | 'local';
+
+export type CollectorRole = 'all-in-one' | 'gateway' | 'cluster';
+
+/**
+ * Groups of components that are switched on together. Always on, in every role: the
+ * health_check extension, the Prometheus receiver scraping the collector's own telemetry,
+ * the memory_limiter/resource/batch processors and the prometheus and debug exporters.
+ */
+export type ComponentGroup =
+  /** otlp receiver (traces + metrics), otlp/jaeger exporter, traces pipeline. */
+  | 'otlp'
+  /** k8s_attributes processor: pod metadata for what arrives over OTLP (associated by pod IP/UID/connection). */
+  | 'k8sAttributes'
+  /** k8s_observer + receiver_creator/kubeletstats: every node's kubelet. */
+  | 'kubeletStats'
+  /** k8s_cluster receiver. */
+  | 'clusterMetrics'
+  /** Prometheus scrape job of the pods annotated prometheus.io/scrape=true. */
+  | 'annotatedPods'
+  /** k8sobjects (events.k8s.io) → elasticsearch/events, when `events` is given. */
+  | 'events';
+
+/** The groups each role runs (kubernetes profile; the local profile drops KUBERNETES_ONLY_GROUPS). */
+export const ROLE_GROUPS: Readonly<Record<CollectorRole, readonly ComponentGroup[]>> = {
+  'all-in-one': ['otlp', 'k8sAttributes', 'kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'],
+  gateway: ['otlp', 'k8sAttributes'],
+  cluster: ['kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'],
+};
+
+/** Groups that need the Kubernetes API. */
+export const KUBERNETES_ONLY_GROUPS: readonly ComponentGroup[] = ['k8sAttributes', 'kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'];
 
 export interface CollectorEventsSink {
   /** https URL of the Elasticsearch HTTP endpoint. */
@@ -23,8 +62,17 @@ export interface CollectorEventsSink {
 
 export interface CollectorConfigOptions {
   readonly profile: CollectorProfile;
-  /** host:port of Jaeger's OTLP gRPC receiver (the Jaeger stack's output). */
-  readonly jaegerOtlpEndpoint: string;
+  /**
+   * Which part of the collection this collector does.
+   * @default 'all-in-one'
+   */
+  readonly role?: CollectorRole;
+  /**
+   * host:port of Jaeger's OTLP gRPC receiver (the Jaeger stack's output). Required by the
+   * roles that export traces (all-in-one, gateway); the cluster role does not use it.
+   * @default - none (an error for all-in-one and gateway)
+   */
+  readonly jaegerOtlpEndpoint?: string;
   /** @default 8889 */
   readonly prometheusPort?: number;
   /** Added as k8s.cluster.name to every signal. */
@@ -33,7 +81,7 @@ export interface CollectorConfigOptions {
   readonly environment: string;
   /** @default 30 */
   readonly statsIntervalSeconds?: number;
-  /** Where Kubernetes events go (kubernetes profile only). @default - events pipeline off */
+  /** Where Kubernetes events go (kubernetes profile, roles all-in-one and cluster). @default - events pipeline off */
   readonly events?: CollectorEventsSink;
   /** Listen address. @default `${env:MY_POD_IP}` (kubernetes) or 127.0.0.1 (local) */
   readonly listenHost?: string;
@@ -74,35 +122,45 @@ export interface CollectorConfig {
 export const JAEGER_EXPORTER = 'otlp/jaeger';
 export const EVENTS_EXPORTER = 'elasticsearch/events';
 
+/** The component groups a collector of this role and profile runs. */
+export function componentGroups(role: CollectorRole, profile: CollectorProfile, withEvents: boolean): Set<ComponentGroup> {
+  return new Set(ROLE_GROUPS[role].filter((g) => (profile === 'kubernetes' || !KUBERNETES_ONLY_GROUPS.includes(g)) && (g !== 'events' || withEvents)));
+}
+
 /** Processors in the order the collector must run them: limiter first, batch last. */
-function processorChain(profile: CollectorProfile): string[] {
-  return profile === 'kubernetes' ? ['memory_limiter', 'k8s_attributes', 'resource', 'batch'] : ['memory_limiter', 'resource', 'batch'];
+function processorChain(groups: Set<ComponentGroup>): string[] {
+  return ['memory_limiter', ...(groups.has('k8sAttributes') ? ['k8s_attributes'] : []), 'resource', 'batch'];
 }
 
 export function buildCollectorConfig(options: CollectorConfigOptions): CollectorConfig {
-  validateOptions(options);
+  const role = options.role ?? 'all-in-one';
+  validateOptions(options, role);
+  const groups = componentGroups(role, options.profile, options.events !== undefined);
   const k8s = options.profile === 'kubernetes';
   const host = options.listenHost ?? (k8s ? '${env:MY_POD_IP}' : '127.0.0.1');
   const ports = { ...DEFAULT_COLLECTOR_PORTS, ...options.ports };
   const prometheusPort = options.prometheusPort ?? 8889;
   const interval = `${options.statsIntervalSeconds ?? 30}s`;
-  const processors = processorChain(options.profile);
+  const processors = processorChain(groups);
 
   const extensions: Record<string, ComponentConfig> = {
     health_check: { endpoint: `${host}:${ports.health}` },
   };
-  const receivers: Record<string, ComponentConfig> = {
-    otlp: {
+  const receivers: Record<string, ComponentConfig> = {};
+  const metricsReceivers: string[] = [];
+  if (groups.has('otlp')) {
+    receivers.otlp = {
       protocols: {
         grpc: { endpoint: `${host}:${ports.otlpGrpc}` },
         http: { endpoint: `${host}:${ports.otlpHttp}` },
       },
-    },
-    prometheus: { config: { scrape_configs: prometheusScrapeConfigs(options.profile, host, ports.telemetry) } },
-  };
-  const metricsReceivers = ['otlp', 'prometheus'];
+    };
+    metricsReceivers.push('otlp');
+  }
+  receivers.prometheus = { config: { scrape_configs: prometheusScrapeConfigs(groups.has('annotatedPods'), host, ports.telemetry) } };
+  metricsReceivers.push('prometheus');
 
-  if (k8s) {
+  if (groups.has('kubeletStats')) {
     // One collector replica scrapes every node's kubelet through the observer, so stats are
     // complete on multi-node clusters and nothing is collected twice.
     extensions.k8s_observer = { auth_type: 'serviceAccount', observe_nodes: true, observe_pods: false };
@@ -122,13 +180,16 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
         },
       },
     };
+    metricsReceivers.push('receiver_creator/kubeletstats');
+  }
+  if (groups.has('clusterMetrics')) {
     receivers.k8s_cluster = {
       auth_type: 'serviceAccount',
       collection_interval: interval,
       node_conditions_to_report: ['Ready', 'MemoryPressure', 'DiskPressure'],
       allocatable_types_to_report: ['cpu', 'memory'],
     };
-    metricsReceivers.push('receiver_creator/kubeletstats', 'k8s_cluster');
+    metricsReceivers.push('k8s_cluster');
   }
 
   const processorConfigs: Record<string, ComponentConfig> = {
@@ -141,7 +202,8 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     },
     batch: { send_batch_size: 1024, send_batch_max_size: 2048, timeout: '2s' },
   };
-  if (k8s) {
+  if (groups.has('k8sAttributes')) {
+    // What this extracts decides the RBAC the add-on grants (GATEWAY_RBAC_RULES): keep them in step.
     processorConfigs.k8s_attributes = {
       auth_type: 'serviceAccount',
       passthrough: false,
@@ -156,30 +218,30 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     };
   }
 
-  const exporters: Record<string, ComponentConfig> = {
-    [JAEGER_EXPORTER]: {
+  const exporters: Record<string, ComponentConfig> = {};
+  if (groups.has('otlp')) {
+    exporters[JAEGER_EXPORTER] = {
       endpoint: options.jaegerOtlpEndpoint,
       // In-cluster hop to Jaeger's plaintext OTLP port.
       tls: { insecure: true },
       timeout: '10s',
       sending_queue: { enabled: true, num_consumers: 4, queue_size: 5000 },
       retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
-    },
-    prometheus: {
-      endpoint: `${k8s ? '0.0.0.0' : host}:${prometheusPort}`,
-      metric_expiration: '10m',
-      resource_to_telemetry_conversion: { enabled: true },
-      enable_open_metrics: true,
-    },
-    debug: { verbosity: 'basic', sampling_initial: 5, sampling_thereafter: 200 },
+    };
+  }
+  exporters.prometheus = {
+    endpoint: `${k8s ? '0.0.0.0' : host}:${prometheusPort}`,
+    metric_expiration: '10m',
+    resource_to_telemetry_conversion: { enabled: true },
+    enable_open_metrics: true,
   };
+  exporters.debug = { verbosity: 'basic', sampling_initial: 5, sampling_thereafter: 200 };
 
-  const pipelines: Record<string, Pipeline> = {
-    traces: { receivers: ['otlp'], processors, exporters: [JAEGER_EXPORTER, 'debug'] },
-    metrics: { receivers: metricsReceivers, processors, exporters: ['prometheus', 'debug'] },
-  };
+  const pipelines: Record<string, Pipeline> = {};
+  if (groups.has('otlp')) pipelines.traces = { receivers: ['otlp'], processors, exporters: [JAEGER_EXPORTER, 'debug'] };
+  pipelines.metrics = { receivers: metricsReceivers, processors, exporters: ['prometheus', 'debug'] };
 
-  if (k8s && options.events) {
+  if (groups.has('events') && options.events) {
     receivers.k8sobjects = { auth_type: 'serviceAccount', objects: [{ name: 'events', mode: 'watch', group: 'events.k8s.io' }] };
     exporters[EVENTS_EXPORTER] = {
       endpoints: [options.events.endpoint],
@@ -214,12 +276,15 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
   };
 }
 
-function prometheusScrapeConfigs(profile: CollectorProfile, host: string, telemetryPort: number): ComponentConfig[] {
-  const self = { job_name: 'otel-collector', scrape_interval: '15s', static_configs: [{ targets: [`${host}:${telemetryPort}`] }] };
-  if (profile === 'local') return [self];
+/** Job name of the collector's scrape of its own telemetry (each replica scrapes only itself). */
+export const SELF_SCRAPE_JOB = 'otel-collector';
+
+function prometheusScrapeConfigs(annotatedPods: boolean, host: string, telemetryPort: number): ComponentConfig[] {
+  const self = { job_name: SELF_SCRAPE_JOB, scrape_interval: '15s', static_configs: [{ targets: [`${host}:${telemetryPort}`] }] };
+  if (!annotatedPods) return [self];
   // Pods that opt in with prometheus.io/scrape=true (Fluentd does). `$$` escapes the
   // collector's own ${} expansion so Prometheus sees `$1`.
-  const annotatedPods = {
+  const annotatedPodsJob = {
     job_name: 'kubernetes-pods',
     scrape_interval: '30s',
     kubernetes_sd_configs: [{ role: 'pod' }],
@@ -237,14 +302,37 @@ function prometheusScrapeConfigs(profile: CollectorProfile, host: string, teleme
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'k8s_pod_name' },
     ],
   };
-  return [self, annotatedPods];
+  return [self, annotatedPodsJob];
 }
 
-function validateOptions(o: CollectorConfigOptions): void {
-  if (!/^[^\s:/]+:\d{1,5}$/.test(o.jaegerOtlpEndpoint) && !o.jaegerOtlpEndpoint.includes('${')) {
+function validateOptions(o: CollectorConfigOptions, role: CollectorRole): void {
+  if (!ROLE_GROUPS[role]) throw new Error(`collector: unknown role "${role}" (all-in-one, gateway or cluster)`);
+  if (role === 'cluster' && o.profile !== 'kubernetes') {
+    throw new Error('collector: the cluster role collects from the Kubernetes API (kubelets, k8s_cluster, events) and has no local profile; run the gateway role locally');
+  }
+  if (ROLE_GROUPS[role].includes('otlp')) {
+    if (o.jaegerOtlpEndpoint === undefined) throw new Error(`collector: role "${role}" exports traces to Jaeger and needs jaegerOtlpEndpoint (host:port of Jaeger's OTLP gRPC receiver)`);
+  }
+  if (o.jaegerOtlpEndpoint !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(o.jaegerOtlpEndpoint) && !o.jaegerOtlpEndpoint.includes('${')) {
     throw new Error(`collector: jaegerOtlpEndpoint "${o.jaegerOtlpEndpoint}" must be host:port of Jaeger's OTLP gRPC receiver (no scheme)`);
   }
   if (o.profile === 'local' && o.events) throw new Error('collector: the events pipeline needs the Kubernetes API and is not part of the local profile');
+  if (o.events && !ROLE_GROUPS[role].includes('events')) {
+    throw new Error(`collector: role "${role}" runs no events pipeline (events are collected once, by the cluster collector): pass events to role "cluster"`);
+  }
+}
+
+/**
+ * Receivers (and Prometheus scrape jobs) that collect cluster-wide data by themselves: every
+ * replica running one collects the same data again, so they belong in one replica only.
+ * Ids as in the config; a Prometheus job as `prometheus job <name>`.
+ */
+export function clusterWideCollectors(config: Pick<CollectorConfig, 'receivers'>): string[] {
+  const wide = Object.keys(config.receivers).filter((id) => ['receiver_creator', 'k8s_cluster', 'k8sobjects', 'k8s_events', 'kubeletstats'].includes(id.split('/')[0]));
+  const jobs = ((config.receivers.prometheus as { config?: { scrape_configs?: { job_name: string; kubernetes_sd_configs?: unknown[] }[] } } | undefined)?.config?.scrape_configs ?? [])
+    .filter((j) => j.kubernetes_sd_configs !== undefined)
+    .map((j) => `prometheus job ${j.job_name}`);
+  return [...wide, ...jobs];
 }
 
 /** Every component id a pipeline names, by kind; used by tests and the e2e manifest check. */

@@ -1,0 +1,284 @@
+import Ajv from 'ajv';
+import { TerraformStack, Testing } from 'cdktf';
+import {
+  CLUSTER_RBAC_RULES,
+  COLLECTOR_RBAC_RULES,
+  EVENTS_RBAC_RULE,
+  GATEWAY_RBAC_RULES,
+  OtelCollectorAddOn,
+  OtelCollectorAddOnProps,
+  PolicyRule,
+} from '../constructs/addons/otel-collector';
+import { buildCollectorConfig, clusterWideCollectors, CollectorConfig, CollectorConfigOptions, CollectorRole, componentsInUse, SELF_SCRAPE_JOB } from '../constructs/otel/collector-config';
+import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { helmValueDocuments } from '../ops/terraform-json';
+import { chartDataFile } from './helpers';
+
+const CHART_VERSION = '0.170.0';
+const events = { endpoint: 'https://es-es-http.elasticsearch.svc:9200', index: 'k8s-events', caFile: '/etc/elasticsearch-ca/ca.crt' };
+const base = { profile: 'kubernetes', clusterName: 'c', environment: 'e' } as const;
+const jaegerOtlpEndpoint = 'jaeger.jaeger.svc.cluster.local:4317';
+
+const configs: Record<CollectorRole, CollectorConfig> = {
+  'all-in-one': buildCollectorConfig({ ...base, jaegerOtlpEndpoint, events }),
+  gateway: buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint }),
+  cluster: buildCollectorConfig({ ...base, role: 'cluster', events }),
+};
+const es = { credentialsSecret: 'es-writer', caSecret: 'es-ca', checksum: 'abc', caMountPath: '/etc/elasticsearch-ca' };
+
+/** The add-on in a stack of its own, synthesized; its values as Helm gets them, and the construct. */
+function addOn(role: CollectorRole, extra: Partial<OtelCollectorAddOnProps> = {}): { values: any; addon: OtelCollectorAddOn; release: any } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'roles');
+  const addon = new OtelCollectorAddOn(stack, 'collector', {
+    namespace: 'observability',
+    role,
+    config: configs[role],
+    chartVersion: CHART_VERSION,
+    imageTag: '0.158.0',
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    ...(role === 'gateway' ? {} : { elasticsearch: es }),
+    ...extra,
+  });
+  const json = JSON.parse(Testing.synth(stack));
+  const release = Object.values(json.resource.helm_release as Record<string, any>)[0];
+  return { values: helmValueDocuments(json, release)[0], addon, release };
+}
+
+const ids = (c: CollectorConfig) => ({
+  receivers: Object.keys(c.receivers),
+  processors: Object.keys(c.processors),
+  exporters: Object.keys(c.exporters),
+  extensions: Object.keys(c.extensions),
+  pipelines: Object.keys(c.service.pipelines),
+});
+const union = (...xs: string[][]) => [...new Set(xs.flat())].sort();
+
+/** What a collector collects by itself: receivers other than OTLP, a Prometheus receiver as its scrape jobs. */
+function collectingSources(c: CollectorConfig): string[] {
+  return Object.entries(c.receivers).flatMap(([id, r]) => {
+    if (id === 'otlp') return [];
+    if (id === 'prometheus') return ((r as any).config.scrape_configs as any[]).map((j) => `prometheus job ${j.job_name}`);
+    return [id];
+  });
+}
+
+describe('collector roles: the gateway and the cluster collector split the all-in-one', () => {
+  it('nothing is lost: gateway ∪ cluster components = all-in-one components, kind by kind', () => {
+    const [all, gw, cl] = [ids(configs['all-in-one']), ids(configs.gateway), ids(configs.cluster)];
+    for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'pipelines'] as const) {
+      expect([kind, union(gw[kind], cl[kind])]).toEqual([kind, [...all[kind]].sort()]);
+    }
+    const used = (c: CollectorConfig) => componentsInUse(c);
+    const [ua, ug, uc] = [used(configs['all-in-one']), used(configs.gateway), used(configs.cluster)];
+    for (const kind of ['receivers', 'processors', 'exporters', 'extensions'] as const) expect(union(ug[kind], uc[kind])).toEqual(ua[kind]);
+    // Every all-in-one scrape job survives in one of the two.
+    expect(union(collectingSources(configs.gateway), collectingSources(configs.cluster))).toEqual(union(collectingSources(configs['all-in-one'])));
+  });
+
+  it('nothing is collected twice: the only source both run is each pod scraping its own telemetry', () => {
+    const shared = collectingSources(configs.gateway).filter((s) => collectingSources(configs.cluster).includes(s));
+    expect(shared).toEqual([`prometheus job ${SELF_SCRAPE_JOB}`]);
+    for (const role of ['gateway', 'cluster'] as const) {
+      const self = (configs[role].receivers.prometheus as any).config.scrape_configs.find((j: any) => j.job_name === SELF_SCRAPE_JOB);
+      // Its own pod IP and telemetry port: each replica scrapes itself, never a Service.
+      expect(self.static_configs).toEqual([{ targets: ['${env:MY_POD_IP}:8888'] }]);
+      expect(self.kubernetes_sd_configs).toBeUndefined();
+    }
+    expect(clusterWideCollectors(configs.gateway)).toEqual([]);
+    expect(clusterWideCollectors(configs.cluster).sort()).toEqual(['k8s_cluster', 'k8sobjects', 'prometheus job kubernetes-pods', 'receiver_creator/kubeletstats']);
+    expect(clusterWideCollectors(configs['all-in-one']).sort()).toEqual(clusterWideCollectors(configs.cluster).sort());
+  });
+
+  it('gateway: OTLP in, k8s attributes, traces to Jaeger and metrics to its endpoint; no observer or cluster receivers', () => {
+    const gw = configs.gateway;
+    expect(ids(gw)).toEqual({
+      receivers: ['otlp', 'prometheus'],
+      processors: ['memory_limiter', 'resource', 'batch', 'k8s_attributes'],
+      exporters: ['otlp/jaeger', 'prometheus', 'debug'],
+      extensions: ['health_check'],
+      pipelines: ['traces', 'metrics'],
+    });
+    expect(gw.service.pipelines.traces.exporters).toEqual(['otlp/jaeger', 'debug']);
+    expect(gw.service.pipelines.metrics).toEqual({ receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
+    expect((gw.receivers.otlp as any).protocols).toEqual({ grpc: { endpoint: '${env:MY_POD_IP}:4317' }, http: { endpoint: '${env:MY_POD_IP}:4318' } });
+  });
+
+  it('cluster: kubelet stats, k8s_cluster, annotated pods and events; no OTLP receiver, no k8s_attributes, no Jaeger', () => {
+    const cl = configs.cluster;
+    expect(ids(cl)).toEqual({
+      receivers: ['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster', 'k8sobjects'],
+      processors: ['memory_limiter', 'resource', 'batch'],
+      exporters: ['prometheus', 'debug', 'elasticsearch/events'],
+      extensions: ['health_check', 'k8s_observer'],
+      pipelines: ['metrics', 'logs/events'],
+    });
+    expect(cl.service.pipelines.metrics.receivers).toEqual(['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster']);
+    expect(cl.service.pipelines['logs/events'].exporters).toEqual(['elasticsearch/events']);
+    // Without events: no k8sobjects, no Elasticsearch.
+    const noEvents = buildCollectorConfig({ ...base, role: 'cluster' });
+    expect(Object.keys(noEvents.receivers)).not.toContain('k8sobjects');
+    expect(Object.keys(noEvents.exporters)).toEqual(['prometheus', 'debug']);
+  });
+
+  it.each(Object.keys(configs) as CollectorRole[])('%s: every pipeline runs memory_limiter first and batch last', (role) => {
+    for (const [name, p] of Object.entries(configs[role].service.pipelines)) {
+      expect([name, p.processors[0], p.processors[p.processors.length - 1]]).toEqual([name, 'memory_limiter', 'batch']);
+      expect(p.processors.every((id) => id in configs[role].processors)).toBe(true);
+    }
+  });
+
+  it('the local profile: gateway is what the off-cluster e2e runs; cluster has none', () => {
+    const local = buildCollectorConfig({ profile: 'local', role: 'gateway', jaegerOtlpEndpoint: '127.0.0.1:4317', clusterName: 'c', environment: 'e' });
+    expect(ids(local)).toEqual({ receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['otlp/jaeger', 'prometheus', 'debug'], extensions: ['health_check'], pipelines: ['traces', 'metrics'] });
+    expect(JSON.stringify(local)).not.toContain('MY_POD_IP');
+    expect(() => buildCollectorConfig({ profile: 'local', role: 'cluster', clusterName: 'c', environment: 'e' })).toThrow(/cluster role collects from the Kubernetes API .* no local profile/);
+  });
+
+  it('jaegerOtlpEndpoint: required (clear error) for all-in-one and gateway, not needed by cluster', () => {
+    const noJaeger = (role: CollectorRole) => () => buildCollectorConfig({ ...base, role } as CollectorConfigOptions);
+    expect(noJaeger('all-in-one')).toThrow('collector: role "all-in-one" exports traces to Jaeger and needs jaegerOtlpEndpoint');
+    expect(noJaeger('gateway')).toThrow('collector: role "gateway" exports traces to Jaeger and needs jaegerOtlpEndpoint');
+    expect(noJaeger('cluster')).not.toThrow();
+    expect(() => buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, events })).toThrow(/role "gateway" runs no events pipeline/);
+  });
+});
+
+describe('collector add-on values per role', () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(chartDataFile('chart-schemas', 'opentelemetry-collector', `${CHART_VERSION}.json`)));
+  const schemaErrors = (values: object) => (validate({ apiVersion: 'apps/v1', ...values }) ? [] : validate.errors);
+  const gatewaySpec = { min: 2, max: 6, targetCpuUtilization: 70 };
+
+  it.each([
+    ['all-in-one', {}],
+    ['gateway', { replicas: gatewaySpec }],
+    ['gateway', { replicas: { min: 3 } }],
+    ['gateway', { replicas: { min: 1, max: 4 } }],
+    ['cluster', {}],
+  ] as [CollectorRole, Partial<OtelCollectorAddOnProps>][])("%s %j passes the chart's values schema", (role, extra) => {
+    expect(schemaErrors(addOn(role, extra).values)).toEqual([]);
+  });
+
+  it('the schema check has teeth: a misspelt top-level key or a bad strategy is rejected', () => {
+    const { values } = addOn('cluster');
+    expect(schemaErrors({ ...values, replicas: 2 })).not.toEqual([]);
+    expect(schemaErrors({ ...values, rollout: { strategy: 'Blue-Green' } })).not.toEqual([]);
+  });
+
+  it('all-in-one: one replica, and none of the new keys (the dev values are unchanged)', () => {
+    const { values, addon, release } = addOn('all-in-one');
+    expect(values.fullnameOverride).toBe(COLLECTOR_SERVICE);
+    expect(values.replicaCount).toBe(1);
+    expect(Object.keys(values)).toEqual(['mode', 'fullnameOverride', 'replicaCount', 'image', 'command', 'resources', 'podSecurityContext', 'securityContext', 'clusterRole', 'ports', 'enableConfigChecksumAnnotation', 'podAnnotations', 'extraEnvs', 'extraVolumes', 'extraVolumeMounts', 'config']);
+    expect(values.clusterRole.rules).toEqual(COLLECTOR_RBAC_RULES);
+    expect(addon.serviceName).toBe(COLLECTOR_SERVICE);
+    expect(release.name).toBe(COLLECTOR_SERVICE);
+  });
+
+  it('gateway: HPA on CPU between min and max, PDB keeping one, replicas spread softly over nodes', () => {
+    const { values, addon } = addOn('gateway', { replicas: gatewaySpec });
+    expect(values.replicaCount).toBe(2);
+    expect(values.autoscaling).toEqual({ enabled: true, minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 70 });
+    expect(values.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+    expect(values.rollout).toBeUndefined(); // chart default RollingUpdate: the gateway never stops serving
+    expect(values.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: addon.podLabels } },
+    ]);
+    expect(addOn('gateway', { replicas: { min: 2, max: 3 } }).values.autoscaling.targetCPUUtilizationPercentage).toBe(80);
+  });
+
+  it('gateway: a fixed count has a PDB but no HPA; one replica that may scale has an HPA but no PDB', () => {
+    const fixed = addOn('gateway', { replicas: { min: 3 } }).values;
+    expect([fixed.replicaCount, fixed.autoscaling, fixed.podDisruptionBudget]).toEqual([3, undefined, { enabled: true, minAvailable: 1 }]);
+    const scaling = addOn('gateway', { replicas: { min: 1, max: 4 } }).values;
+    expect([scaling.replicaCount, scaling.autoscaling?.maxReplicas, scaling.podDisruptionBudget]).toEqual([1, 4, undefined]);
+    expect(scaling.topologySpreadConstraints).toHaveLength(1);
+    const single = addOn('gateway').values;
+    expect([single.replicaCount, single.autoscaling, single.podDisruptionBudget, single.topologySpreadConstraints]).toEqual([1, undefined, undefined, undefined]);
+  });
+
+  it('cluster: exactly one replica, Recreate so two never run at once, its own release', () => {
+    const { values, addon, release } = addOn('cluster');
+    expect(values.replicaCount).toBe(1);
+    expect(values.rollout).toEqual({ strategy: 'Recreate' });
+    expect([values.autoscaling, values.podDisruptionBudget, values.topologySpreadConstraints]).toEqual([undefined, undefined, undefined]);
+    expect(values.fullnameOverride).toBe(CLUSTER_COLLECTOR_SERVICE);
+    expect(release.name).toBe(CLUSTER_COLLECTOR_SERVICE);
+    expect(addon.serviceName).toBe(CLUSTER_COLLECTOR_SERVICE);
+    expect(() => addOn('cluster', { replicas: { min: 2 } })).toThrow(/cluster collector must run exactly one replica/);
+    expect(() => addOn('cluster', { replicas: { min: 1, max: 2 } })).toThrow(/cluster collector must run exactly one replica/);
+  });
+
+  it('refuses replicas that would collect twice, bad bounds, and a config of another role', () => {
+    expect(() => addOn('all-in-one', { replicas: { min: 2 } })).toThrow(/2 replicas would each collect receiver_creator\/kubeletstats, k8s_cluster, k8sobjects, prometheus job kubernetes-pods/);
+    expect(() => addOn('gateway', { replicas: { min: 3, max: 2 } })).toThrow(/replicas.max must be an integer ≥ replicas.min/);
+    expect(() => addOn('gateway', { replicas: { min: 0 } })).toThrow(/replicas.min must be an integer ≥ 1/);
+    expect(() => addOn('gateway', { replicas: { min: 2, max: 4, targetCpuUtilization: 150 } })).toThrow(/targetCpuUtilization/);
+    expect(() => addOn('cluster', { config: configs.gateway })).toThrow(/role "cluster" exposes no OTLP but the config has an otlp receiver/);
+    expect(() => addOn('gateway', { config: configs.cluster })).toThrow(/role "gateway" serves OTLP but the config has no otlp receiver/);
+    expect(() => addOn('gateway', { elasticsearch: es })).toThrow(/no elasticsearch\/events exporter/);
+  });
+
+  it('ports: the cluster collector exposes only its telemetry (8888) and Prometheus endpoint, no OTLP', () => {
+    const enabled = (values: any) => Object.entries(values.ports as Record<string, any>).filter(([, p]) => p.enabled).map(([name, p]) => `${name}:${p.containerPort}`);
+    expect(enabled(addOn('cluster').values)).toEqual(['metrics:8888', 'prom-exporter:8889']);
+    expect(enabled(addOn('gateway', { replicas: gatewaySpec }).values)).toEqual(['otlp:4317', 'otlp-http:4318', 'metrics:8888', 'prom-exporter:8889']);
+    expect(enabled(addOn('all-in-one').values)).toEqual(['otlp:4317', 'otlp-http:4318', 'metrics:8888', 'prom-exporter:8889']);
+  });
+
+  it("the chart's default receivers and pipelines a role does not run are deleted (null), so none is merged back", () => {
+    const cluster = addOn('cluster').values.config;
+    expect([cluster.receivers.otlp, cluster.receivers.jaeger, cluster.receivers.zipkin]).toEqual([null, null, null]);
+    expect([cluster.service.pipelines.traces, cluster.service.pipelines.logs]).toEqual([null, null]);
+    const gateway = addOn('gateway').values.config;
+    expect([gateway.receivers.jaeger, gateway.receivers.zipkin, gateway.service.pipelines.logs]).toEqual([null, null, null]);
+    expect(gateway.receivers.otlp).not.toBeNull();
+    expect(Object.keys(gateway.service.pipelines)).toEqual(['logs', 'traces', 'metrics']);
+  });
+
+  describe('RBAC per role, least privilege', () => {
+    const grants = (rules: PolicyRule[]) => rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || 'core'}/${res}:${v}`)))).sort();
+
+    it('gateway: only pods, which is all its k8s_attributes rules watch (pin: a change to extract fails here)', () => {
+      expect(addOn('gateway').values.clusterRole).toEqual({ create: true, rules: GATEWAY_RBAC_RULES });
+      expect(grants(GATEWAY_RBAC_RULES)).toEqual(['core/pods:get', 'core/pods:list', 'core/pods:watch']);
+      // k8sattributesprocessor v0.158.0 starts more informers (and needs more RBAC) for labels or
+      // annotations, workload/cluster/node uids, or deployment_name_from_replicaset: false.
+      const k8sAttributes = configs.gateway.processors.k8s_attributes as any;
+      expect(k8sAttributes.extract).toEqual({ metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name', 'k8s.node.name', 'k8s.pod.start_time'] });
+      expect(k8sAttributes.filter).toBeUndefined();
+    });
+
+    it('cluster: what k8s_cluster, k8s_observer, kubeletstats, the pod discovery and k8sobjects read', () => {
+      const rules = addOn('cluster').values.clusterRole.rules;
+      expect(rules).toEqual([...CLUSTER_RBAC_RULES, EVENTS_RBAC_RULE]);
+      const g = grants(rules);
+      for (const needed of ['core/pods:list', 'core/nodes:watch', 'core/nodes/stats:get', 'core/namespaces:list', 'apps/replicasets:watch', 'autoscaling/horizontalpodautoscalers:list', 'events.k8s.io/events:watch']) expect(g).toContain(needed);
+      expect(g).not.toContain('core/endpoints:list');
+      expect(g).not.toContain('core/events:list');
+      expect(g).not.toContain('core/nodes/proxy:get');
+      // No events pipeline, no events grant.
+      const app = Testing.app();
+      const noEvents = new OtelCollectorAddOn(new TerraformStack(app, 's'), 'c', {
+        namespace: 'n', role: 'cluster', config: buildCollectorConfig({ ...base, role: 'cluster' }), chartVersion: CHART_VERSION, imageTag: '0.158.0',
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      });
+      expect(noEvents.values.clusterRole.rules).toEqual(CLUSTER_RBAC_RULES);
+    });
+
+    it('the split grants nothing the all-in-one did not, and both are read-only', () => {
+      const all = grants(COLLECTOR_RBAC_RULES);
+      for (const rules of [GATEWAY_RBAC_RULES, CLUSTER_RBAC_RULES, [EVENTS_RBAC_RULE]]) {
+        expect(grants(rules).filter((x) => !all.includes(x))).toEqual([]);
+        expect(rules.flatMap((r) => r.verbs).filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
+      }
+    });
+  });
+
+  it("podLabels are the chart's selector labels + component, per release", () => {
+    expect(addOn('gateway').addon.podLabels).toEqual({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': COLLECTOR_SERVICE, component: 'standalone-collector' });
+    expect(addOn('cluster').addon.podLabels['app.kubernetes.io/instance']).toBe(CLUSTER_COLLECTOR_SERVICE);
+    expect(addOn('gateway', { release: 'otlp-gw' }).addon.podLabels['app.kubernetes.io/instance']).toBe('otlp-gw');
+    expect(addOn('gateway', { release: 'otlp-gw' }).values.fullnameOverride).toBe('otlp-gw');
+  });
+});
