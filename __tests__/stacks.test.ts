@@ -15,11 +15,11 @@ const json = {
 describe('resources per stack (kind mode)', () => {
   it.each<[keyof typeof json, string[]]>([
     ['cluster', ['docker_container', 'docker_image', 'kind_cluster', 'kubernetes_config_map_v1', 'local_file']],
-    ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
-    ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
-    ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_secret_v1']],
-    ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
-    ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_service_v1']],
+    ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
+    ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_service_v1']],
+    ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1']],
+    ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
+    ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_service_v1']],
   ])('%s has exactly its resource types', (stack, types) => {
     expect(resourceTypes(json[stack])).toEqual(types);
   });

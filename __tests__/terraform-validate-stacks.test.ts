@@ -20,6 +20,10 @@ const configurations: Record<string, Record<string, unknown>> = {
   existing: { cluster: { mode: 'existing', kubeconfigPath, context: 'prod' }, sampleApp: { image } },
   environment: { cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image } },
   cloud: { backend: { type: 'cloud', organization: 'acme' } },
+  // Production profile: 3 ES nodes on claims, Jaeger on ES, gateway + cluster collectors.
+  production: { profile: 'production', cluster: { mode: 'existing', kubeconfigPath, context: 'prod' }, sampleApp: { image } },
+  'production-environment-cloud': { profile: 'production', cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image }, backend: { type: 'cloud', organization: 'acme' } },
+  'no-network-policies': { networkPolicies: { enabled: false } },
 };
 
 let results: StackValidation[] = [];

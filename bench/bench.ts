@@ -1,6 +1,7 @@
 /**
  * npm run bench: (1) synth cost of the six stacks against a one-resource CDKTF app, (2) the
- * cluster footprint from the synthesized JSON against one 2-CPU / 4-GiB node, (3) the
+ * cluster footprint of each profile from the synthesized JSON (dev against one 2-CPU / 4-GiB
+ * node; production: requests, limits at max scale, volumes, nodes), (3) the
  * sample app's OTel on/off ratios. Prints all three and writes bench-results/bench.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { App } from 'cdktf';
 import { validateConfig } from '../config/load';
 import { buildMonitoringApp } from '../stacks/app';
-import { computeFootprint, fitsBudget, GiB } from '../ops/footprint';
+import { computeFootprint, fitsBudget, Footprint, GiB } from '../ops/footprint';
 
 const ROOT = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
@@ -30,13 +31,21 @@ function synthRuns(kind: 'full' | 'trivial') {
   return { medianMs: median(runs.map((r) => r.ms)), medianInProcessMs: median(runs.map((r) => r.inProcessMs)), medianMaxRssBytes: median(runs.map((r) => r.maxRssBytes)), runs };
 }
 
-function footprint() {
-  const app = new App({ outdir: join(ROOT, 'cdktf.out', 'bench') });
-  const monitoring = buildMonitoringApp(app, validateConfig({}));
+/** The profiles' starting configs (README "Production on an existing cluster"). */
+const PROFILE_CONFIGS = {
+  dev: {},
+  production: { profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '~/.kube/config', context: 'production' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } },
+};
+
+/** Footprint of one profile; DaemonSets counted once per node of its smallest cluster. */
+function footprint(profile: keyof typeof PROFILE_CONFIGS) {
+  const app = new App({ outdir: join(ROOT, 'cdktf.out', `bench-${profile}`) });
+  const monitoring = buildMonitoringApp(app, validateConfig(PROFILE_CONFIGS[profile]));
   app.synth();
   const names = Object.values(monitoring).map((stack) => stack.node.id);
   const stacks = Object.fromEntries(names.map((n) => [n, JSON.parse(readFileSync(join(app.outdir, 'stacks', n, 'cdk.tf.json'), 'utf8'))]));
-  return computeFootprint(stacks, 1);
+  const nodes = computeFootprint(stacks, 1).nodesForHighAvailability;
+  return { nodes, report: computeFootprint(stacks, nodes) };
 }
 
 const mib = (b: number) => `${Math.round(b / 1024 ** 2)}Mi`;
@@ -50,16 +59,24 @@ console.log(`   six stacks : ${full.medianMs.toFixed(0)} ms wall (${full.medianI
 console.log(`   trivial app: ${trivial.medianMs.toFixed(0)} ms wall (${trivial.medianInProcessMs.toFixed(0)} ms building + writing), peak RSS ${mib(trivial.medianMaxRssBytes)}`);
 console.log(`   ratio wall time ${timeRatio.toFixed(2)}x (target <= ${SYNTH_TARGET}x: ${timeRatio <= SYNTH_TARGET ? 'OK' : 'MISSED'}), peak memory ${memRatio.toFixed(2)}x`);
 
-console.log('\n2. Cluster footprint (default config, one node)');
-const fp = footprint();
-for (const [stack, f] of Object.entries(fp.perStack)) {
-  console.log(`   ${stack.padEnd(15)} requests ${String(f.cpuRequestsMilli).padStart(5)}m ${mib(f.memoryRequestsBytes).padStart(7)}   limits ${String(f.cpuLimitsMilli).padStart(5)}m ${mib(f.memoryLimitsBytes).padStart(7)}`);
+const line = (label: string, f: Footprint) =>
+  `   ${label.padEnd(15)} requests ${String(Math.round(f.cpuRequestsMilli)).padStart(5)}m ${mib(f.memoryRequestsBytes).padStart(7)}   limits ${String(Math.round(f.cpuLimitsMilli)).padStart(5)}m ${mib(f.memoryLimitsBytes).padStart(7)}`;
+const footprints = {} as Record<keyof typeof PROFILE_CONFIGS, ReturnType<typeof footprint>>;
+for (const profile of Object.keys(PROFILE_CONFIGS) as (keyof typeof PROFILE_CONFIGS)[]) {
+  const { nodes, report } = (footprints[profile] = footprint(profile));
+  console.log(`\n2${profile === 'dev' ? 'a' : 'b'}. Cluster footprint, ${profile} profile (${nodes} node${nodes > 1 ? 's' : ''}: DaemonSet pods counted per node)`);
+  for (const [stack, f] of Object.entries(report.perStack)) console.log(line(stack, f));
+  console.log(line('total', report.total));
+  if (report.containers.some((c) => c.maxCopies !== undefined)) console.log(line('at max scale', report.totalAtMaxScale));
+  const claims = report.claims.map((c) => `${c.copies} × ${mib(c.sizeBytes)} (${c.workload})`).join(', ');
+  console.log(`   persistent volumes: ${claims || 'none (emptyDir)'}${report.storageBytes ? `, ${(report.storageBytes / GiB).toFixed(0)} GiB in all` : ''}`);
+  console.log(`   nodes for high availability (one Elasticsearch node per Kubernetes node): ${report.nodesForHighAvailability}`);
+  for (const e of report.errors) console.log(`   ERROR ${e}`);
 }
+const fp = footprints.dev.report;
 const t = fp.total;
-console.log(`   ${'total'.padEnd(15)} requests ${String(t.cpuRequestsMilli).padStart(5)}m ${mib(t.memoryRequestsBytes).padStart(7)}   limits ${String(t.cpuLimitsMilli).padStart(5)}m ${mib(t.memoryLimitsBytes).padStart(7)}`);
 const budget = fitsBudget(t);
-console.log(`   fits a 2-CPU / 4-GiB node (memory requests <= 3 GiB): ${budget.fits ? `yes (${(t.memoryRequestsBytes / GiB).toFixed(2)} GiB)` : `NO: ${budget.reasons.join('; ')}`}`);
-for (const e of fp.errors) console.log(`   ERROR ${e}`);
+console.log(`   dev fits a 2-CPU / 4-GiB node (memory requests <= 3 GiB): ${budget.fits ? `yes (${(t.memoryRequestsBytes / GiB).toFixed(2)} GiB)` : `NO: ${budget.reasons.join('; ')}`}`);
 
 console.log('\n3. Sample app, OTel on vs off');
 execFileSync('npm', ['--prefix', join(ROOT, 'sample-app'), 'run', 'bench'], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -71,8 +88,9 @@ const result = {
   node: process.version,
   synth: { runs: RUNS, full, trivial, timeRatio, memoryRatio: memRatio, target: SYNTH_TARGET },
   footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget },
+  footprintByProfile: Object.fromEntries(Object.entries(footprints).map(([profile, { nodes, report }]) => [profile, { nodes, ...report }])),
   sampleApp: appBench,
 };
 writeFileSync(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result, null, 2));
 console.log('\nresults: bench-results/bench.json');
-process.exit(fp.errors.length > 0 ? 1 : 0);
+process.exit(Object.values(footprints).some((f) => f.report.errors.length > 0) ? 1 : 0);

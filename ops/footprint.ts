@@ -12,6 +12,17 @@ export interface ContainerFootprint extends Footprint {
   stack: string;
   workload: string;
   container: string;
+  /** Pods counted (an autoscaled workload: its minimum). */
+  copies: number;
+  /** An autoscaled workload's maximum pods. @default - not autoscaled */
+  maxCopies?: number;
+}
+
+/** Persistent volume claims a workload makes (one per pod). */
+export interface ClaimFootprint {
+  stack: string;
+  workload: string;
+  sizeBytes: number;
   copies: number;
 }
 
@@ -19,21 +30,46 @@ export interface FootprintReport {
   containers: ContainerFootprint[];
   perStack: Record<string, Footprint>;
   total: Footprint;
+  /** Requests/limits with every autoscaled workload at its maximum. */
+  totalAtMaxScale: Footprint;
+  claims: ClaimFootprint[];
+  storageBytes: number;
+  /**
+   * Kubernetes nodes the replicated workloads need to survive the loss of one node: the
+   * largest replica count among workloads spread one per node (Elasticsearch's quorum).
+   */
+  nodesForHighAvailability: number;
   /** Containers without complete requests and limits, and charts we cannot read. */
   errors: string[];
 }
 
 type Resources = { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
+interface HelmContainer {
+  workload: string;
+  container: string;
+  copies: number;
+  maxCopies?: number;
+  resources: Resources;
+}
 
 const zero = (): Footprint => ({ cpuRequestsMilli: 0, cpuLimitsMilli: 0, memoryRequestsBytes: 0, memoryLimitsBytes: 0 });
 
 /** Per chart: the containers a release runs, with their resources and copies. */
-const HELM_READERS: Record<string, (values: any) => { workload: string; container: string; copies: number; resources: Resources }[]> = {
+const HELM_READERS: Record<string, (values: any) => HelmContainer[]> = {
   'eck-operator': (v) => [{ workload: 'eck-operator', container: 'manager', copies: v.replicaCount ?? 1, resources: v.resources }],
   'eck-elasticsearch': (v) =>
     (v.nodeSets ?? []).flatMap((ns: any) => (ns.podTemplate?.spec?.containers ?? []).map((c: any) => ({ workload: `elasticsearch/${ns.name}`, container: c.name, copies: ns.count ?? 1, resources: c.resources }))),
   jaeger: (v) => [{ workload: 'jaeger', container: 'jaeger', copies: v.jaeger?.replicas ?? 1, resources: v.jaeger?.resources }],
-  'opentelemetry-collector': (v) => [{ workload: 'otel-collector', container: 'opentelemetry-collector', copies: v.replicaCount ?? 1, resources: v.resources }],
+  'opentelemetry-collector': (v) => {
+    const hpa = v.autoscaling?.enabled ? v.autoscaling : undefined;
+    return [{ workload: v.fullnameOverride ?? 'otel-collector', container: 'opentelemetry-collector', copies: hpa ? hpa.minReplicas : (v.replicaCount ?? 1), maxCopies: hpa?.maxReplicas, resources: v.resources }];
+  },
+};
+
+/** Per chart: the claims a release's pods make. */
+const HELM_CLAIMS: Record<string, (values: any) => { workload: string; size: string; copies: number }[]> = {
+  'eck-elasticsearch': (v) =>
+    (v.nodeSets ?? []).flatMap((ns: any) => (ns.volumeClaimTemplates ?? []).map((t: any) => ({ workload: `elasticsearch/${ns.name}`, size: t.spec.resources.requests.storage, copies: ns.count ?? 1 }))),
 };
 
 /**
@@ -43,15 +79,17 @@ const HELM_READERS: Record<string, (values: any) => { workload: string; containe
  */
 export function computeFootprint(stacks: Record<string, StackJson>, nodes: number): FootprintReport {
   const containers: ContainerFootprint[] = [];
+  const claims: ClaimFootprint[] = [];
   const errors: string[] = [];
-  const add = (stack: string, workload: string, container: string, copies: number, resources: Resources) => {
+  let nodesForHighAvailability = 1;
+  const add = (stack: string, workload: string, container: string, copies: number, resources: Resources, maxCopies?: number) => {
     const r = resources?.requests;
     const l = resources?.limits;
     if (!r?.cpu || !r?.memory || !l?.cpu || !l?.memory) {
       errors.push(`${stack}/${workload}/${container}: missing ${['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'].filter((k) => !(k.startsWith('requests') ? r : l)?.[k.split('.')[1]]).join(', ')}`);
       return;
     }
-    containers.push({ stack, workload, container, copies, cpuRequestsMilli: parseCpu(r.cpu) * copies, cpuLimitsMilli: parseCpu(l.cpu) * copies, memoryRequestsBytes: parseMemory(r.memory) * copies, memoryLimitsBytes: parseMemory(l.memory) * copies });
+    containers.push({ stack, workload, container, copies, ...(maxCopies === undefined ? {} : { maxCopies }), cpuRequestsMilli: parseCpu(r.cpu) * copies, cpuLimitsMilli: parseCpu(l.cpu) * copies, memoryRequestsBytes: parseMemory(r.memory) * copies, memoryLimitsBytes: parseMemory(l.memory) * copies });
   };
   for (const [stack, json] of Object.entries(stacks)) {
     const res = json.resource ?? {};
@@ -65,7 +103,13 @@ export function computeFootprint(stacks: Record<string, StackJson>, nodes: numbe
         errors.push(`${stack}/helm ${release.chart}: no footprint reader for this chart`);
         continue;
       }
-      for (const c of reader(helmValueDocuments(json, release)[0] ?? {})) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources);
+      const values = helmValueDocuments(json, release)[0] ?? {};
+      for (const c of reader(values)) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources, c.maxCopies);
+      for (const c of HELM_CLAIMS[release.chart]?.(values) ?? []) {
+        claims.push({ stack, workload: `helm/${c.workload}`, sizeBytes: parseMemory(c.size), copies: c.copies });
+        // Claims pin pods to their nodes: one Elasticsearch node per Kubernetes node.
+        nodesForHighAvailability = Math.max(nodesForHighAvailability, c.copies);
+      }
     }
   }
   const perStack: Record<string, Footprint> = {};
@@ -77,7 +121,13 @@ export function computeFootprint(stacks: Record<string, StackJson>, nodes: numbe
       total[k] += c[k];
     }
   }
-  return { containers, perStack, total, errors };
+  const totalAtMaxScale = zero();
+  for (const c of containers) {
+    const scale = (c.maxCopies ?? c.copies) / c.copies;
+    for (const k of Object.keys(totalAtMaxScale) as (keyof Footprint)[]) totalAtMaxScale[k] += c[k] * scale;
+  }
+  const storageBytes = claims.reduce((sum, c) => sum + c.sizeBytes * c.copies, 0);
+  return { containers, perStack, total, totalAtMaxScale, claims, storageBytes, nodesForHighAvailability, errors };
 }
 
 export const GiB = 1024 ** 3;

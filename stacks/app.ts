@@ -21,7 +21,7 @@ export function buildMonitoringApp(app: App, config: MonitoringConfig): Monitori
   const cluster = new ClusterStack(app, config);
   const connection = cluster.connection;
   const elasticsearch = new ElasticsearchStack(app, config, connection);
-  const jaeger = new JaegerStack(app, config, connection);
+  const jaeger = new JaegerStack(app, config, connection, elasticsearch);
   const collector = new OtelCollectorStack(app, config, connection, jaeger, elasticsearch);
   const logging = new LoggingStack(app, config, connection, elasticsearch);
   const sampleApp = new SampleAppStack(app, config, connection, cluster, collector);

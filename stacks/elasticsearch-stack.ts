@@ -1,4 +1,3 @@
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
@@ -23,7 +22,10 @@ import {
 import { ElasticsearchReadinessGate } from '../constructs/elasticsearch/readiness-gate';
 import { ElasticsearchTls } from '../constructs/elasticsearch/tls';
 import { ElasticsearchUser } from '../constructs/elasticsearch/user';
+import { JAEGER_ES_USER, JAEGER_INDEX_FAMILIES, jaegerElasticsearchRole } from '../constructs/jaeger/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
+import { SecureNamespace } from '../constructs/k8s/namespace';
+import { ElasticsearchIngress } from '../constructs/network/flows';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { MonitoringStack } from './monitoring-stack';
 
@@ -41,6 +43,8 @@ export class ElasticsearchStack extends MonitoringStack {
   readonly writerPassword: string;
   readonly janitorUsername = INDEX_JANITOR_USER;
   readonly janitorPassword: string;
+  /** Jaeger's own user, when Jaeger stores traces here (jaeger.storage: elasticsearch). */
+  readonly jaegerUser?: { readonly username: string; readonly password: string };
 
   constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection) {
     super(scope, 'elasticsearch', config);
@@ -50,9 +54,12 @@ export class ElasticsearchStack extends MonitoringStack {
 
     const es = config.elasticsearch;
     // Both namespaces are Terraform resources, so a destroy removes them (Helm never does).
-    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: config.namespaces.elasticsearch } });
-    const operatorNamespace = new NamespaceV1(this, 'operator-namespace', { metadata: { name: config.namespaces.eckOperator } });
+    const isolate = config.networkPolicies.enabled;
+    const namespace = new SecureNamespace(this, 'namespace', { name: config.namespaces.elasticsearch, denyIngressByDefault: isolate });
+    // The operator needs no ingress: its validating webhook is off.
+    const operatorNamespace = new SecureNamespace(this, 'operator-namespace', { name: config.namespaces.eckOperator, denyIngressByDefault: isolate });
     const ns = namespace.metadata.name;
+    if (isolate) new ElasticsearchIngress(this, 'ingress', { config, namespace: ns });
     const serviceHost = `${ELASTICSEARCH_SERVICE}.${config.namespaces.elasticsearch}.svc`;
 
     const tls = new ElasticsearchTls(this, 'http-tls', {
@@ -74,6 +81,8 @@ export class ElasticsearchStack extends MonitoringStack {
     });
 
     const dailyIndices = [`${config.fluentd.indexPrefix}-*`, `${EVENTS_INDEX_PREFIX}-*`];
+    const jaegerOnElasticsearch = config.jaeger.storage === 'elasticsearch';
+    const jaegerIndices = jaegerOnElasticsearch ? JAEGER_INDEX_FAMILIES.map((family) => `${family}-*`) : [];
     const writer = new ElasticsearchUser(this, 'log-writer', {
       namespace: ns,
       username: LOG_WRITER_USER,
@@ -86,8 +95,12 @@ export class ElasticsearchStack extends MonitoringStack {
       username: INDEX_JANITOR_USER,
       roleName: 'index_janitor',
       // Our own housekeeping: health, index templates, listing and deleting expired indices.
-      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: dailyIndices, privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
+      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: [...dailyIndices, ...jaegerIndices], privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
     });
+    const jaegerUser = jaegerOnElasticsearch
+      ? new ElasticsearchUser(this, 'jaeger-user', { namespace: ns, username: JAEGER_ES_USER, roleName: 'jaeger_storage', role: jaegerElasticsearchRole() })
+      : undefined;
+    this.jaegerUser = jaegerUser && { username: jaegerUser.username, password: jaegerUser.password };
     this.writerPassword = writer.password;
     this.janitorPassword = janitor.password;
 
@@ -101,12 +114,14 @@ export class ElasticsearchStack extends MonitoringStack {
       name: ELASTICSEARCH_CLUSTER,
       chartVersion: es.chartVersion,
       elasticsearchVersion: es.version,
+      nodes: es.nodes,
       heapMb: es.heapMb,
       resources: resourceRequirements(es.resources),
-      persistence: es.persistence.enabled ? { size: es.persistence.size, storageClass: es.persistence.storageClass } : undefined,
+      zoneAwareness: es.zoneAwareness,
+      persistence: es.persistence.enabled && es.persistence.size ? { size: es.persistence.size, storageClass: es.persistence.storageClass } : undefined,
       httpCertificateSecret: httpCert.metadata.name,
-      fileRealmSecrets: [writer.userSecretName, janitor.userSecretName],
-      roleSecrets: [writer.roleSecretName, janitor.roleSecretName],
+      fileRealmSecrets: [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])].map((u) => u.userSecretName),
+      roleSecrets: [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])].map((u) => u.roleSecretName),
       dependsOn: [operator.release],
     });
 
@@ -154,6 +169,7 @@ export class ElasticsearchStack extends MonitoringStack {
     });
     new TerraformOutput(this, 'log_writer_password', { value: writer.password, sensitive: true });
     new TerraformOutput(this, 'index_janitor_password', { value: janitor.password, sensitive: true });
+    if (jaegerUser) new TerraformOutput(this, 'jaeger_password', { value: jaegerUser.password, sensitive: true });
     new TerraformOutput(this, 'port_forward', {
       value: `kubectl -n ${config.namespaces.elasticsearch} port-forward svc/${ELASTICSEARCH_SERVICE} ${ELASTICSEARCH_PORT}:${ELASTICSEARCH_PORT}   # then https://localhost:${ELASTICSEARCH_PORT}`,
     });

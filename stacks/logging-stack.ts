@@ -1,4 +1,3 @@
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
@@ -6,7 +5,10 @@ import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-s
 import { IndexRetention } from '../constructs/elasticsearch/index-retention';
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { Fluentd } from '../constructs/fluentd/fluentd';
+import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
+import { SecureNamespace } from '../constructs/k8s/namespace';
+import { LoggingIngress } from '../constructs/network/flows';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { ElasticsearchStack } from './elasticsearch-stack';
 import { MonitoringStack } from './monitoring-stack';
@@ -19,7 +21,15 @@ export class LoggingStack extends MonitoringStack {
     super(scope, 'logging', config);
     new KubernetesProviders(this, 'providers', { connection, helm: false });
     const ns = config.namespaces.logging;
-    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
+    const namespace = new SecureNamespace(this, 'namespace', {
+      name: ns,
+      // Fluentd mounts the node's /var/log and its state directory (hostPath volumes): only the
+      // privileged level admits hostPath; baseline already refuses it. Its container still
+      // drops every capability and runs with a read-only root filesystem.
+      podSecurity: { level: 'privileged', reason: 'Fluentd reads the node logs through hostPath volumes (/var/log), which only the privileged level admits' },
+      denyIngressByDefault: config.networkPolicies.enabled,
+    });
+    if (config.networkPolicies.enabled) new LoggingIngress(this, 'ingress', { config, namespace: namespace.metadata.name });
     const writer = new ElasticsearchClientSecrets(this, 'es-writer', {
       namespace: namespace.metadata.name,
       username: elasticsearch.writerUsername,
@@ -46,8 +56,8 @@ export class LoggingStack extends MonitoringStack {
       });
       new IndexRetention(this, 'retention', {
         namespace: namespace.metadata.name,
-        // Every daily index family we write: container logs and Kubernetes events.
-        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX],
+        // Every daily index family we write: container logs, Kubernetes events, Jaeger's.
+        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])],
         retentionDays: config.elasticsearch.retentionDays,
         elasticsearchUrl: elasticsearch.url,
         credentialsSecret: janitor.credentialsSecret,

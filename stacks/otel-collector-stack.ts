@@ -1,4 +1,3 @@
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
@@ -6,6 +5,8 @@ import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-s
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
+import { SecureNamespace } from '../constructs/k8s/namespace';
+import { CollectorIngress } from '../constructs/network/flows';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { buildCollectorConfig } from '../constructs/otel/collector-config';
 import { ElasticsearchStack } from './elasticsearch-stack';
@@ -14,7 +15,12 @@ import { MonitoringStack } from './monitoring-stack';
 
 const ES_CA_MOUNT = '/etc/elasticsearch-ca';
 
-/** The OpenTelemetry Collector gateway: traces → Jaeger, metrics → Prometheus endpoint, events → ES. */
+/**
+ * The OpenTelemetry Collector: traces → Jaeger, metrics → Prometheus endpoint, events → ES.
+ * `single` layout (dev): one collector does everything. `gateway` layout (production): an
+ * autoscaled OTLP gateway (PDB, HPA) behind the same Service and endpoint outputs, plus one
+ * cluster collector for kubelet/cluster stats, annotated-pod scrapes and events.
+ */
 export class OtelCollectorStack extends MonitoringStack {
   /** OTLP/HTTP base URL for SDKs (OTEL_EXPORTER_OTLP_ENDPOINT). */
   readonly otlpHttpEndpoint: string;
@@ -23,7 +29,8 @@ export class OtelCollectorStack extends MonitoringStack {
     super(scope, 'otel-collector', config);
     new KubernetesProviders(this, 'providers', { connection });
     const ns = config.namespaces.collector;
-    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
+    const namespace = new SecureNamespace(this, 'namespace', { name: ns, denyIngressByDefault: config.networkPolicies.enabled });
+    if (config.networkPolicies.enabled) new CollectorIngress(this, 'ingress', { config, namespace: namespace.metadata.name });
     const es = new ElasticsearchClientSecrets(this, 'es-writer', {
       namespace: namespace.metadata.name,
       username: elasticsearch.writerUsername,
@@ -31,25 +38,32 @@ export class OtelCollectorStack extends MonitoringStack {
       caCertPem: elasticsearch.caCertPem,
     });
     const clusterName = config.cluster.mode === 'existing' ? config.cluster.context : config.cluster.name;
-    const collectorConfig = buildCollectorConfig({
-      profile: 'kubernetes',
-      jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
-      prometheusPort: config.collector.prometheusPort,
-      clusterName,
-      environment: config.environment,
-      statsIntervalSeconds: config.collector.statsIntervalSeconds,
-      events: { endpoint: elasticsearch.url, index: EVENTS_INDEX_PREFIX, caFile: `${ES_CA_MOUNT}/ca.crt` },
-    });
+    const c = config.collector;
+    const common = { profile: 'kubernetes', clusterName, environment: config.environment, prometheusPort: c.prometheusPort, statsIntervalSeconds: c.statsIntervalSeconds } as const;
+    const events = { endpoint: elasticsearch.url, index: EVENTS_INDEX_PREFIX, caFile: `${ES_CA_MOUNT}/ca.crt` };
+    const esClient = { credentialsSecret: es.credentialsSecret, caSecret: es.caSecret, checksum: es.checksum, caMountPath: ES_CA_MOUNT };
+    const chart = { namespace: namespace.metadata.name, chartVersion: c.chartVersion, imageTag: c.imageTag, prometheusPort: c.prometheusPort, dependsOn: es.secrets };
+    const gatewayLayout = c.layout === 'gateway';
+
+    // The collector apps send OTLP to: the dev all-in-one, or the scalable gateway.
     const collector = new OtelCollectorAddOn(this, 'collector', {
-      namespace: namespace.metadata.name,
-      config: collectorConfig,
-      chartVersion: config.collector.chartVersion,
-      imageTag: config.collector.imageTag,
-      resources: resourceRequirements(config.collector.resources),
-      prometheusPort: config.collector.prometheusPort,
-      elasticsearch: { credentialsSecret: es.credentialsSecret, caSecret: es.caSecret, checksum: es.checksum, caMountPath: ES_CA_MOUNT },
-      dependsOn: es.secrets,
+      ...chart,
+      role: gatewayLayout ? 'gateway' : 'all-in-one',
+      config: buildCollectorConfig({ ...common, role: gatewayLayout ? 'gateway' : 'all-in-one', jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint, events: gatewayLayout ? undefined : events }),
+      resources: resourceRequirements(c.resources),
+      replicas: gatewayLayout ? { min: c.gateway.minReplicas, max: c.gateway.maxReplicas, targetCpuUtilization: c.gateway.targetCpuUtilization } : undefined,
+      elasticsearch: gatewayLayout ? undefined : esClient,
     });
+    // Gateway layout: one replica collects the cluster-level data, so nothing is collected twice.
+    const clusterCollector = gatewayLayout
+      ? new OtelCollectorAddOn(this, 'cluster-collector', {
+          ...chart,
+          role: 'cluster',
+          config: buildCollectorConfig({ ...common, role: 'cluster', events }),
+          resources: resourceRequirements(c.clusterResources),
+          elasticsearch: esClient,
+        })
+      : undefined;
 
     // From the release's attributes, so the sample-app stack reads it through remote state.
     const svc = `${collector.release.name}.${collector.release.namespace}.svc.cluster.local`;
@@ -57,6 +71,11 @@ export class OtelCollectorStack extends MonitoringStack {
     new TerraformOutput(this, 'otlp_http_endpoint', { value: this.otlpHttpEndpoint });
     new TerraformOutput(this, 'otlp_grpc_endpoint', { value: `${svc}:4317` });
     new TerraformOutput(this, 'prometheus_endpoint', { value: `http://${svc}:${config.collector.prometheusPort}/metrics` });
+    if (clusterCollector) {
+      const clusterSvc = `${clusterCollector.release.name}.${clusterCollector.release.namespace}.svc.cluster.local`;
+      new TerraformOutput(this, 'cluster_prometheus_endpoint', { value: `http://${clusterSvc}:${config.collector.prometheusPort}/metrics`, description: 'kubelet/cluster stats and scraped pods (gateway layout); the gateway endpoint has the OTLP metrics, per replica' });
+    }
+    new TerraformOutput(this, 'layout', { value: c.layout });
     new TerraformOutput(this, 'port_forward', {
       value: `kubectl -n ${ns} port-forward svc/${collector.serviceName} ${config.collector.prometheusPort}:${config.collector.prometheusPort}   # then http://localhost:${config.collector.prometheusPort}/metrics`,
     });

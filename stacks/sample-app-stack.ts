@@ -1,4 +1,3 @@
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
@@ -8,6 +7,8 @@ import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { SampleApp } from '../constructs/app/sample-app';
 import { SampleAppImage } from '../constructs/app/sample-app-image';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
+import { SecureNamespace } from '../constructs/k8s/namespace';
+import { SampleAppIngress } from '../constructs/network/flows';
 import { resourceRequirements } from '../constructs/k8s/resources';
 import { ClusterStack } from './cluster-stack';
 import { MonitoringStack } from './monitoring-stack';
@@ -23,7 +24,8 @@ export class SampleAppStack extends MonitoringStack {
     super(scope, 'sample-app', config);
     new KubernetesProviders(this, 'providers', { connection, helm: false });
     const ns = config.namespaces.app;
-    const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: ns } });
+    const namespace = new SecureNamespace(this, 'namespace', { name: ns, denyIngressByDefault: config.networkPolicies.enabled });
+    if (config.networkPolicies.enabled) new SampleAppIngress(this, 'ingress', { config, namespace: namespace.metadata.name });
 
     if (config.sampleApp.image) {
       this.image = config.sampleApp.image;

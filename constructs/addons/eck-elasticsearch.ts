@@ -4,12 +4,25 @@ import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
 import { ELASTIC_HELM_REPOSITORY } from './eck-operator';
 
+/** A Kubernetes topology spread constraint (API field names). */
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** Honor: tainted nodes (a control plane) are not counted as empty domains. */
+  readonly nodeTaintsPolicy?: 'Honor' | 'Ignore';
+  readonly labelSelector: { readonly matchLabels: Record<string, string> };
+}
+
 export interface EckNodeSet {
   readonly name: string;
   readonly count: number;
   readonly config: Record<string, unknown>;
+  /** ECK: hard spread across zones + zone-aware shard allocation; `{}` = topology.kubernetes.io/zone. */
+  readonly zoneAwareness?: { readonly topologyKey?: string };
   readonly podTemplate: {
     readonly spec: {
+      readonly topologySpreadConstraints?: TopologySpreadConstraint[];
       readonly containers: {
         readonly name: 'elasticsearch';
         readonly env: { readonly name: string; readonly value: string }[];
@@ -50,8 +63,16 @@ export interface EckElasticsearchAddOnProps {
   readonly elasticsearchVersion: string;
   /** Exact eck-elasticsearch chart version. */
   readonly chartVersion: string;
+  /** Master-eligible data nodes. @default 1 */
+  readonly nodes?: number;
   readonly heapMb: number;
   readonly resources: ResourceRequirements;
+  /**
+   * ECK zone awareness (every node must carry topology.kubernetes.io/zone). When off, nodes
+   * of a multi-node cluster are still spread across zones softly, where the label exists.
+   * @default false
+   */
+  readonly zoneAwareness?: boolean;
   /** PersistentVolumeClaim per node; emptyDir when omitted. @default - emptyDir */
   readonly persistence?: { readonly size: string; readonly storageClass?: string };
   /** Secret (tls.crt, tls.key, ca.crt) that ECK serves HTTP with. */
@@ -64,23 +85,44 @@ export interface EckElasticsearchAddOnProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
-/** A single-node Elasticsearch cluster managed by ECK. */
+/** Pod label ECK puts on every node of cluster `name`. */
+export const eckClusterLabels = (name: string) => ({ 'elasticsearch.k8s.elastic.co/cluster-name': name });
+
+/**
+ * An Elasticsearch cluster managed by ECK: one nodeSet of master-eligible data nodes. ECK's
+ * default PodDisruptionBudget stays on (the chart renders none of ours): it allows no disruption
+ * unless the cluster is green. Nodes spread one per Kubernetes node (and across zones softly).
+ */
 export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
   static readonly source = { chart: 'eck-elasticsearch', repository: ELASTIC_HELM_REPOSITORY };
   readonly clusterName: string;
 
   constructor(scope: Construct, id: string, props: EckElasticsearchAddOnProps) {
     const name = props.name;
+    const nodes = props.nodes ?? 1;
+    if (nodes < 1 || nodes % 2 === 0) throw new Error(`eck-elasticsearch: nodes must be odd (got ${nodes}): an even number of master-eligible nodes survives no more failures than one fewer`);
+    const selector = { matchLabels: eckClusterLabels(name) };
+    const spread: TopologySpreadConstraint[] = [
+      // One node per Kubernetes node where there are enough; never blocks a smaller cluster.
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: selector },
+      // Soft: nodes without the zone label are still eligible (ECK's zoneAwareness is the hard form).
+      ...(props.zoneAwareness ? [] : [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' as const, labelSelector: selector }]),
+    ];
     const nodeSet: EckNodeSet = {
       name: 'default',
-      count: 1,
+      count: nodes,
       config: {
-        // No vm.max_map_count tuning is possible on kind nodes without privileged init.
+        // The privileged sysctl init container that raising vm.max_map_count needs is refused by
+        // the restricted Pod Security level (and impossible on kind nodes): no mmap instead.
         'node.store.allow_mmap': false,
-        'cluster.routing.allocation.disk.threshold_enabled': false,
+        // emptyDir on a laptop shares the host disk: the watermarks would block writes early.
+        // With claims the default watermarks protect the volumes.
+        ...(props.persistence ? {} : { 'cluster.routing.allocation.disk.threshold_enabled': false }),
       },
+      zoneAwareness: props.zoneAwareness ? {} : undefined,
       podTemplate: {
         spec: {
+          topologySpreadConstraints: nodes > 1 ? spread : undefined,
           containers: [
             {
               name: 'elasticsearch',

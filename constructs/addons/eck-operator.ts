@@ -13,6 +13,7 @@ export interface EckOperatorValues {
   readonly telemetry: { readonly disabled: boolean };
   readonly webhook: { readonly enabled: boolean };
   readonly config: { readonly validateStorageClass: boolean };
+  readonly podSecurityContext: { readonly runAsNonRoot: true; readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
 }
 
 export interface EckOperatorAddOnProps {
@@ -51,6 +52,8 @@ export class EckOperatorAddOn extends HelmAddOn<EckOperatorValues> {
         // The validating webhook needs cert handling that adds nothing on a laptop cluster.
         webhook: { enabled: false },
         config: { validateStorageClass: false },
+        // The chart's default lacks a seccomp profile, which the restricted Pod Security level requires.
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       },
     });
   }

@@ -1,0 +1,185 @@
+/**
+ * Network isolation, evaluated: the NetworkPolicies the stacks synthesize are read back as
+ * Kubernetes would apply them (checks/network-policies.ts) and asked "can pod A reach pod B on
+ * port P" for the flows of the architecture, in both profiles. The pods carry the labels the
+ * stacks really render (raw workloads: their synthesized pod templates) or the charts and ECK
+ * put on them (read at the pinned versions), not the selectors the policies use.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canReach, NamespaceModel, NetworkPolicy, PodModel, policiesFromOutdir } from '../checks/network-policies';
+import type { MonitoringConfig } from '../config/schema';
+import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { resolveTemplate, StackJson } from '../ops/terraform-json';
+import { build, config, outdirOf } from './helpers';
+
+const EXISTING = { mode: 'existing', kubeconfigPath: '/dev/null', context: 'prod' };
+const PROFILES = {
+  dev: config(),
+  production: config({ profile: 'production', cluster: EXISTING, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' }, networkPolicies: { otlpClientNamespaces: ['payments'] } }),
+};
+
+/** Pods of our raw workloads, with the labels and namespace of their synthesized pod templates. */
+function renderedPods(outdir: string): PodModel[] {
+  const stacks: Record<string, StackJson> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const pods: PodModel[] = [];
+  for (const [stack, json] of Object.entries(stacks)) {
+    const templates: [string, any, any][] = [];
+    for (const type of ['kubernetes_deployment_v1', 'kubernetes_daemon_set_v1', 'kubernetes_job_v1']) {
+      for (const r of Object.values(json.resource?.[type] ?? {})) templates.push([type, r.metadata, r.spec.template]);
+    }
+    for (const r of Object.values(json.resource?.kubernetes_cron_job_v1 ?? {})) templates.push(['cronjob', r.metadata, r.spec.job_template.spec.template]);
+    for (const [, metadata, template] of templates) {
+      const labels = template.metadata.labels as Record<string, string>;
+      pods.push({ name: labels['app.kubernetes.io/name'], namespace: resolveTemplate(metadata.namespace, stack, stacks), labels });
+    }
+  }
+  return pods;
+}
+
+/** Pods the charts and ECK create, with the labels their templates give them at our pins. */
+function chartPods(cfg: MonitoringConfig): PodModel[] {
+  const ns = cfg.namespaces;
+  const helm = (release: string, extra: Record<string, string>) => ({ 'app.kubernetes.io/instance': release, 'app.kubernetes.io/managed-by': 'Helm', ...extra });
+  const pods: PodModel[] = [
+    // ECK 3.5.0 pkg/controller/elasticsearch/label: cluster-name, statefulset-name, node roles.
+    { name: 'elasticsearch', namespace: ns.elasticsearch, labels: { 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': 'elasticsearch', 'elasticsearch.k8s.elastic.co/statefulset-name': 'elasticsearch-es-default' } },
+    // eck-operator 3.5.0 templates/statefulset.yaml: eck-operator.labels (nameOverride elastic-operator).
+    { name: 'eck-operator', namespace: ns.eckOperator, labels: helm('eck-operator', { 'app.kubernetes.io/name': 'elastic-operator', 'helm.sh/chart': 'eck-operator-3.5.0' }) },
+    // jaeger 4.11.1 jaeger-deploy.yaml: selector labels + component all-in-one.
+    { name: 'jaeger', namespace: ns.jaeger, labels: helm('jaeger', { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': 'all-in-one' }) },
+    // opentelemetry-collector 0.170.0 _pod labels: selectorLabels + component.
+    { name: COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(COLLECTOR_SERVICE) },
+  ];
+  if (cfg.collector.layout === 'gateway') pods.push({ name: CLUSTER_COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(CLUSTER_COLLECTOR_SERVICE) });
+  return pods;
+}
+
+/** opentelemetry-collector 0.170.0 _helpers.tpl selectorLabels + _pod.tpl component (deployment mode). */
+const collectorChartLabels = (release: string) => ({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': release, component: 'standalone-collector', 'app.kubernetes.io/managed-by': 'Helm' });
+
+interface World {
+  cfg: MonitoringConfig;
+  policies: NetworkPolicy[];
+  namespaces: NamespaceModel[];
+  pod: (name: string) => PodModel;
+}
+
+function world(cfg: MonitoringConfig): World {
+  const outdir = outdirOf(build(cfg));
+  const strangers: PodModel[] = [
+    { name: 'stranger', namespace: 'default', labels: { app: 'debug' } },
+    { name: 'payments-api', namespace: 'payments', labels: { app: 'payments' } },
+  ];
+  const pods = [...renderedPods(outdir), ...chartPods(cfg), ...strangers];
+  const namespaces = [...new Set([...Object.values(cfg.namespaces), 'default', 'payments'])].map((name) => ({ name, labels: {} }));
+  return {
+    cfg,
+    policies: policiesFromOutdir(outdir),
+    namespaces,
+    pod: (name) => {
+      const found = pods.filter((p) => p.name === name);
+      if (found.length !== 1) throw new Error(`pod model: ${found.length} pods named ${name} (have: ${pods.map((p) => p.name).join(', ')})`);
+      return found[0];
+    },
+  };
+}
+
+type Flow = [from: string, to: string, port: number];
+
+/** The table of flows: what the architecture needs (allowed) and what it must not allow (denied). */
+function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
+  const gateway = cfg.collector.layout === 'gateway';
+  const scraper = gateway ? CLUSTER_COLLECTOR_SERVICE : COLLECTOR_SERVICE;
+  const prom = cfg.collector.prometheusPort;
+  const app = cfg.sampleApp.port;
+  const allowed: Flow[] = [
+    ['fluentd', 'elasticsearch', 9200],
+    ['index-retention', 'elasticsearch', 9200],
+    ['elasticsearch-ready', 'elasticsearch', 9200],
+    ['eck-operator', 'elasticsearch', 9200],
+    ['elasticsearch', 'elasticsearch', 9300],
+    [scraper, 'elasticsearch', 9200], // Kubernetes events
+    ['sample-app', COLLECTOR_SERVICE, 4317],
+    ['sample-app', COLLECTOR_SERVICE, 4318],
+    ['sample-app-backend', COLLECTOR_SERVICE, 4318],
+    [COLLECTOR_SERVICE, 'jaeger', 4317],
+    ['stranger', COLLECTOR_SERVICE, prom],
+    ['stranger', 'jaeger', 16686],
+    [scraper, 'fluentd', 24231],
+    [scraper, 'jaeger', 8888],
+    [COLLECTOR_SERVICE, COLLECTOR_SERVICE, 8888],
+    ['sample-app', 'sample-app-backend', app],
+    ['stranger', 'sample-app', app],
+  ];
+  const denied: Flow[] = [
+    ['sample-app', 'elasticsearch', 9200],
+    ['sample-app', 'jaeger', 4317],
+    ['sample-app', 'jaeger', 4318],
+    ['stranger', 'elasticsearch', 9200],
+    ['stranger', 'elasticsearch', 9300],
+    ['fluentd', 'elasticsearch', 9300],
+    ['stranger', COLLECTOR_SERVICE, 4317],
+    ['stranger', 'jaeger', 4317],
+    ['stranger', 'jaeger', 8888],
+    ['stranger', 'fluentd', 24231],
+    ['stranger', 'sample-app-backend', app],
+    ['sample-app', 'fluentd', 24231],
+    ['fluentd', 'jaeger', 16685],
+    ['stranger', 'eck-operator', 9443],
+  ];
+  if (gateway) {
+    allowed.push(['jaeger', 'elasticsearch', 9200], ['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', COLLECTOR_SERVICE, 4317]);
+    denied.push(
+      [COLLECTOR_SERVICE, 'elasticsearch', 9200], // only the cluster collector ships events
+      [CLUSTER_COLLECTOR_SERVICE, 'jaeger', 4317], // it sends no traces
+      ['sample-app', CLUSTER_COLLECTOR_SERVICE, 4317], // nor receives OTLP
+      [COLLECTOR_SERVICE, 'fluentd', 24231], // the gateway does not scrape pods
+    );
+  } else {
+    denied.push(['jaeger', 'elasticsearch', 9200], ['payments-api', COLLECTOR_SERVICE, 4317]);
+  }
+  return { allowed, denied };
+}
+
+const verdict = (w: World, [from, to, port]: Flow, policies = w.policies) => canReach({ namespaces: w.namespaces, policies }, w.pod(from), w.pod(to), port);
+
+describe.each(Object.entries(PROFILES))('network isolation, %s profile', (_profile, cfg) => {
+  const w = world(cfg);
+  const table = flowTable(cfg);
+
+  it.each(table.allowed)('allows %s → %s:%d', (...flow) => {
+    const v = verdict(w, flow);
+    expect({ flow, ...v }).toEqual({ flow, allowed: true, reason: v.reason });
+  });
+
+  it.each(table.denied)('denies %s → %s:%d', (...flow) => {
+    const v = verdict(w, flow);
+    expect({ flow, ...v }).toEqual({ flow, allowed: false, reason: v.reason });
+  });
+
+  it('has a default-deny ingress policy in every namespace the stacks create', () => {
+    const denyAll = w.policies.filter((p) => p.policyTypes.includes('Ingress') && p.ingress.length === 0 && Object.keys(p.podSelector.matchLabels ?? {}).length === 0 && !p.podSelector.matchExpressions?.length);
+    expect(denyAll.map((p) => p.namespace).sort()).toEqual(Object.values(cfg.namespaces).sort());
+  });
+
+  it('needs every policy: removing any one rule denies a flow of the table', () => {
+    const opening = w.policies.filter((p) => p.ingress.length > 0);
+    expect(opening.length).toBeGreaterThan(5);
+    for (const removed of opening) {
+      const rest = w.policies.filter((p) => p !== removed);
+      const broken = table.allowed.filter((flow) => !verdict(w, flow, rest).allowed);
+      expect({ policy: `${removed.namespace}/${removed.name}`, breaks: broken.length > 0 }).toEqual({ policy: `${removed.namespace}/${removed.name}`, breaks: true });
+    }
+  });
+});
+
+describe('the switch', () => {
+  it('networkPolicies.enabled: false renders no NetworkPolicy, so every flow is open', () => {
+    const cfg = config({ networkPolicies: { enabled: false } });
+    const w = world(cfg);
+    expect(w.policies).toEqual([]);
+    expect(verdict(w, ['sample-app', 'elasticsearch', 9200]).allowed).toBe(true);
+  });
+});
