@@ -1,5 +1,5 @@
 import { buildCollectorConfig } from '../constructs/otel/collector-config';
-import { checkJaegerWiring, IN_CLUSTER_ROLES, inClusterConfigs, restrictToComponents } from '../e2e/config-check';
+import { checkJaegerWiring, IN_CLUSTER_ROLES, inClusterConfigs, restrictToComponents, productionJaegerConfig } from '../e2e/config-check';
 
 const inCluster = buildCollectorConfig({ profile: 'kubernetes', jaegerOtlpEndpoint: 'jaeger.jaeger.svc.cluster.local:4317', clusterName: 'c', environment: 'e', events: { endpoint: 'https://es:9200', index: 'k8s-events', caFile: '/ca.crt' } });
 /** What the e2e's collector is built with (e2e/binaries.ts COLLECTOR_COMPONENTS), as `components` lists it. */
@@ -47,5 +47,22 @@ describe('e2e config checks', () => {
     expect(checkJaegerWiring(local, '127.0.0.1:4317')).toBe(
       "collector exporter otlp/jaeger sends to 127.0.0.1:4318 but Jaeger's OTLP gRPC receiver listens on 127.0.0.1:4317: the collector config must take its endpoint from the Jaeger stack's output",
     );
+  });
+});
+
+describe('production Jaeger config for the real binary', () => {
+  it('is the userconfig the jaeger stack renders, with the Elasticsearch URL resolved as Terraform will', () => {
+    const { mkdtempSync, rmSync } = require('node:fs') as typeof import('node:fs');
+    const { tmpdir } = require('node:os') as typeof import('node:os');
+    const dir = mkdtempSync(require('node:path').join(tmpdir(), 'jaeger-prod-'));
+    try {
+      const userconfig = productionJaegerConfig(dir) as any;
+      const es = userconfig.extensions.jaeger_storage.backends.es.elasticsearch;
+      expect(es.server_urls).toEqual(['https://elasticsearch.elasticsearch.svc:9200']);
+      expect(es.auth.basic).toEqual({ username: 'jaeger', password_file: '/etc/jaeger/es-credentials/password' });
+      expect(JSON.stringify(userconfig)).not.toMatch(/\$\{|placeholder/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

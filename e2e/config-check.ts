@@ -1,3 +1,10 @@
+import { App } from 'cdktf';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { validateConfig } from '../config/load';
+import { resolveTemplate, StackJson } from '../ops/terraform-json';
+import { buildMonitoringApp } from '../stacks/app';
 import type { CollectorConfig, CollectorRole } from '../constructs/otel/collector-config';
 import { buildCollectorConfig, JAEGER_EXPORTER } from '../constructs/otel/collector-config';
 
@@ -75,4 +82,21 @@ export function inClusterConfigs(): Record<CollectorRole, CollectorConfig> {
     gateway: buildCollectorConfig({ ...common, role: 'gateway', jaegerOtlpEndpoint }),
     cluster: buildCollectorConfig({ ...common, role: 'cluster', events }),
   };
+}
+
+/**
+ * The Jaeger config the production profile deploys (Elasticsearch storage), exactly as the
+ * jaeger stack renders it into the chart's `userconfig`: synthesized, references resolved as
+ * Terraform will (the Elasticsearch URL from the elasticsearch stack's outputs).
+ */
+export function productionJaegerConfig(outdir: string): Record<string, unknown> {
+  const app = new App({ outdir });
+  buildMonitoringApp(app, validateConfig({ profile: 'production', cluster: { mode: 'environment', name: 'e2e' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }, 'production profile'));
+  app.synth();
+  const stacks: Record<string, StackJson> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const release = Object.values(stacks.jaeger.resource?.helm_release ?? {}).find((r) => r.chart === 'jaeger');
+  if (!release) throw new Error('production synth: no jaeger helm_release');
+  const values = parse(resolveTemplate(release.values[0], 'jaeger', stacks));
+  return values.userconfig;
 }

@@ -17,7 +17,7 @@ import { getDependencies, getTrace, summarizeTrace } from '../ops/jaeger-api';
 import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
-import { checkJaegerWiring, inClusterConfigs, restrictToComponents } from './config-check';
+import { checkJaegerWiring, inClusterConfigs, productionJaegerConfig, restrictToComponents } from './config-check';
 
 const HOST = '127.0.0.1';
 const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 30_000);
@@ -94,6 +94,17 @@ async function main() {
     } catch (err) {
       step(`validate in-cluster config (${role})`, false, String((err as { stderr?: Buffer }).stderr ?? err));
     }
+  }
+
+  // 1b. The real Jaeger binary validates the production profile's config (Elasticsearch storage,
+  // TLS with our CA, password file), as the jaeger stack renders it; no Elasticsearch runs here.
+  try {
+    const file = join(work, 'jaeger-production.yaml');
+    writeFileSync(file, stringify(productionJaegerConfig(join(work, 'production-synth'))));
+    execFileSync(jaegerBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH } });
+    step('validate production Jaeger config (Elasticsearch storage)', true, 'real Jaeger accepts it');
+  } catch (err) {
+    step('validate production Jaeger config (Elasticsearch storage)', false, String((err as { stderr?: Buffer }).stderr ?? err));
   }
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
