@@ -36,4 +36,28 @@ describe('cluster footprint budget', () => {
     const three = computeFootprint(stacksOf(build()), 3).perStack.logging.memoryRequestsBytes;
     expect(three - one).toBe(2 * 200 * 1024 ** 2);
   });
+
+  describe('production profile', () => {
+    const prod = computeFootprint(stacksOf(build(config({ profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '/dev/null', context: 'p' }, sampleApp: { image: 'a/b:1.0.0' } }))), 3);
+
+    it('counts every replica: 3 ES nodes, 2 Jaeger, the gateway at its minimum and the cluster collector', () => {
+      expect(prod.errors).toEqual([]);
+      const copies = Object.fromEntries(prod.containers.map((c) => [c.workload, [c.copies, c.maxCopies]]));
+      expect(copies).toMatchObject({ 'helm/elasticsearch/data': [3, undefined], 'helm/jaeger': [2, undefined], 'helm/otel-collector': [2, 6], 'helm/otel-collector-cluster': [1, undefined], 'daemonset/fluentd': [3, undefined] });
+    });
+
+    it('reports the claims, the nodes a one-node loss needs, and the total at maximum scale', () => {
+      expect(prod.claims).toEqual([{ stack: 'elasticsearch', workload: 'helm/elasticsearch/data', sizeBytes: 30 * GiB, copies: 3 }]);
+      expect(prod.storageBytes).toBe(90 * GiB);
+      expect(prod.nodesForHighAvailability).toBe(3);
+      // 4 more gateway replicas of 256Mi requests at the HPA's maximum.
+      expect(prod.totalAtMaxScale.memoryRequestsBytes - prod.total.memoryRequestsBytes).toBe(4 * 256 * 1024 ** 2);
+    });
+
+    it('dev has no claims and no autoscaled workload', () => {
+      expect(report.claims).toEqual([]);
+      expect(report.totalAtMaxScale).toEqual(report.total);
+      expect(report.nodesForHighAvailability).toBe(1);
+    });
+  });
 });

@@ -71,6 +71,11 @@ describe('Elasticsearch, production', () => {
     for (const body of Object.values<string>(templates.data)) expect(JSON.parse(body).template.settings).toMatchObject({ number_of_replicas: 1 });
   });
 
+  it('the claims nodeSet has another name than the emptyDir one, so ECK migrates a dev cluster instead of refusing the volume change', () => {
+    expect(nodeSet.name).toBe('data');
+    expect(helmValues(d.elasticsearch, 'eck-elasticsearch').nodeSets[0].name).toBe('default');
+  });
+
   it('dev keeps one node on emptyDir without spread constraints', () => {
     const v = helmValues(d.elasticsearch, 'eck-elasticsearch').nodeSets[0];
     expect(v.count).toBe(1);

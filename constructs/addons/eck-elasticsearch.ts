@@ -109,7 +109,9 @@ export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
       ...(props.zoneAwareness ? [] : [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' as const, labelSelector: selector }]),
     ];
     const nodeSet: EckNodeSet = {
-      name: 'default',
+      // ECK cannot change a nodeSet's volumes in place; a new name makes it add the new nodes
+      // and migrate the data before removing the old ones (dev emptyDir → production claims).
+      name: props.persistence ? 'data' : 'default',
       count: nodes,
       config: {
         // The privileged sysctl init container that raising vm.max_map_count needs is refused by
