@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, validateConfig } from '../config/load';
+import { PROFILE_DEFAULTS } from '../config/schema';
 
 describe('configuration', () => {
   it('defaults to a laptop kind cluster with local state', () => {
@@ -72,6 +73,31 @@ describe('configuration', () => {
 
     it('production on kind only when explicitly allowed', () => {
       expect(validateConfig({ profile: 'production', cluster: { mode: 'kind', allowProductionProfile: true } }).profile).toBe('production');
+    });
+
+    it("README's Profile defaults table lists every profile-dependent key with each profile's values", () => {
+      const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('### Profile defaults'));
+      const rows = new Map(
+        [...section.slice(0, section.indexOf('\n\n', section.indexOf('| key |'))).matchAll(/^\| `([\w.]+)` \| (.*) \| (.*) \|$/gm)].map((m) => [m[1], { dev: m[2], production: m[3] }]),
+      );
+      const keys = new Set<string>();
+      for (const [profile, sections] of Object.entries(PROFILE_DEFAULTS)) {
+        for (const [sectionName, fields] of Object.entries(sections)) {
+          for (const [field, value] of Object.entries(fields)) {
+            const key = `${sectionName}.${field}`;
+            keys.add(key);
+            const cell = rows.get(key)?.[profile as 'dev' | 'production'];
+            expect({ key, profile, listed: cell !== undefined }).toEqual({ key, profile, listed: true });
+            // Every scalar of the default appears in its cell, as `value` or `key: value`.
+            const leaves = (v: unknown): string[] => (v !== null && typeof v === 'object' ? Object.values(v).flatMap(leaves) : [String(v)]);
+            for (const leaf of leaves(value)) expect({ key, profile, cell }).toEqual({ key, profile, cell: expect.stringContaining(leaf) });
+          }
+        }
+      }
+      // heapMb has no production default: it is derived, and the table says so.
+      expect(rows.get('elasticsearch.heapMb')?.production).toMatch(/half of `resources\.limits\.memory`/);
+      expect([...rows.keys()].sort()).toEqual([...keys].sort());
     });
 
     it('MONITORING_PROFILE selects the profile', () => {
