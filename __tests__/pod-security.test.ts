@@ -1,0 +1,92 @@
+/**
+ * Pod Security Standards, evaluated: every pod we define (raw workloads as synthesized, and the
+ * pod/container security contexts we pass to the charts) is checked against the level its
+ * namespace enforces. The rules are the `restricted` profile's (kubernetes.io/docs/concepts/
+ * security/pod-security-standards), plus hostPath (already refused by `baseline`).
+ */
+import { restrictedViolations } from '../checks/pod-security';
+import type { MonitoringConfig } from '../config/schema';
+import { helmValueDocuments, resolveTemplate, StackJson } from '../ops/terraform-json';
+import { build, config, outdirOf } from './helpers';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Json = Record<string, any>;
+const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+
+interface Pod {
+  name: string;
+  namespace: string;
+  violations: string[];
+}
+
+function podsOf(outdir: string): Pod[] {
+  const stacks: Record<string, StackJson> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const pods: Pod[] = [];
+  for (const [stack, json] of Object.entries(stacks)) {
+    const r = (json.resource ?? {}) as Record<string, Record<string, Json>>;
+    const templates: [Json, Json][] = [
+      ...['kubernetes_deployment_v1', 'kubernetes_daemon_set_v1', 'kubernetes_job_v1'].flatMap((t) => Object.values(r[t] ?? {}).map((x): [Json, Json] => [x.metadata, x.spec.template.spec])),
+      ...Object.values(r.kubernetes_cron_job_v1 ?? {}).map((x): [Json, Json] => [x.metadata, x.spec.job_template.spec.template.spec]),
+    ];
+    for (const [metadata, spec] of templates) {
+      const containers = [...list(spec.container), ...list(spec.init_container)];
+      pods.push({ name: metadata.name, namespace: resolveTemplate(metadata.namespace, stack, stacks), violations: restrictedViolations(spec, containers, list(spec.volume)) });
+    }
+    for (const release of Object.values(r.helm_release ?? {})) {
+      const v = helmValueDocuments(json, release)[0] ?? {};
+      const namespace = resolveTemplate(release.namespace, stack, stacks);
+      // The pod we describe in values: chart pod + container security contexts.
+      if (release.chart === 'jaeger') pods.push({ name: 'jaeger', namespace, violations: restrictedViolations({ securityContext: v.jaeger.podSecurityContext }, [{ name: 'jaeger', securityContext: v.jaeger.securityContext }], []) });
+      if (release.chart === 'opentelemetry-collector') pods.push({ name: release.name, namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'collector', securityContext: v.securityContext }], []) });
+      if (release.chart === 'eck-operator') {
+        // Container defaults come from the chart's values.yaml (drop ALL, no escalation, non-root).
+        const chartDefault = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true };
+        pods.push({ name: 'eck-operator', namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'manager', securityContext: chartDefault }], []) });
+      }
+    }
+  }
+  return pods;
+}
+
+const levelOf = (cfg: MonitoringConfig, namespace: string) => (namespace === cfg.namespaces.logging ? 'privileged' : 'restricted');
+
+describe.each([
+  ['dev', config()],
+  ['production', config({ profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '/dev/null', context: 'p' }, sampleApp: { image: 'a/b:1.0.0' } })],
+])('pod security, %s profile', (_name, cfg) => {
+  const pods = podsOf(outdirOf(build(cfg)));
+
+  it('every pod in a restricted namespace meets the restricted profile', () => {
+    const restricted = pods.filter((p) => levelOf(cfg, p.namespace) === 'restricted');
+    expect(restricted.map((p) => p.name).sort()).toEqual(expect.arrayContaining(['elasticsearch-ready', 'jaeger', 'otel-collector', 'sample-app', 'sample-app-backend', 'eck-operator']));
+    expect(restricted.filter((p) => p.violations.length > 0)).toEqual([]);
+  });
+
+  it('logging is privileged because Fluentd needs hostPath (and only for that)', () => {
+    const fluentd = pods.find((p) => p.name === 'fluentd')!;
+    expect(fluentd.namespace).toBe(cfg.namespaces.logging);
+    // hostPath and uid 0 are what restricted refuses; nothing else.
+    expect(fluentd.violations.every((v) => /hostPath volume|runAsNonRoot|uid 0/.test(v))).toBe(true);
+    expect(fluentd.violations.some((v) => v.startsWith('hostPath volume'))).toBe(true);
+  });
+});
+
+describe('the restricted evaluator', () => {
+  it('names each violation', () => {
+    expect(restrictedViolations({ host_network: true }, [{ name: 'c', security_context: { privileged: true, capabilities: { add: ['SYS_ADMIN'] } } }], [{ name: 'logs', host_path: { path: '/var/log' } }])).toEqual([
+      'pod host_network',
+      'hostPath volume logs',
+      'container c: privileged',
+      'container c: allowPrivilegeEscalation must be false',
+      'container c: capabilities must drop ALL',
+      'container c: adds capabilities',
+      'container c: runAsNonRoot must be true',
+      'container c: seccompProfile must be RuntimeDefault or Localhost',
+    ]);
+    const ok = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+    expect(restrictedViolations({}, [{ name: 'c', securityContext: ok }], [])).toEqual([]);
+    expect(restrictedViolations({ securityContext: { runAsNonRoot: true } }, [{ name: 'c', securityContext: { ...ok, runAsNonRoot: undefined, seccompProfile: undefined } }], [])).toEqual(['container c: seccompProfile must be RuntimeDefault or Localhost']);
+  });
+});
