@@ -68,6 +68,28 @@ describe('CI workflow', () => {
     expect(readdirSync(join(work, 'helm-values'))).toContain('index.json');
   }, 120_000);
 
+  it('the production profile gets the same checks, executed here offline on its synth', () => {
+    const prod = step(/^Production profile/);
+    expect(prod.env.MONITORING_PROFILE).toBe('production');
+    const loaded = loadConfig({ cwd: ROOT, env: { MONITORING_STACK_CONFIG: workflow.env.MONITORING_STACK_CONFIG, TF_CLOUD_ORGANIZATION: 'acme', ...prod.env } });
+    expect(loaded).toMatchObject({ profile: 'production', cluster: { mode: 'environment' }, elasticsearch: { nodes: 3 }, collector: { layout: 'gateway' } });
+    const outdir = outdirOf(build(loaded));
+    const work = mkdtempSync(join(tmpdir(), 'workflow-prod-'));
+    const helm = join(work, 'helm');
+    writeFileSync(helm, `#!/bin/sh\necho "$@" >> "${join(work, 'helm.log')}"\n`);
+    chmodSync(helm, 0o755);
+    const env = { ...process.env, PROVIDER_SCHEMAS_DIR: providerSchemasDir(), HELM: helm };
+    const lines = (prod.run as string)
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('npm run synth'))
+      .map((l) => l.replace('--providers registry', '--providers standin').replace(/\bcdktf\.out\b/, outdir).replace(/\.upstream\/helm-values-production/g, join(work, 'helm-values')));
+    for (const line of lines) execFileSync('bash', ['-c', line], { cwd: ROOT, env, stdio: 'pipe' });
+    const templated = readFileSync(join(work, 'helm.log'), 'utf8').split('\n').filter((l) => l.startsWith('template'));
+    // Both collector releases, Jaeger, the operator and Elasticsearch: every release, rendered.
+    expect(templated.map((l) => l.split(' ')[1]).sort()).toEqual(['eck-operator', 'elasticsearch', 'jaeger', 'otel-collector', 'otel-collector-cluster']);
+  }, 120_000);
+
   it('pull requests get cdktf diff against Terraform Cloud with the token from secrets, summary posted', () => {
     const diff = workflow.jobs.diff;
     expect(diff.if).toBe("github.event_name == 'pull_request'");
