@@ -1,10 +1,10 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load';
 import type { MonitoringConfig } from '../config/schema';
 import { providerSchemasDir } from '../checks/terraform-offline';
-import { helmValueDocuments } from '../ops/terraform-json';
+import { helmValueDocuments, resolveTemplate, StackJson } from '../ops/terraform-json';
 import { buildMonitoringApp, MonitoringApp } from '../stacks/app';
 
 export function config(overrides: Record<string, unknown> = {}): MonitoringConfig {
@@ -90,4 +90,38 @@ function dataFile(variable: string, fallback: string, parts: string[]): string {
   } catch {
     throw new Error(`${file} not found: set ${variable} to a directory with the upstream data (default ../shared beside the checkout; the CI workflow fills it)`);
   }
+}
+
+/** Every stack's cdk.tf.json in a synthesized outdir, by stack name. */
+export function stackJsonsOf(outdir: string): Record<string, StackJson> {
+  const stacks: Record<string, StackJson> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  return stacks;
+}
+
+/** A pod template of a raw workload as synthesized, its namespace resolved as Terraform will. */
+export interface PodTemplate {
+  readonly stack: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  /** The pod spec (provider field names: container, init_container, volume, security_context). */
+  readonly spec: any;
+}
+
+/** The pod templates of every Deployment, DaemonSet, Job and CronJob of the synthesized stacks. */
+export function podTemplatesOf(outdir: string): PodTemplate[] {
+  const stacks = stackJsonsOf(outdir);
+  const templates: PodTemplate[] = [];
+  for (const [stack, json] of Object.entries(stacks)) {
+    const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;
+    const found = [
+      ...['kubernetes_deployment_v1', 'kubernetes_daemon_set_v1', 'kubernetes_job_v1'].flatMap((type) => Object.values(resources[type] ?? {}).map((r) => [r.metadata, r.spec.template])),
+      ...Object.values(resources.kubernetes_cron_job_v1 ?? {}).map((r) => [r.metadata, r.spec.job_template.spec.template]),
+    ];
+    for (const [metadata, template] of found) {
+      templates.push({ stack, name: metadata.name, namespace: resolveTemplate(metadata.namespace, stack, stacks), labels: template.metadata.labels, spec: template.spec });
+    }
+  }
+  return templates;
 }

@@ -5,13 +5,10 @@
  * stacks really render (raw workloads: their synthesized pod templates) or the charts and ECK
  * put on them (read at the pinned versions), not the selectors the policies use.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { canReach, NamespaceModel, NetworkPolicy, PodModel, policiesFromOutdir } from '../checks/network-policies';
 import type { MonitoringConfig } from '../config/schema';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
-import { resolveTemplate, StackJson } from '../ops/terraform-json';
-import { build, config, outdirOf } from './helpers';
+import { build, config, outdirOf, podTemplatesOf } from './helpers';
 
 const EXISTING = { mode: 'existing', kubeconfigPath: '/dev/null', context: 'prod' };
 const PROFILES = {
@@ -20,23 +17,7 @@ const PROFILES = {
 };
 
 /** Pods of our raw workloads, with the labels and namespace of their synthesized pod templates. */
-function renderedPods(outdir: string): PodModel[] {
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-  const pods: PodModel[] = [];
-  for (const [stack, json] of Object.entries(stacks)) {
-    const templates: [string, any, any][] = [];
-    for (const type of ['kubernetes_deployment_v1', 'kubernetes_daemon_set_v1', 'kubernetes_job_v1']) {
-      for (const r of Object.values(json.resource?.[type] ?? {})) templates.push([type, r.metadata, r.spec.template]);
-    }
-    for (const r of Object.values(json.resource?.kubernetes_cron_job_v1 ?? {})) templates.push(['cronjob', r.metadata, r.spec.job_template.spec.template]);
-    for (const [, metadata, template] of templates) {
-      const labels = template.metadata.labels as Record<string, string>;
-      pods.push({ name: labels['app.kubernetes.io/name'], namespace: resolveTemplate(metadata.namespace, stack, stacks), labels });
-    }
-  }
-  return pods;
-}
+const renderedPods = (outdir: string): PodModel[] => podTemplatesOf(outdir).map((t) => ({ name: t.labels['app.kubernetes.io/name'], namespace: t.namespace, labels: t.labels }));
 
 /** Pods the charts and ECK create, with the labels their templates give them at our pins. */
 function chartPods(cfg: MonitoringConfig): PodModel[] {

@@ -6,10 +6,8 @@
  */
 import { restrictedViolations } from '../checks/pod-security';
 import type { MonitoringConfig } from '../config/schema';
-import { helmValueDocuments, resolveTemplate, StackJson } from '../ops/terraform-json';
-import { build, config, outdirOf } from './helpers';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { helmValueDocuments, resolveTemplate } from '../ops/terraform-json';
+import { build, config, outdirOf, podTemplatesOf, stackJsonsOf } from './helpers';
 
 type Json = Record<string, any>;
 const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
@@ -21,19 +19,10 @@ interface Pod {
 }
 
 function podsOf(outdir: string): Pod[] {
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-  const pods: Pod[] = [];
+  const pods: Pod[] = podTemplatesOf(outdir).map((t) => ({ name: t.name, namespace: t.namespace, violations: restrictedViolations(t.spec, [...list(t.spec.container), ...list(t.spec.init_container)], list(t.spec.volume)) }));
+  const stacks = stackJsonsOf(outdir);
   for (const [stack, json] of Object.entries(stacks)) {
     const r = (json.resource ?? {}) as Record<string, Record<string, Json>>;
-    const templates: [Json, Json][] = [
-      ...['kubernetes_deployment_v1', 'kubernetes_daemon_set_v1', 'kubernetes_job_v1'].flatMap((t) => Object.values(r[t] ?? {}).map((x): [Json, Json] => [x.metadata, x.spec.template.spec])),
-      ...Object.values(r.kubernetes_cron_job_v1 ?? {}).map((x): [Json, Json] => [x.metadata, x.spec.job_template.spec.template.spec]),
-    ];
-    for (const [metadata, spec] of templates) {
-      const containers = [...list(spec.container), ...list(spec.init_container)];
-      pods.push({ name: metadata.name, namespace: resolveTemplate(metadata.namespace, stack, stacks), violations: restrictedViolations(spec, containers, list(spec.volume)) });
-    }
     for (const release of Object.values(r.helm_release ?? {})) {
       const v = helmValueDocuments(json, release)[0] ?? {};
       const namespace = resolveTemplate(release.namespace, stack, stacks);
