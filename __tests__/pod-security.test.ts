@@ -7,7 +7,8 @@
 import { restrictedViolations } from '../checks/pod-security';
 import type { MonitoringConfig } from '../config/schema';
 import { helmValueDocuments, resolveTemplate } from '../ops/terraform-json';
-import { build, config, outdirOf, podTemplatesOf, stackJsonsOf } from './helpers';
+import { parse } from 'yaml';
+import { build, chartDataFile, config, outdirOf, podTemplatesOf, stackJsonsOf } from './helpers';
 
 type Json = Record<string, any>;
 const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
@@ -30,8 +31,8 @@ function podsOf(outdir: string): Pod[] {
       if (release.chart === 'jaeger') pods.push({ name: 'jaeger', namespace, violations: restrictedViolations({ securityContext: v.jaeger.podSecurityContext }, [{ name: 'jaeger', securityContext: v.jaeger.securityContext }], []) });
       if (release.chart === 'opentelemetry-collector') pods.push({ name: release.name, namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'collector', securityContext: v.securityContext }], []) });
       if (release.chart === 'eck-operator') {
-        // Container defaults come from the chart's values.yaml (drop ALL, no escalation, non-root).
-        const chartDefault = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true };
+        // We keep the chart's container security context: read it from the pinned values.yaml.
+        const chartDefault = v.securityContext ?? parse(chartDataFile('chart-values', 'eck-operator', `${release.version}.yaml`)).securityContext;
         pods.push({ name: 'eck-operator', namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'manager', securityContext: chartDefault }], []) });
       }
     }
