@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import type { GatewayMetrics } from '../ops/verify';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -8,10 +10,22 @@ export type Mode = 'ok' | 'missing' | 'slow' | 'garbage';
 export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode }
 
 /**
- * Fake app, Elasticsearch, Jaeger and Prometheus endpoint on 127.0.0.1, answering in the
- * real APIs' formats with data derived from the requests the verify run actually sent.
+ * The collector in the gateway layout: `replicas` Prometheus endpoints (one per gateway pod)
+ * plus the cluster collector's, which alone has the kubelet stats. `counters: 'one'`: every
+ * request's metrics reach the last replica only, the others have no app series at all;
+ * `'split'`: requests alternate between the replicas, so none has all of them. A replica
+ * with app series starts from earlier traffic (5 orders, 2 errors), so only deltas tell.
  */
-export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
+export interface FakeGateway {
+  readonly replicas: number;
+  readonly counters: 'one' | 'split';
+}
+
+/** Pod name of fake gateway replica `i`. */
+export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[i]}x${i}q`;
+
+/** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
+async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
   const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
@@ -85,24 +99,70 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
     });
   });
 
+  const statsLines = () => (ready(m.stats) ? ['k8s_node_cpu_usage{k8s_node_name="kind-control-plane"} 0.25', 'k8s_pod_memory_usage_bytes{k8s_pod_name="sample-app-abc"} 5.2e+07'] : []);
+  const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+  const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch };
+}
+
+/**
+ * Fake app, Elasticsearch, Jaeger and Prometheus endpoint on 127.0.0.1, answering in the
+ * real APIs' formats with data derived from the requests the verify run actually sent.
+ */
+export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
+  const { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
   const prometheus = await serve((_req, _b, res) => {
     if (m.prom === 'garbage') return garbage(res);
     const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
     const errors = ready(m.prom) ? sent.filter((s) => s.route === '/api/error').length : 0;
-    const lines = [
+    textPlain(res, [
       '# HELP http_server_request_duration_seconds Duration of HTTP server requests.',
       '# TYPE http_server_request_duration_seconds histogram',
       `http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`,
       `app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`,
-      ...(ready(m.stats) ? ['k8s_node_cpu_usage{k8s_node_name="kind-control-plane"} 0.25', 'k8s_pod_memory_usage_bytes{k8s_pod_name="sample-app-abc"} 5.2e+07'] : []),
-    ];
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+      ...statsLines(),
+    ]);
   });
 
   return {
     endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },
     ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch) },
     sent,
-    close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
+    close,
+  };
+}
+
+/** The same world with the collector in the gateway layout (see FakeGateway). */
+export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
+  const { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
+  // Which replica the i-th app request (orders and errors, in the order sent) reached.
+  const replicaOf = (i: number) => (gateway.counters === 'one' ? gateway.replicas - 1 : i % gateway.replicas);
+  // verify sends 3 orders then 1 error: a replica has a series if one of those reaches it.
+  const plan = ['/api/orders', '/api/orders', '/api/orders', '/api/error'];
+  const replicas: { pod: string; url: string; port: number }[] = [];
+  for (let r = 0; r < gateway.replicas; r++) {
+    const has = (route: string) => plan.some((p, i) => p === route && replicaOf(i) === r);
+    const url = await serve((_req, _b, res) => {
+      if (m.prom === 'garbage') return garbage(res);
+      const mine = ready(m.prom) ? sent.filter((_s, i) => replicaOf(i) === r) : [];
+      const orders = 5 + mine.filter((s) => s.route === '/api/orders').length;
+      const errors = 2 + mine.filter((s) => s.route === '/api/error').length;
+      textPlain(res, [
+        '# TYPE otelcol_exporter_sent_metric_points counter',
+        `otelcol_exporter_sent_metric_points{exporter="prometheus"} ${10 + r}`,
+        ...(has('/api/orders') ? [`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`] : []),
+        ...(has('/api/error') ? [`app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`] : []),
+      ]);
+    });
+    replicas.push({ pod: gatewayPod(r), url: `${url}/metrics`, port: portOf(url) });
+  }
+  // The cluster collector: kubelet stats, no app metrics.
+  const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines()]));
+  const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
+  return {
+    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster) },
+    sent,
+    close,
   };
 }

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeWorld } from './fake-world';
+import { collectorPodLabels } from '../constructs/otel/names';
+import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import { fakeGatewayWorld, fakeWorld, gatewayPod } from './fake-world';
 
 const ROOT = join(__dirname, '..');
 const KUBECTL = join(__dirname, 'fixtures', 'fake-kubectl.js');
@@ -14,6 +16,12 @@ function workdir(): string {
   mkdirSync(join(dir, '.kind', 'monitoring'), { recursive: true });
   writeFileSync(join(dir, '.kind', 'monitoring', 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
   return dir;
+}
+
+/** A self-signed certificate for "localhost" (the name verify reaches Elasticsearch by). */
+function localhostTls(dir: string): { key: string; cert: string } {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '1'], { stdio: 'ignore' });
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
 }
 
 function runScript(script: string, cwd: string, env: Record<string, string>): ChildProcess {
@@ -46,12 +54,13 @@ async function portsFree(ports: number[]): Promise<boolean> {
 describe('npm run verify (CLI) with port-forwards and secrets through kubectl', () => {
   it('verifies TLS against the CA from the Secret and reports every hop', async () => {
     const dir = workdir();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '1'], { stdio: 'ignore' });
-    const tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    const tls = localhostTls(dir);
     const world = await fakeWorld({}, tls);
+    const log = join(dir, 'kubectl.log');
     try {
       const child = runScript('verify.ts', dir, {
         VERIFY_TIMEOUT_SECONDS: '5',
+        FAKE_KUBECTL_LOG: log,
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': tls.cert }),
       });
@@ -59,6 +68,16 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('9 passed, 0 failed');
       expect(output.out()).toContain('every hop of the example scenario is working');
+      // Single layout: the collector through its Service, no pod listing.
+      const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
+      expect(calls.map((a) => a.slice(4).filter((x) => !x.startsWith('jsonpath=')).join(' ')).sort()).toEqual([
+        '-n elasticsearch get secret elasticsearch-es-elastic-user -o',
+        '-n elasticsearch get secret elasticsearch-http-certificate -o',
+        '-n elasticsearch port-forward --address 127.0.0.1 svc/elasticsearch :9200',
+        '-n jaeger port-forward --address 127.0.0.1 svc/jaeger-query :16686',
+        '-n observability port-forward --address 127.0.0.1 svc/otel-collector :8889',
+        '-n sample-app port-forward --address 127.0.0.1 svc/sample-app :8080',
+      ]);
     } finally {
       await world.close();
     }
@@ -86,6 +105,89 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
     const output = collect(child);
     expect(await exitOf(child)).toBe(1);
     expect(output.out()).toMatch(/^verify: no kubeconfig at .*\.kind\/monitoring\/kubeconfig: deploy the stacks first/);
+  });
+});
+
+describe('npm run verify (CLI), collector in the gateway layout', () => {
+  const secrets = (ca: string) => JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': ca });
+  const gatewayLabels = { ...collectorPodLabels('otel-collector'), 'pod-template-hash': '6b8f9c7d5' };
+  /** Pods verify must not forward to: Pending, terminating, the cluster collector, another namespace. */
+  const bystanders = [
+    { name: 'otel-collector-6b8f9c7d5-pending', namespace: 'observability', labels: gatewayLabels, phase: 'Pending' },
+    { name: 'otel-collector-6b8f9c7d5-leaving', namespace: 'observability', labels: gatewayLabels, phase: 'Running', deleting: true },
+    { name: 'otel-collector-cluster-5c4d8-zz9', namespace: 'observability', labels: collectorPodLabels('otel-collector-cluster'), phase: 'Running' },
+    { name: 'otel-collector-elsewhere', namespace: 'other', labels: gatewayLabels, phase: 'Running' },
+  ];
+
+  /** A gateway-layout config (kind mode, dev profile otherwise) in a fresh workdir. */
+  function gatewayWorkdir(): string {
+    const dir = workdir();
+    writeFileSync(join(dir, 'monitoring-stack.yaml'), 'collector:\n  layout: gateway\n');
+    return dir;
+  }
+
+  it.each(['one', 'split'] as const)('forwards to each Running gateway pod and sums their counters (counters on %s)', async (counters) => {
+    const dir = gatewayWorkdir();
+    const log = join(dir, 'kubectl.log');
+    const tls = localhostTls(dir);
+    const world = await fakeGatewayWorld({ replicas: 2, counters }, {}, tls);
+    try {
+      const child = runScript('verify.ts', dir, {
+        VERIFY_TIMEOUT_SECONDS: '5',
+        FAKE_KUBECTL_LOG: log,
+        // No svc/otel-collector: a forward to the Service would fail the run.
+        FAKE_KUBECTL_TARGETS: JSON.stringify({
+          'svc/elasticsearch': world.ports.elasticsearch,
+          'svc/jaeger-query': world.ports.jaeger,
+          'svc/sample-app': world.ports.app,
+          'svc/otel-collector-cluster': world.ports.clusterCollector,
+          [`pod/${gatewayPod(0)}`]: world.ports.replicas[0],
+          [`pod/${gatewayPod(1)}`]: world.ports.replicas[1],
+        }),
+        FAKE_KUBECTL_PODS: JSON.stringify([...bystanders, ...[1, 0].map((i) => ({ name: gatewayPod(i), namespace: 'observability', labels: gatewayLabels, phase: 'Running' }))]),
+        FAKE_KUBECTL_SECRETS: secrets(tls.cert),
+      });
+      const output = collect(child);
+      const code = await exitOf(child);
+      expect(output.out()).toContain(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
+      expect(output.out()).toContain('orders +3, errors +1 (summed over 2 gateway replicas)');
+      expect(output.out()).toContain('10 passed, 0 failed');
+      expect(code).toBe(0);
+      const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
+      expect(calls.filter((a) => a.includes('pods'))).toEqual([[...['--kubeconfig', join(dir, '.kind', 'monitoring', 'kubeconfig'), '--context', 'kind-monitoring'], '-n', 'observability', 'get', 'pods', '-l', COLLECTOR_POD_SELECTOR, '-o', 'json']]);
+      const forwards = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; args: string[] }).filter((c) => c.args.includes('port-forward'));
+      expect(forwards.map((c) => `${c.args[c.args.indexOf('-n') + 1]} ${c.args[c.args.length - 2]} ${c.args[c.args.length - 1]}`).sort()).toEqual([
+        'elasticsearch svc/elasticsearch :9200',
+        'jaeger svc/jaeger-query :16686',
+        `observability pod/${gatewayPod(0)} :8889`,
+        `observability pod/${gatewayPod(1)} :8889`,
+        'observability svc/otel-collector-cluster :8889',
+        'sample-app svc/sample-app :8080',
+      ]);
+      for (const { pid } of forwards) expect(() => process.kill(pid, 0)).toThrow(); // every kubectl forward stopped
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('exits 1 naming the gateway when none of its pods is Running', async () => {
+    const dir = gatewayWorkdir();
+    const tls = localhostTls(dir);
+    const world = await fakeGatewayWorld({ replicas: 0, counters: 'one' }, {}, tls);
+    try {
+      const child = runScript('verify.ts', dir, {
+        VERIFY_TIMEOUT_SECONDS: '5',
+        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector-cluster': world.ports.clusterCollector }),
+        FAKE_KUBECTL_PODS: JSON.stringify(bystanders),
+        FAKE_KUBECTL_SECRETS: secrets(tls.cert),
+      });
+      const output = collect(child);
+      expect(await exitOf(child)).toBe(1);
+      expect(output.out()).toMatch(/FAILED {2}collector gateway replicas .* no Running pod matches app\.kubernetes\.io\/instance=otel-collector,app\.kubernetes\.io\/name=opentelemetry-collector in namespace observability/);
+      expect(output.out()).toContain(`first failed hop: collector gateway replicas: the collector gateway has no Running replica, so nothing receives the apps' OTLP: kubectl -n observability get pods -l ${COLLECTOR_POD_SELECTOR}`);
+    } finally {
+      await world.close();
+    }
   });
 });
 

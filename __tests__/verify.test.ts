@@ -1,5 +1,7 @@
+import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { formatResults, runVerify } from '../ops/verify';
-import { fakeWorld, Modes } from './fake-world';
+import { fakeGatewayWorld, fakeWorld, gatewayPod, Modes } from './fake-world';
 
 const fast = { timeoutMs: 2500, intervalMs: 100 };
 
@@ -75,5 +77,104 @@ describe('npm run verify logic against fake servers', () => {
     const results = await runVerify({ app: 'http://127.0.0.1:9', jaeger: 'http://127.0.0.1:9', prometheus: 'http://127.0.0.1:9/metrics', elasticsearch: { url: 'http://127.0.0.1:9', username: 'u', password: 'p' } }, fast);
     expect(results).toHaveLength(1);
     expect(results[0].cause).toMatch(/is the sample app running\?/);
+  });
+});
+
+describe('verify in the gateway layout (each replica exposes only what reached it)', () => {
+  const gatewayHops = [
+    ['sample app answers', true],
+    ['collector gateway replicas', true],
+    ['access log in fluentd-*', true],
+    ['error log in fluentd-*', true],
+    ['trace in Jaeger (both services)', true],
+    ['error span in Jaeger', true],
+    ['dependency sample-app → sample-app-backend', true],
+    ['request and error counters rose', true],
+    ['node and pod stats metrics', true],
+    ['Kubernetes events in k8s-events-*', true],
+  ];
+
+  it('passes when every request reached one of 2 replicas, and reports both replicas scraped', async () => {
+    const world = await fakeGatewayWorld({ replicas: 2, counters: 'one' });
+    try {
+      const results = await runVerify(world.endpoints, fast);
+      expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
+      expect(results[1].detail).toBe(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
+      expect(results[7].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+      // kubelet stats come from the cluster collector: the gateway replicas have none.
+      expect(results[8].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
+      expect(formatResults(results)).toMatch(/10 passed, 0 failed$/);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('sums the counters when the requests are split over both replicas', async () => {
+    const world = await fakeGatewayWorld({ replicas: 2, counters: 'split' });
+    try {
+      // Neither replica alone saw 3 orders and an error.
+      for (const r of world.endpoints.prometheus.replicas) expect(sumOf(parsePrometheusText(await (await fetch(r.url)).text()), 'http_server_request_duration_seconds_count')).toBe(5);
+      const results = await runVerify(world.endpoints, fast);
+      expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
+      expect(results[7].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('fails, naming it, when the gateway has no Running replica', async () => {
+    const world = await fakeGatewayWorld({ replicas: 0, counters: 'split' });
+    try {
+      const started = Date.now();
+      const results = await runVerify(world.endpoints, fast);
+      const failed = results.filter((r) => !r.ok);
+      expect(failed.map((r) => r.hop)).toEqual(['collector gateway replicas', 'request and error counters rose']);
+      expect(failed[0].detail).toBe(`no Running pod matches ${COLLECTOR_POD_SELECTOR} in namespace observability`);
+      expect(failed[0].cause).toMatch(/^the collector gateway has no Running replica/);
+      expect(failed[0].cause).toContain(`kubectl -n observability get pods -l ${COLLECTOR_POD_SELECTOR}`);
+      expect(failed[1].cause).toMatch(/^no gateway replica to scrape: no Running pod matches/);
+      expect(formatResults(results)).toContain('first failed hop: collector gateway replicas: the collector gateway has no Running replica');
+      expect(Date.now() - started).toBeLessThan(fast.timeoutMs); // nothing to wait for
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('names the cluster collector when the kubelet stats are missing', async () => {
+    const world = await fakeGatewayWorld({ replicas: 2, counters: 'one' }, { stats: 'missing' });
+    try {
+      const failed = (await runVerify(world.endpoints, fast)).filter((r) => !r.ok);
+      expect(failed.map((r) => r.hop)).toEqual(['node and pod stats metrics']);
+      expect(failed[0].cause).toMatch(/cluster collector's Prometheus endpoint.*logs deploy\/otel-collector-cluster/);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('reports a replica that does not answer by its pod name', async () => {
+    const world = await fakeGatewayWorld({ replicas: 2, counters: 'one' });
+    try {
+      const [first] = world.endpoints.prometheus.replicas;
+      const endpoints = { ...world.endpoints, prometheus: { ...world.endpoints.prometheus, replicas: [first, { pod: 'otel-collector-gone', url: 'http://127.0.0.1:9/metrics' }] } };
+      const counters = (await runVerify(endpoints, fast)).find((r) => r.hop === 'request and error counters rose')!;
+      expect(counters.ok).toBe(false);
+      expect(counters.detail).toMatch(/^pod otel-collector-gone: /);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe('mergeSeries', () => {
+  it('adds the same series across endpoints and keeps a series only one has once', () => {
+    const a = parsePrometheusText('c{job="x",route="/a"} 2\nc{route="/b",job="x"} 1\nonly_a 7\n');
+    const b = parsePrometheusText('c{route="/a",job="x"} 3\nc{job="x",route="/b",extra="1"} 4\n');
+    expect(mergeSeries([a, b])).toEqual([
+      { name: 'c', labels: { job: 'x', route: '/a' }, value: 5 },
+      { name: 'c', labels: { route: '/b', job: 'x' }, value: 1 },
+      { name: 'only_a', labels: {}, value: 7 },
+      { name: 'c', labels: { job: 'x', route: '/b', extra: '1' }, value: 4 },
+    ]);
+    expect(a[0].value).toBe(2); // inputs untouched
   });
 });

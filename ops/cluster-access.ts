@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +7,7 @@ import { ELASTICSEARCH_PORT, ELASTICSEARCH_SERVICE } from '../constructs/elastic
 import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
 import { JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
 import { kindContext, kindKubeconfigPath } from '../constructs/kind/names';
-import { COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
@@ -43,4 +44,63 @@ export function accessPoints(config: MonitoringConfig) {
     { name: 'sample app', namespace: config.namespaces.app, service: SAMPLE_APP_SERVICE, port: config.sampleApp.port, scheme: 'http', path: '/' },
     { name: 'Prometheus endpoint', namespace: config.namespaces.collector, service: COLLECTOR_SERVICE, port: config.collector.prometheusPort, scheme: 'http', path: '/metrics' },
   ] as const;
+}
+
+/** `k=v,k=v` of the given keys of `labels`, in that order: a kubectl equality label selector. */
+export function labelSelector(labels: Record<string, string>, keys: readonly string[]): string {
+  return keys
+    .map((k) => {
+      if (labels[k] === undefined) throw new Error(`no label ${k} to select on`);
+      return `${k}=${labels[k]}`;
+    })
+    .join(',');
+}
+
+/**
+ * The pods of the collector release `otel-collector` (the chart's selector labels): the
+ * single collector, or the replicas of the gateway. Not the cluster collector, whose
+ * instance label is its own release name.
+ */
+export const COLLECTOR_POD_SELECTOR = labelSelector(collectorPodLabels(COLLECTOR_SERVICE), ['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+
+/**
+ * Where verify scrapes the collector's Prometheus exporter. `single`: the Service (one pod
+ * behind it has everything). `gateway`: every Running pod of the gateway, each through its
+ * own forward, because each replica only exposes the OTLP metrics that reached it; the
+ * kubelet/cluster stats are on the cluster collector's Service.
+ */
+export function collectorMetricsAccess(config: MonitoringConfig) {
+  const namespace = config.namespaces.collector;
+  const port = config.collector.prometheusPort;
+  return config.collector.layout === 'gateway'
+    ? ({ layout: 'gateway', namespace, port, selector: COLLECTOR_POD_SELECTOR, statsService: CLUSTER_COLLECTOR_SERVICE } as const)
+    : ({ layout: 'single', namespace, port, service: COLLECTOR_SERVICE } as const);
+}
+
+interface PodList {
+  items?: { metadata?: { name?: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
+}
+
+/**
+ * Names (sorted) of the Running pods matching `selector`:
+ * `kubectl -n <namespace> get pods -l <selector> -o json`. Pods being deleted (still
+ * "Running" while they terminate) are left out.
+ */
+export async function runningPods(access: ClusterAccess, namespace: string, selector: string, kubectl = process.env.KUBECTL ?? 'kubectl'): Promise<string[]> {
+  const args = [...kubectlFlags(access), '-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'];
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(kubectl, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, out, errOut) =>
+      err ? reject(new Error(`kubectl -n ${namespace} get pods -l ${selector} failed: ${(errOut || err.message).trim()}`)) : resolve(out),
+    ),
+  );
+  let list: PodList;
+  try {
+    list = JSON.parse(stdout) as PodList;
+  } catch {
+    throw new Error(`kubectl -n ${namespace} get pods -l ${selector} -o json printed something that is not JSON: ${stdout.slice(0, 80)}`);
+  }
+  return (list.items ?? [])
+    .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.metadata?.name)
+    .map((p) => p.metadata!.name!)
+    .sort();
 }

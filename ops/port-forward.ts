@@ -1,16 +1,23 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { ClusterAccess, kubectlFlags } from './cluster-access';
 
-export interface ForwardSpec {
+interface ForwardBase {
   readonly namespace: string;
-  readonly service: string;
   readonly remotePort: number;
   /** 0: kubectl picks a free local port. */
   readonly localPort: number;
 }
 
+/** A Service (kubectl picks one of its pods) or one named pod. */
+export type ForwardSpec = ForwardBase & ({ readonly service: string; readonly pod?: undefined } | { readonly pod: string; readonly service?: undefined });
+
+/** The kubectl resource a spec forwards to: `svc/<service>` or `pod/<pod>`. */
+export function forwardResource(spec: ForwardSpec): string {
+  return spec.pod !== undefined ? `pod/${spec.pod}` : `svc/${spec.service}`;
+}
+
 /**
- * `kubectl port-forward svc/…` on 127.0.0.1, resolved once kubectl says which local port it
+ * `kubectl port-forward svc/…` (or `pod/…`) on 127.0.0.1, resolved once kubectl says which local port it
  * forwards from. We use kubectl (not a client library) so the user's auth plugins and
  * contexts work exactly as in their shell.
  */
@@ -21,20 +28,21 @@ export class PortForward {
   constructor(private readonly spec: ForwardSpec, private readonly access: ClusterAccess, private readonly kubectl = process.env.KUBECTL ?? 'kubectl') {}
 
   start(timeoutMs = 20_000): Promise<number> {
-    const { namespace, service, remotePort, localPort } = this.spec;
-    const args = [...kubectlFlags(this.access), '-n', namespace, 'port-forward', '--address', '127.0.0.1', `svc/${service}`, `${localPort || ''}:${remotePort}`];
+    const { namespace, remotePort, localPort } = this.spec;
+    const resource = forwardResource(this.spec);
+    const args = [...kubectlFlags(this.access), '-n', namespace, 'port-forward', '--address', '127.0.0.1', resource, `${localPort || ''}:${remotePort}`];
     const child = spawn(this.kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     return new Promise((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => fail(new Error(`kubectl port-forward svc/${service} did not start within ${timeoutMs} ms: ${output.trim()}`)), timeoutMs);
+      const timer = setTimeout(() => fail(new Error(`kubectl port-forward ${resource} did not start within ${timeoutMs} ms: ${output.trim()}`)), timeoutMs);
       const fail = (err: Error) => {
         clearTimeout(timer);
         child.kill();
         reject(err);
       };
       child.on('error', (err) => fail(new Error(`cannot run kubectl (${err.message}): install kubectl or set $KUBECTL`)));
-      child.on('exit', (code) => fail(new Error(`kubectl port-forward svc/${service} exited ${code}: ${output.trim()}`)));
+      child.on('exit', (code) => fail(new Error(`kubectl port-forward ${resource} exited ${code}: ${output.trim()}`)));
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);

@@ -29,6 +29,29 @@ export function sumOf(samples: Sample[], name: string, match: Record<string, str
   return samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((acc, s) => acc + s.value, 0);
 }
 
+/** Identity of a series: its name and its whole label set. */
+function seriesKey(s: Sample): string {
+  return JSON.stringify([s.name, Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/**
+ * The samples of several endpoints as one: the same series (name and labels) on several
+ * endpoints adds up, a series only one endpoint has counts once. For the replicas of the
+ * collector gateway, each of which exposes only the metrics that reached it.
+ */
+export function mergeSeries(lists: readonly (readonly Sample[])[]): Sample[] {
+  const byKey = new Map<string, Sample>();
+  for (const list of lists) {
+    for (const s of list) {
+      const key = seriesKey(s);
+      const seen = byKey.get(key);
+      if (seen) seen.value += s.value;
+      else byKey.set(key, { name: s.name, labels: { ...s.labels }, value: s.value });
+    }
+  }
+  return [...byKey.values()];
+}
+
 export async function scrape(url: string): Promise<Sample[]> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);

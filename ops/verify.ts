@@ -1,15 +1,31 @@
 import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import { CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
 import { newTraceContext, pollUntil } from './poll';
-import { Sample, scrape, sumOf } from './prometheus-text';
+import { mergeSeries, Sample, scrape, sumOf } from './prometheus-text';
+
+/**
+ * The collector's Prometheus endpoints in the gateway layout: each replica exposes only
+ * the OTLP metrics that reached it, so every Running replica is scraped and the samples
+ * are summed; kubelet/cluster stats are on the cluster collector.
+ */
+export interface GatewayMetrics {
+  /** One /metrics URL per Running gateway pod (each through its own forward). Empty: no Running pod. */
+  readonly replicas: readonly { readonly pod: string; readonly url: string }[];
+  /** The cluster collector's /metrics (kubelet and cluster stats). */
+  readonly stats: string;
+  /** The label selector the replicas were listed with, for the hints. */
+  readonly selector: string;
+}
 
 /** Where the verify run reaches each component (port-forwards or local fakes). */
 export interface VerifyEndpoints {
   readonly app: string;
   readonly jaeger: string;
-  readonly prometheus: string;
+  /** The single collector's /metrics (through its Service), or the gateway's replicas. */
+  readonly prometheus: string | GatewayMetrics;
   readonly elasticsearch: ElasticsearchTarget;
 }
 
@@ -41,6 +57,20 @@ interface Hop {
   name: string;
   cause: string;
   probe: () => Promise<string | undefined>;
+  /** Known to fail without polling: the detail. */
+  failNow?: string;
+}
+
+/** The gateway's replicas scraped together: samples summed, a failing replica is an error naming it. */
+async function scrapeReplicas(gateway: GatewayMetrics): Promise<Sample[]> {
+  const lists = await Promise.all(
+    gateway.replicas.map((r) =>
+      scrape(r.url).catch((err: Error) => {
+        throw new Error(`pod ${r.pod}: ${err.message}`);
+      }),
+    ),
+  );
+  return mergeSeries(lists);
 }
 
 /**
@@ -55,14 +85,25 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
   const ns = options.namespaces ?? { logging: 'logging', collector: 'observability', jaeger: 'jaeger', app: 'sample-app' };
   const svc = options.services ?? { front: SAMPLE_APP_SERVICE, backend: SAMPLE_APP_BACKEND_SERVICE };
   const results: HopResult[] = [];
+  const gateway = typeof endpoints.prometheus === 'string' ? undefined : endpoints.prometheus;
+  // The app's counters: the one endpoint, or every gateway replica summed.
+  const scrapeApp = gateway ? () => scrapeReplicas(gateway) : () => scrape(endpoints.prometheus as string);
+  const scrapeStats = () => scrape(gateway ? gateway.stats : (endpoints.prometheus as string));
+  const replicaCount = gateway && `${gateway.replicas.length} gateway replica${gateway.replicas.length === 1 ? '' : 's'}`;
+  const noReplica = gateway && gateway.replicas.length === 0 ? `no Running pod matches ${gateway.selector} in namespace ${ns.collector}` : undefined;
 
   // Requests first: the app must answer, or nothing else can be checked.
   const started = Date.now();
   let before: Sample[] = [];
-  try {
-    before = await scrape(endpoints.prometheus);
-  } catch {
-    // checked as its own hop below
+  if (gateway) {
+    // Per replica: one that does not answer now counts from zero (as the single endpoint does).
+    before = mergeSeries(await Promise.all(gateway.replicas.map((r) => scrape(r.url).catch(() => []))));
+  } else {
+    try {
+      before = await scrape(endpoints.prometheus as string);
+    } catch {
+      // checked as its own hop below
+    }
   }
   const normal = newTraceContext();
   const failing = newTraceContext();
@@ -83,6 +124,16 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
   const es = endpoints.elasticsearch;
   const byTrace = (traceId: string) => ({ term: { trace_id: traceId } });
   const hops: Hop[] = [
+    ...(gateway
+      ? [
+          {
+            name: 'collector gateway replicas',
+            cause: `the collector gateway has no Running replica, so nothing receives the apps' OTLP: kubectl -n ${ns.collector} get pods -l ${gateway.selector}; kubectl -n ${ns.collector} describe deploy/otel-collector`,
+            failNow: noReplica,
+            probe: async () => `${replicaCount} Running, each scraped: ${gateway.replicas.map((r) => r.pod).join(', ')}`,
+          },
+        ]
+      : []),
     {
       name: `access log in ${prefix}-*`,
       cause: `no access log: is the Fluentd DaemonSet running? kubectl -n ${ns.logging} logs ds/fluentd`,
@@ -130,20 +181,27 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     },
     {
       name: 'request and error counters rose',
-      cause: `the collector's Prometheus endpoint did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      cause: gateway
+        ? noReplica
+          ? `no gateway replica to scrape: ${noReplica}`
+          : `the collector gateway's Prometheus endpoints (${replicaCount}, summed) did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`
+        : `the collector's Prometheus endpoint did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      failNow: noReplica,
       probe: async () => {
-        const after = await scrape(endpoints.prometheus);
+        const after = await scrapeApp();
         const count = (s: Sample[], route: string) => sumOf(s, 'http_server_request_duration_seconds_count', { job: svc.front, http_route: route });
         const orders = count(after, '/api/orders') - count(before, '/api/orders');
         const errors = sumOf(after, 'app_errors_total', { job: svc.front }) - sumOf(before, 'app_errors_total', { job: svc.front });
-        return orders >= 3 && errors >= 1 ? `orders +${orders}, errors +${errors}` : undefined;
+        return orders >= 3 && errors >= 1 ? `orders +${orders}, errors +${errors}${gateway ? ` (summed over ${replicaCount})` : ''}` : undefined;
       },
     },
     {
       name: 'node and pod stats metrics',
-      cause: `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      cause: gateway
+        ? `no kubelet stats on the cluster collector's Prometheus endpoint: check its RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/${CLUSTER_COLLECTOR_SERVICE}`
+        : `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/otel-collector`,
       probe: async () => {
-        const names = new Set((await scrape(endpoints.prometheus)).map((s) => s.name));
+        const names = new Set((await scrapeStats()).map((s) => s.name));
         const node = [...names].find((n) => n.startsWith('k8s_node_'));
         const pod = [...names].find((n) => n.startsWith('k8s_pod_'));
         return node && pod ? `${node}, ${pod}, …` : undefined;
@@ -151,7 +209,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     },
     {
       name: `Kubernetes events in ${eventsPrefix}-*`,
-      cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs deploy/otel-collector`,
+      cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs deploy/${gateway ? CLUSTER_COLLECTOR_SERVICE : 'otel-collector'}`,
       probe: async () => {
         const found = await indices(es, `${eventsPrefix}-*`);
         if (found.length === 0) return undefined;
@@ -163,6 +221,10 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
 
   const deadline = started + timeoutMs;
   for (const hop of hops) {
+    if (hop.failNow !== undefined) {
+      results.push({ hop: hop.name, ok: false, ms: 0, detail: hop.failNow, cause: hop.cause });
+      continue;
+    }
     const t0 = Date.now();
     const r = await pollUntil(hop.probe, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs });
     const ms = Date.now() - started;

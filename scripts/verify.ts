@@ -3,13 +3,15 @@
  * port-forwards (kubectl) on free local ports, reads the elastic user's password and the
  * CA from their Kubernetes Secrets, sends normal and error requests with known trace ids,
  * and polls every hop. Prints a table; exits 1 naming the first failed hop and its cause.
+ * Gateway layout: the collector's Prometheus endpoint is scraped on every Running gateway
+ * pod (one forward each, samples summed), the kubelet/cluster stats on the cluster collector.
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_CERT_SECRET } from '../constructs/elasticsearch/names';
-import { accessPoints, clusterAccess, ClusterAccess, kubectlFlags } from '../ops/cluster-access';
+import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
-import { formatResults, runVerify } from '../ops/verify';
+import { formatResults, GatewayMetrics, runVerify } from '../ops/verify';
 
 function secretValue(access: ClusterAccess, namespace: string, secret: string, key: string): string {
   const kubectl = process.env.KUBECTL ?? 'kubectl';
@@ -22,10 +24,27 @@ function secretValue(access: ClusterAccess, namespace: string, secret: string, k
 async function main(): Promise<number> {
   const config = loadConfig();
   const access = clusterAccess(config);
-  const [es, jaeger, app, prom] = accessPoints(config);
-  const forwards = [es, jaeger, app, prom].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
+  const [es, jaeger, app] = accessPoints(config);
+  const metrics = collectorMetricsAccess(config);
+  const forwards = [es, jaeger, app].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
+  const metricsForwards: PortForward[] = [];
+  let stopping = false;
+  const metricsUrl = async (target: { service: string } | { pod: string }) => {
+    // After listing the pods: no new kubectl once the forwards are being stopped.
+    if (stopping) throw new Error('verify is stopping');
+    const forward = new PortForward({ namespace: metrics.namespace, remotePort: metrics.port, localPort: 0, ...target }, access);
+    metricsForwards.push(forward);
+    return `http://127.0.0.1:${await forward.start()}/metrics`;
+  };
+  /** The single collector through its Service, or each Running gateway pod (only what reached it) plus the cluster collector. */
+  const collectorEndpoints = async (): Promise<string | GatewayMetrics> => {
+    if (metrics.layout === 'single') return metricsUrl({ service: metrics.service });
+    const pods = await runningPods(access, metrics.namespace, metrics.selector);
+    const [stats, ...urls] = await Promise.all([metricsUrl({ service: metrics.statsService }), ...pods.map((pod) => metricsUrl({ pod }))]);
+    return { replicas: pods.map((pod, i) => ({ pod, url: urls[i] })), stats, selector: metrics.selector };
+  };
   try {
-    const [esPort, jaegerPort, appPort, promPort] = await Promise.all(forwards.map((f) => f.start()));
+    const [[esPort, jaegerPort, appPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
     const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_CERT_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -34,7 +53,7 @@ async function main(): Promise<number> {
       {
         app: `http://127.0.0.1:${appPort}`,
         jaeger: `http://127.0.0.1:${jaegerPort}`,
-        prometheus: `http://127.0.0.1:${promPort}/metrics`,
+        prometheus,
         // "localhost" is in the certificate's names, so TLS is verified through the forward.
         elasticsearch: { url: `https://localhost:${esPort}`, username: 'elastic', password, ca },
       },
@@ -43,7 +62,8 @@ async function main(): Promise<number> {
     console.log(formatResults(results));
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
-    await Promise.all(forwards.map((f) => f.stop()));
+    stopping = true;
+    await Promise.all([...forwards, ...metricsForwards].map((f) => f.stop()));
   }
 }
 
