@@ -85,7 +85,7 @@ describe('a config change reaches the pods that read it (checksums computed by T
   });
 
   it('elasticsearch.indexReplicas changes the index templates and re-runs the gate that applies them', async () => {
-    const plan = await planWith({ elasticsearch: { indexReplicas: 1 } }, 'elasticsearch');
+    const plan = await planWith({ elasticsearch: { nodes: 3, indexReplicas: 1 } }, 'elasticsearch');
     const { before, after } = afterValue(plan, 'kubernetes_job_v1', (a) => a.spec[0].template[0].metadata[0].annotations['checksum/index-templates']);
     expect(after).not.toBe(before);
     const templates = afterValue(plan, 'kubernetes_config_map_v1', (a) => JSON.parse(a.data['fluentd.json']).template.settings.number_of_replicas);
