@@ -23,6 +23,7 @@ const configurations: Record<string, Record<string, unknown>> = {
   // Production profile: 3 ES nodes on claims, Jaeger on ES, gateway + cluster collectors.
   production: { profile: 'production', cluster: { mode: 'existing', kubeconfigPath, context: 'prod' }, sampleApp: { image } },
   'production-environment-cloud': { profile: 'production', cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image }, backend: { type: 'cloud', organization: 'acme' } },
+  'production-kind': { profile: 'production', cluster: { mode: 'kind', allowProductionProfile: true, workers: 2 } },
   'no-network-policies': { networkPolicies: { enabled: false } },
 };
 
