@@ -68,7 +68,7 @@ for (const profile of Object.keys(PROFILE_CONFIGS) as (keyof typeof PROFILE_CONF
   for (const [stack, f] of Object.entries(report.perStack)) console.log(line(stack, f));
   console.log(line('total', report.total));
   if (report.containers.some((c) => c.maxCopies !== undefined)) console.log(line('at max scale', report.totalAtMaxScale));
-  const claims = report.claims.map((c) => `${c.copies} × ${mib(c.sizeBytes)} (${c.workload})`).join(', ');
+  const claims = report.claims.map((c) => `${c.copies} × ${c.sizeBytes % GiB === 0 ? `${c.sizeBytes / GiB}Gi` : mib(c.sizeBytes)} (${c.workload})`).join(', ');
   console.log(`   persistent volumes: ${claims || 'none (emptyDir)'}${report.storageBytes ? `, ${(report.storageBytes / GiB).toFixed(0)} GiB in all` : ''}`);
   console.log(`   nodes for high availability (one Elasticsearch node per Kubernetes node): ${report.nodesForHighAvailability}`);
   for (const e of report.errors) console.log(`   ERROR ${e}`);
