@@ -7,6 +7,10 @@ import { resolveTemplate, StackJson } from '../ops/terraform-json';
 import { buildMonitoringApp } from '../stacks/app';
 import type { CollectorConfig, CollectorRole } from '../constructs/otel/collector-config';
 import { buildCollectorConfig, JAEGER_EXPORTER } from '../constructs/otel/collector-config';
+import { JAEGER_ELASTICSEARCH_BACKEND, JAEGER_PORTS, JaegerPorts } from '../constructs/jaeger/jaeger-config';
+import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
+import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import type { MonitoringConfig } from '../config/schema';
 
 type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
 
@@ -84,19 +88,130 @@ export function inClusterConfigs(): Record<CollectorRole, CollectorConfig> {
   };
 }
 
+/** The production profile the e2e checks against, validated as `npm run synth` would. */
+export function productionConfig(): MonitoringConfig {
+  return validateConfig({ profile: 'production', cluster: { mode: 'environment', name: 'e2e' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }, 'production profile');
+}
+
+/** The production profile synthesized into `outdir`: every stack's cdk.tf.json, by stack name. */
+export function productionStacks(outdir: string): Record<string, StackJson> {
+  const app = new App({ outdir });
+  buildMonitoringApp(app, productionConfig());
+  app.synth();
+  const stacks: Record<string, StackJson> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  return stacks;
+}
+
 /**
  * The Jaeger config the production profile deploys (Elasticsearch storage), exactly as the
  * jaeger stack renders it into the chart's `userconfig`: synthesized, references resolved as
  * Terraform will (the Elasticsearch URL from the elasticsearch stack's outputs).
  */
 export function productionJaegerConfig(outdir: string): Record<string, unknown> {
-  const app = new App({ outdir });
-  buildMonitoringApp(app, validateConfig({ profile: 'production', cluster: { mode: 'environment', name: 'e2e' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }, 'production profile'));
-  app.synth();
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  return jaegerUserconfig(productionStacks(outdir));
+}
+
+/** The jaeger stack's chart `userconfig`, references resolved as Terraform will. */
+export function jaegerUserconfig(stacks: Record<string, StackJson>): Record<string, unknown> {
   const release = Object.values(stacks.jaeger.resource?.helm_release ?? {}).find((r) => r.chart === 'jaeger');
   if (!release) throw new Error('production synth: no jaeger helm_release');
   const values = parse(resolveTemplate(release.values[0], 'jaeger', stacks));
   return values.userconfig;
+}
+
+/**
+ * The shell of the logging stack's index-retention CronJob (the `sh -c` argument), as Terraform
+ * will hand it to Kubernetes (template escapes such as `$${prefix}` read back to `${prefix}`).
+ */
+export function productionRetentionScript(stacks: Record<string, StackJson>): string {
+  const jobs = Object.values(stacks.logging?.resource?.kubernetes_cron_job_v1 ?? {});
+  const scripts = jobs.flatMap((job) => {
+    const spec = (x: any) => (Array.isArray(x) ? x[0] : x);
+    const containers = spec(spec(spec(spec(job.spec)?.job_template)?.spec)?.template)?.spec;
+    return (spec(containers)?.container ?? []).map((c: { command?: string[] }) => c.command ?? []).filter((cmd: string[]) => cmd[0] === '/bin/sh' && cmd[1] === '-c' && /for prefix in/.test(cmd[2] ?? ''));
+  });
+  if (scripts.length !== 1) throw new Error(`production synth: expected one index-retention CronJob script in the logging stack, found ${scripts.length}`);
+  return resolveTemplate(scripts[0][2], 'logging', stacks);
+}
+
+/** Every daily index family the stack writes and prunes, as the logging stack lists them for the retention job. */
+export function retentionFamilies(config: MonitoringConfig): string[] {
+  return [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])];
+}
+
+/** A search engine peer the e2e runs on loopback (OpenSearch, plain http, no security plugin). */
+export interface SearchPeer {
+  /** e.g. http://127.0.0.1:39200 */
+  readonly serverUrl: string;
+  /** Where the e2e's Jaeger listens instead of 0.0.0.0. */
+  readonly listenHost: string;
+  /** Free loopback ports instead of the chart's fixed ones. */
+  readonly ports: JaegerPorts;
+}
+
+/**
+ * The e2e variant of the production Jaeger config, for a Jaeger that stores into a local
+ * OpenSearch 2 node: changed ONLY where that peer differs from the production Elasticsearch,
+ * each change named in `changes` (the e2e prints them).
+ * - server_urls: the peer's http URL (production: https://elasticsearch.elasticsearch.svc:9200);
+ * - no `tls` (plain http: the peer has no certificate, and our CA file is not mounted here);
+ * - no `auth` (no security plugin: nothing to authenticate to; the password file is not mounted);
+ * - `version: 7`: OpenSearch 2 speaks the Elasticsearch 7 API and takes Jaeger's 7 mappings
+ *   (legacy `_template`); production sets 9 (v8 client, `_index_template`);
+ * - every listen address → listenHost and the peer's free ports (production: 0.0.0.0 and the
+ *   chart's fixed ports), by matching each production port with its JAEGER_PORTS name.
+ * Kept as rendered: create_mappings, use_ilm/use_aliases, max_span_age, disable_health_check,
+ * indices.* (shards, replicas 1 too: a single node leaves the replica unassigned, the indices
+ * yellow, which neither Jaeger's writes nor reads wait on, and the index then shows that
+ * Jaeger's template carried our replicas setting), the pipeline and the exporter/query wiring.
+ */
+export function jaegerConfigForSearchPeer(production: Record<string, unknown>, peer: SearchPeer): { config: Record<string, unknown>; changes: string[] } {
+  const config = structuredClone(production) as any;
+  const es = config?.extensions?.jaeger_storage?.backends?.[JAEGER_ELASTICSEARCH_BACKEND]?.elasticsearch;
+  if (!es) throw new Error(`production Jaeger config has no extensions.jaeger_storage.backends.${JAEGER_ELASTICSEARCH_BACKEND}.elasticsearch`);
+  const changes: string[] = [];
+  changes.push(`server_urls ${JSON.stringify(es.server_urls)} → ["${peer.serverUrl}"]`);
+  es.server_urls = [peer.serverUrl];
+  if ('tls' in es) {
+    delete es.tls;
+    changes.push('no tls (plain http peer)');
+  }
+  if ('auth' in es) {
+    delete es.auth;
+    changes.push('no auth (no security plugin)');
+  }
+  if (es.version !== 7) {
+    changes.push(`version 7 (production ${es.version}: OpenSearch 2 speaks the ES 7 API)`);
+    es.version = 7;
+  }
+  const nameOfPort = new Map(Object.entries(JAEGER_PORTS).map(([name, port]) => [port, name as keyof JaegerPorts]));
+  const loopbackPort = (port: number, path: string) => {
+    const name = nameOfPort.get(port);
+    if (!name) throw new Error(`production Jaeger config listens on port ${port} at ${path}, which is none of JAEGER_PORTS: no loopback port for it`);
+    return peer.ports[name];
+  };
+  let listeners = 0;
+  const walk = (node: any, path: string): any => {
+    if (typeof node === 'string') {
+      const m = /^(?:0\.0\.0\.0|\[::\])?:(\d+)$/.exec(node);
+      if (!m) return node;
+      listeners++;
+      return `${peer.listenHost}:${loopbackPort(Number(m[1]), path)}`;
+    }
+    if (Array.isArray(node)) return node.map((x, i) => walk(x, `${path}[${i}]`));
+    if (node && typeof node === 'object') {
+      if (node.host === '0.0.0.0' && typeof node.port === 'number') {
+        listeners++;
+        node.host = peer.listenHost;
+        node.port = loopbackPort(node.port, path);
+      }
+      for (const key of Object.keys(node)) node[key] = walk(node[key], path ? `${path}.${key}` : key);
+    }
+    return node;
+  };
+  walk(config, '');
+  if (JSON.stringify(config).includes('0.0.0.0')) throw new Error('production Jaeger config: a 0.0.0.0 address is left that the e2e cannot map to loopback');
+  changes.push(`${listeners} listen addresses 0.0.0.0:<chart port> → ${peer.listenHost}:<free port>`);
+  return { config, changes };
 }
