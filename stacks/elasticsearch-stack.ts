@@ -101,6 +101,7 @@ export class ElasticsearchStack extends MonitoringStack {
       ? new ElasticsearchUser(this, 'jaeger-user', { namespace: ns, username: JAEGER_ES_USER, roleName: 'jaeger_storage', role: jaegerElasticsearchRole() })
       : undefined;
     this.jaegerUser = jaegerUser && { username: jaegerUser.username, password: jaegerUser.password };
+    const users = [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])];
     this.writerPassword = writer.password;
     this.janitorPassword = janitor.password;
 
@@ -120,8 +121,8 @@ export class ElasticsearchStack extends MonitoringStack {
       zoneAwareness: es.zoneAwareness,
       persistence: es.persistence.enabled && es.persistence.size ? { size: es.persistence.size, storageClass: es.persistence.storageClass } : undefined,
       httpCertificateSecret: httpCert.metadata.name,
-      fileRealmSecrets: [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])].map((u) => u.userSecretName),
-      roleSecrets: [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])].map((u) => u.roleSecretName),
+      fileRealmSecrets: users.map((u) => u.userSecretName),
+      roleSecrets: users.map((u) => u.roleSecretName),
       dependsOn: [operator.release],
     });
 

@@ -13,7 +13,6 @@ import { resourceRequirements } from '../constructs/k8s/resources';
 import { ElasticsearchStack } from './elasticsearch-stack';
 import { MonitoringStack } from './monitoring-stack';
 
-
 /**
  * Jaeger v2 all-in-one; OTLP in on 4317/4318, UI/API on 16686. Traces in memory (dev), or in
  * the Elasticsearch cluster as Jaeger's own user over verified TLS, with 2+ replicas (production).
