@@ -1,10 +1,10 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load';
 import type { MonitoringConfig } from '../config/schema';
 import { providerSchemasDir } from '../checks/terraform-offline';
-import { helmValueDocuments, resolveTemplate, StackJson } from '../ops/terraform-json';
+import { helmValueDocuments, readStacks, resolveTemplate } from '../ops/terraform-json';
 import { buildMonitoringApp, MonitoringApp } from '../stacks/app';
 
 export function config(overrides: Record<string, unknown> = {}): MonitoringConfig {
@@ -92,13 +92,6 @@ function dataFile(variable: string, fallback: string, parts: string[]): string {
   }
 }
 
-/** Every stack's cdk.tf.json in a synthesized outdir, by stack name. */
-export function stackJsonsOf(outdir: string): Record<string, StackJson> {
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-  return stacks;
-}
-
 /** A pod template of a raw workload as synthesized, its namespace resolved as Terraform will. */
 export interface PodTemplate {
   readonly stack: string;
@@ -111,7 +104,7 @@ export interface PodTemplate {
 
 /** The pod templates of every Deployment, DaemonSet, Job and CronJob of the synthesized stacks. */
 export function podTemplatesOf(outdir: string): PodTemplate[] {
-  const stacks = stackJsonsOf(outdir);
+  const stacks = readStacks(outdir);
   const templates: PodTemplate[] = [];
   for (const [stack, json] of Object.entries(stacks)) {
     const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;

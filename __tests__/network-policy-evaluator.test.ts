@@ -107,13 +107,15 @@ describe('reading kubernetes_network_policy_v1 from synthesized JSON', () => {
     expect(() => policies({ bad })).toThrow(/kubernetes_network_policy_v1\.bad: spec\.ingress\[0\]\.from\[0\]\.pod_selector\.match_expressions\[0\]\.operator: unknown operator "Contains"/);
   });
 
-  it('reads <outdir>/stacks/*/cdk.tf.json', () => {
+  it('reads the stacks of a synthesized outdir (manifest.json, stacks/*/cdk.tf.json)', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'netpol-'));
     try {
       mkdirSync(join(outdir, 'stacks', 'one'), { recursive: true });
       mkdirSync(join(outdir, 'stacks', 'two'), { recursive: true });
       writeFileSync(join(outdir, 'stacks', 'one', 'cdk.tf.json'), JSON.stringify({ resource: { kubernetes_network_policy_v1: { a: { metadata: { name: 'a', namespace: 'web' }, spec: { pod_selector: {}, policy_types: ['Ingress'] } } } } }));
       writeFileSync(join(outdir, 'stacks', 'two', 'cdk.tf.json'), JSON.stringify({ resource: { kubernetes_namespace_v1: {} } }));
+      // cdktf synth lists the stacks in manifest.json.
+      writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ stacks: { one: { name: 'one', dependencies: [] }, two: { name: 'two', dependencies: [] } } }));
       expect(policiesFromOutdir(outdir).map((p) => `${p.stack}/${p.address}/${p.namespace}`)).toEqual(['one/kubernetes_network_policy_v1.a/web']);
     } finally {
       rmSync(outdir, { recursive: true, force: true });

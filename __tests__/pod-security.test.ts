@@ -6,9 +6,9 @@
  */
 import { restrictedViolations } from '../checks/pod-security';
 import type { MonitoringConfig } from '../config/schema';
-import { helmValueDocuments, resolveTemplate } from '../ops/terraform-json';
+import { helmValueDocuments, readStacks, resolveTemplate } from '../ops/terraform-json';
 import { parse } from 'yaml';
-import { build, chartDataFile, config, outdirOf, podTemplatesOf, stackJsonsOf } from './helpers';
+import { build, chartDataFile, config, outdirOf, podTemplatesOf } from './helpers';
 
 type Json = Record<string, any>;
 const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
@@ -21,7 +21,7 @@ interface Pod {
 
 function podsOf(outdir: string): Pod[] {
   const pods: Pod[] = podTemplatesOf(outdir).map((t) => ({ name: t.name, namespace: t.namespace, violations: restrictedViolations(t.spec, [...list(t.spec.container), ...list(t.spec.init_container)], list(t.spec.volume)) }));
-  const stacks = stackJsonsOf(outdir);
+  const stacks = readStacks(outdir);
   for (const [stack, json] of Object.entries(stacks)) {
     const r = (json.resource ?? {}) as Record<string, Record<string, Json>>;
     for (const release of Object.values(r.helm_release ?? {})) {

@@ -11,6 +11,7 @@ import { App } from 'cdktf';
 import { validateConfig } from '../config/load';
 import { buildMonitoringApp } from '../stacks/app';
 import { computeFootprint, fitsBudget, Footprint, GiB } from '../ops/footprint';
+import { readStacks } from '../ops/terraform-json';
 
 const ROOT = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
@@ -40,10 +41,9 @@ const PROFILE_CONFIGS = {
 /** Footprint of one profile; DaemonSets counted once per node of its smallest cluster. */
 function footprint(profile: keyof typeof PROFILE_CONFIGS) {
   const app = new App({ outdir: join(ROOT, 'cdktf.out', `bench-${profile}`) });
-  const monitoring = buildMonitoringApp(app, validateConfig(PROFILE_CONFIGS[profile]));
+  buildMonitoringApp(app, validateConfig(PROFILE_CONFIGS[profile]));
   app.synth();
-  const names = Object.values(monitoring).map((stack) => stack.node.id);
-  const stacks = Object.fromEntries(names.map((n) => [n, JSON.parse(readFileSync(join(app.outdir, 'stacks', n, 'cdk.tf.json'), 'utf8'))]));
+  const stacks = readStacks(app.outdir);
   const nodes = computeFootprint(stacks, 1).nodesForHighAvailability;
   return { nodes, report: computeFootprint(stacks, nodes) };
 }

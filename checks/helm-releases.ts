@@ -16,8 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readManifest } from '../ops/stack-order';
-import { resolveTemplate } from '../ops/terraform-json';
+import { readStacks, resolveTemplate } from '../ops/terraform-json';
 
 type Json = Record<string, any>;
 
@@ -36,10 +35,7 @@ export interface HelmReleaseValues {
   readonly documents: string[];
 }
 
-/** Every stack of a cdktf output directory, by name (from its manifest). */
-export function readStacks(outdir: string): Record<string, Json> {
-  return Object.fromEntries(readManifest(outdir).map((s) => [s.name, JSON.parse(readFileSync(join(outdir, s.workingDirectory, 'cdk.tf.json'), 'utf8'))]));
-}
+export { readStacks };
 
 /** The releases of every stack with their values resolved. */
 export function helmReleaseValues(stacks: Record<string, Json>): HelmReleaseValues[] {

@@ -9,9 +9,7 @@
  * a namespace that is not a literal, a namespace the world does not list) is an error, never a
  * silent deny.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { resolveTemplate, StackJson } from '../ops/terraform-json';
+import { readStacks, resolveTemplate, StackJson } from '../ops/terraform-json';
 
 type Json = Record<string, any>;
 
@@ -92,16 +90,9 @@ export function policiesFromStacks(stacks: Record<string, StackJson>): NetworkPo
   );
 }
 
-/** The policies of every `<outdir>/stacks/<stack>/cdk.tf.json`, stacks in name order. */
+/** The policies of every stack of a synthesized output directory (its manifest.json lists them). */
 export function policiesFromOutdir(outdir: string): NetworkPolicy[] {
-  const dir = join(outdir, 'stacks');
-  if (!existsSync(dir)) throw new Error(`${dir}: no stacks directory (run the synth first)`);
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const file = join(dir, name, 'cdk.tf.json');
-    if (existsSync(file)) stacks[name] = JSON.parse(readFileSync(file, 'utf8')) as StackJson;
-  }
-  return policiesFromStacks(stacks);
+  return policiesFromStacks(readStacks(outdir));
 }
 
 /** Reads one resource; `where` prefixes every error with the stack and policy address. */

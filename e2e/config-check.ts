@@ -1,9 +1,7 @@
 import { App } from 'cdktf';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateConfig } from '../config/load';
-import { resolveTemplate, StackJson } from '../ops/terraform-json';
+import { readStacks, resolveTemplate, StackJson } from '../ops/terraform-json';
 import { buildMonitoringApp } from '../stacks/app';
 import type { CollectorConfig, CollectorRole } from '../constructs/otel/collector-config';
 import { buildCollectorConfig, JAEGER_EXPORTER } from '../constructs/otel/collector-config';
@@ -98,9 +96,7 @@ export function productionStacks(outdir: string): Record<string, StackJson> {
   const app = new App({ outdir });
   buildMonitoringApp(app, productionConfig());
   app.synth();
-  const stacks: Record<string, StackJson> = {};
-  for (const name of readdirSync(join(outdir, 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-  return stacks;
+  return readStacks(outdir);
 }
 
 /**

@@ -7,7 +7,10 @@
  * the footprint, the Helm values checks.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { readManifest } from './stack-order';
 
 type Json = Record<string, any>;
 
@@ -15,6 +18,11 @@ export interface StackJson {
   resource?: Record<string, Record<string, any>>;
   locals?: Record<string, unknown>;
   output?: Record<string, { value: unknown }>;
+}
+
+/** Every stack of a cdktf output directory, by name (from its manifest.json). */
+export function readStacks(outdir: string): Record<string, StackJson> {
+  return Object.fromEntries(readManifest(outdir).map((s) => [s.name, JSON.parse(readFileSync(join(outdir, s.workingDirectory, 'cdk.tf.json'), 'utf8')) as StackJson]));
 }
 
 /**
