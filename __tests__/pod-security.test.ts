@@ -4,14 +4,13 @@
  * namespace enforces. The rules are the `restricted` profile's (kubernetes.io/docs/concepts/
  * security/pod-security-standards), plus hostPath (already refused by `baseline`).
  */
-import { restrictedViolations } from '../checks/pod-security';
+import { blockList as list, restrictedViolations } from '../checks/pod-security';
 import type { MonitoringConfig } from '../config/schema';
 import { helmValueDocuments, readStacks, resolveTemplate } from '../ops/terraform-json';
 import { parse } from 'yaml';
 import { build, chartDataFile, config, outdirOf, podTemplatesOf } from './helpers';
 
 type Json = Record<string, any>;
-const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
 interface Pod {
   name: string;

@@ -4,27 +4,28 @@
  * the provider's snake_case (synthesized JSON) and the API's camelCase (Helm values).
  */
 type Json = Record<string, any>;
-const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+/** A block as cdktf writes it (one object or a list) as a list. */
+export const blockList = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
 /** Violations of `restricted` for one pod: pod-level and container-level (snake_case or camelCase). */
 export function restrictedViolations(pod: Json, containers: Json[], volumes: Json[]): string[] {
   const get = (o: Json | undefined, snake: string) => (o ? (o[snake] ?? o[snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase())]) : undefined);
-  const podSc = list(get(pod, 'security_context'))[0] ?? {};
+  const podSc = blockList(get(pod, 'security_context'))[0] ?? {};
   const out: string[] = [];
   for (const key of ['host_network', 'host_pid', 'host_ipc']) if (get(pod, key) === true) out.push(`pod ${key}`);
   for (const v of volumes) if (get(v, 'host_path')) out.push(`hostPath volume ${v.name}`);
   for (const c of containers) {
-    const sc = list(get(c, 'security_context'))[0] ?? {};
+    const sc = blockList(get(c, 'security_context'))[0] ?? {};
     const where = `container ${c.name}`;
     if (get(sc, 'privileged') === true) out.push(`${where}: privileged`);
     if (get(sc, 'allow_privilege_escalation') !== false) out.push(`${where}: allowPrivilegeEscalation must be false`);
-    const caps = list(get(sc, 'capabilities'))[0] ?? {};
-    if (!list(caps.drop).includes('ALL')) out.push(`${where}: capabilities must drop ALL`);
-    if (list(caps.add).some((c: string) => c !== 'NET_BIND_SERVICE')) out.push(`${where}: adds capabilities`);
+    const caps = blockList(get(sc, 'capabilities'))[0] ?? {};
+    if (!blockList(caps.drop).includes('ALL')) out.push(`${where}: capabilities must drop ALL`);
+    if (blockList(caps.add).some((c: string) => c !== 'NET_BIND_SERVICE')) out.push(`${where}: adds capabilities`);
     const nonRoot = get(sc, 'run_as_non_root') ?? get(podSc, 'run_as_non_root');
     if (nonRoot !== true) out.push(`${where}: runAsNonRoot must be true`);
     if (String(get(sc, 'run_as_user') ?? get(podSc, 'run_as_user')) === '0') out.push(`${where}: runs as uid 0`);
-    const seccomp = list(get(sc, 'seccomp_profile'))[0] ?? list(get(podSc, 'seccomp_profile'))[0];
+    const seccomp = blockList(get(sc, 'seccomp_profile'))[0] ?? blockList(get(podSc, 'seccomp_profile'))[0];
     if (!['RuntimeDefault', 'Localhost'].includes(seccomp?.type)) out.push(`${where}: seccompProfile must be RuntimeDefault or Localhost`);
   }
   return out;

@@ -2,17 +2,8 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
+import { spreadOver, TopologySpreadConstraint } from '../k8s/scheduling';
 import { ELASTIC_HELM_REPOSITORY } from './eck-operator';
-
-/** A Kubernetes topology spread constraint (API field names). */
-export interface TopologySpreadConstraint {
-  readonly maxSkew: number;
-  readonly topologyKey: string;
-  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
-  /** Honor: tainted nodes (a control plane) are not counted as empty domains. */
-  readonly nodeTaintsPolicy?: 'Honor' | 'Ignore';
-  readonly labelSelector: { readonly matchLabels: Record<string, string> };
-}
 
 export interface EckNodeSet {
   readonly name: string;
@@ -101,12 +92,12 @@ export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
     const name = props.name;
     const nodes = props.nodes ?? 1;
     if (nodes < 1 || nodes % 2 === 0) throw new Error(`eck-elasticsearch: nodes must be odd (got ${nodes}): an even number of master-eligible nodes survives no more failures than one fewer`);
-    const selector = { matchLabels: eckClusterLabels(name) };
+    const pods = eckClusterLabels(name);
     const spread: TopologySpreadConstraint[] = [
       // One node per Kubernetes node where there are enough; never blocks a smaller cluster.
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: selector },
+      { ...spreadOver('kubernetes.io/hostname', pods, 'DoNotSchedule'), nodeTaintsPolicy: 'Honor' },
       // Soft: nodes without the zone label are still eligible (ECK's zoneAwareness is the hard form).
-      ...(props.zoneAwareness ? [] : [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' as const, labelSelector: selector }]),
+      ...(props.zoneAwareness ? [] : [spreadOver('topology.kubernetes.io/zone', pods)]),
     ];
     const nodeSet: EckNodeSet = {
       // ECK cannot change a nodeSet's volumes in place; a new name makes it add the new nodes

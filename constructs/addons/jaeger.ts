@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
+import { spreadOver, TopologySpreadConstraint } from '../k8s/scheduling';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 import { buildJaegerConfig, JaegerConfig } from '../jaeger/jaeger-config';
 import { JAEGER_RELEASE } from '../jaeger/names';
@@ -35,13 +36,6 @@ export interface JaegerDeploymentStrategy {
   readonly rollingUpdate: { readonly maxUnavailable: number; readonly maxSurge: number };
 }
 
-export interface JaegerTopologySpreadConstraint {
-  readonly maxSkew: number;
-  readonly topologyKey: string;
-  readonly whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
-  readonly labelSelector: { readonly matchLabels: Record<string, string> };
-}
-
 /**
  * Jaeger chart 4.x values we set (no values schema upstream: keys checked against 4.11.1's
  * values.yaml and, for `strategy` and `topologySpreadConstraints`, its jaeger-deploy.yaml).
@@ -58,7 +52,7 @@ export interface JaegerValues {
     /** @default - unset: the chart renders `type: Recreate` */
     readonly strategy?: JaegerDeploymentStrategy;
     /** Template-only key (values.yaml spells it `topologySpreadContraints`, which nothing reads). */
-    readonly topologySpreadConstraints?: JaegerTopologySpreadConstraint[];
+    readonly topologySpreadConstraints?: TopologySpreadConstraint[];
     /** Replaced, not merged, by a later values document's list: see rolloutValues. */
     readonly extraEnv?: JaegerEnvVar[];
     readonly extraVolumes?: JaegerSecretVolume[];
@@ -172,7 +166,7 @@ export class JaegerAddOn extends HelmAddOn<JaegerValues> {
                 // Shared storage: a new pod serves before an old one stops.
                 strategy: { type: 'RollingUpdate' as const, rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 // Soft: a single-node cluster still schedules every replica.
-                topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' as const, labelSelector: { matchLabels: { ...POD_LABELS } } }],
+                topologySpreadConstraints: [spreadOver('kubernetes.io/hostname', POD_LABELS)],
                 extraEnv: esEnv,
                 extraVolumes: [
                   // Only the password key: the username is in the config. Group-readable (fsGroup).

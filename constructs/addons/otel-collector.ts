@@ -2,6 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmAddOn } from '../helm/helm-addon';
 import { ResourceRequirements } from '../k8s/resources';
+import { spreadOver, TopologySpreadConstraint } from '../k8s/scheduling';
 import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 import { clusterWideCollectors, CollectorConfig, CollectorRole, EVENTS_EXPORTER } from '../otel/collector-config';
@@ -19,14 +20,6 @@ export interface PolicyRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: ('get' | 'list' | 'watch')[];
-}
-
-/** A pod topology spread constraint (Kubernetes API shape, the chart's `topologySpreadConstraints` items). */
-export interface TopologySpreadConstraint {
-  readonly maxSkew: number;
-  readonly topologyKey: string;
-  readonly whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
-  readonly labelSelector: { readonly matchLabels: Record<string, string> };
 }
 
 /**
@@ -234,7 +227,7 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
         // Never two cluster collectors at once (a rolling update would briefly run both).
         ...(role === 'cluster' ? { rollout: { strategy: 'Recreate' } as const } : {}),
         ...(replicas.max > 1
-          ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podLabels } }] as TopologySpreadConstraint[] }
+          ? { topologySpreadConstraints: [spreadOver('kubernetes.io/hostname', podLabels)] }
           : {}),
         image: { repository: COLLECTOR_IMAGE_REPOSITORY, tag: props.imageTag },
         command: { name: 'otelcol-contrib' },
