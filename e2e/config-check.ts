@@ -6,8 +6,7 @@ import { buildMonitoringApp } from '../stacks/app';
 import type { CollectorConfig, CollectorRole } from '../constructs/otel/collector-config';
 import { buildCollectorConfig, JAEGER_EXPORTER } from '../constructs/otel/collector-config';
 import { JAEGER_ELASTICSEARCH_BACKEND, JAEGER_PORTS, JaegerPorts } from '../constructs/jaeger/jaeger-config';
-import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
-import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import { dailyIndexFamilies } from '../constructs/elasticsearch/names';
 import type { MonitoringConfig } from '../config/schema';
 
 type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
@@ -131,10 +130,8 @@ export function productionRetentionScript(stacks: Record<string, StackJson>): st
   return resolveTemplate(scripts[0][2], 'logging', stacks);
 }
 
-/** Every daily index family the stack writes and prunes, as the logging stack lists them for the retention job. */
-export function retentionFamilies(config: MonitoringConfig): string[] {
-  return [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])];
-}
+/** Every daily index family the stack writes and prunes (the retention job's list). */
+export const retentionFamilies = dailyIndexFamilies;
 
 /** A search engine peer the e2e runs on loopback (OpenSearch, plain http, no security plugin). */
 export interface SearchPeer {

@@ -15,6 +15,7 @@ import {
   ELASTICSEARCH_HTTP_CERT_SECRET,
   ELASTICSEARCH_PORT,
   ELASTICSEARCH_SERVICE,
+  dailyIndexFamilies,
   EVENTS_INDEX_PREFIX,
   INDEX_JANITOR_USER,
   LOG_WRITER_USER,
@@ -22,7 +23,7 @@ import {
 import { ElasticsearchReadinessGate } from '../constructs/elasticsearch/readiness-gate';
 import { ElasticsearchTls } from '../constructs/elasticsearch/tls';
 import { ElasticsearchUser } from '../constructs/elasticsearch/user';
-import { JAEGER_ES_USER, JAEGER_INDEX_FAMILIES, jaegerElasticsearchRole } from '../constructs/jaeger/names';
+import { JAEGER_ES_USER, jaegerElasticsearchRole } from '../constructs/jaeger/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { ElasticsearchIngress } from '../constructs/network/flows';
@@ -82,7 +83,6 @@ export class ElasticsearchStack extends MonitoringStack {
 
     const dailyIndices = [`${config.fluentd.indexPrefix}-*`, `${EVENTS_INDEX_PREFIX}-*`];
     const jaegerOnElasticsearch = config.jaeger.storage === 'elasticsearch';
-    const jaegerIndices = jaegerOnElasticsearch ? JAEGER_INDEX_FAMILIES.map((family) => `${family}-*`) : [];
     const writer = new ElasticsearchUser(this, 'log-writer', {
       namespace: ns,
       username: LOG_WRITER_USER,
@@ -95,7 +95,7 @@ export class ElasticsearchStack extends MonitoringStack {
       username: INDEX_JANITOR_USER,
       roleName: 'index_janitor',
       // Our own housekeeping: health, index templates, listing and deleting expired indices.
-      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: [...dailyIndices, ...jaegerIndices], privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
+      role: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: dailyIndexFamilies(config).map((family) => `${family}-*`), privileges: ['monitor', 'view_index_metadata', 'delete_index'] }] },
     });
     const jaegerUser = jaegerOnElasticsearch
       ? new ElasticsearchUser(this, 'jaeger-user', { namespace: ns, username: JAEGER_ES_USER, roleName: 'jaeger_storage', role: jaegerElasticsearchRole() })

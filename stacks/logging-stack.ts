@@ -3,9 +3,8 @@ import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
 import { IndexRetention } from '../constructs/elasticsearch/index-retention';
-import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import { dailyIndexFamilies } from '../constructs/elasticsearch/names';
 import { Fluentd } from '../constructs/fluentd/fluentd';
-import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { LoggingIngress } from '../constructs/network/flows';
@@ -56,8 +55,7 @@ export class LoggingStack extends MonitoringStack {
       });
       new IndexRetention(this, 'retention', {
         namespace: namespace.metadata.name,
-        // Every daily index family we write: container logs, Kubernetes events, Jaeger's.
-        indexPrefixes: [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])],
+        indexPrefixes: dailyIndexFamilies(config),
         retentionDays: config.elasticsearch.retentionDays,
         elasticsearchUrl: elasticsearch.url,
         credentialsSecret: janitor.credentialsSecret,

@@ -2,6 +2,8 @@
  * Names of the Elasticsearch objects that other stacks and the operator tools (ops/, scripts/)
  * refer to. Plain constants, no provider bindings: `npm run verify` imports them cheaply.
  */
+import type { MonitoringConfig } from '../../config/schema';
+import { JAEGER_INDEX_FAMILIES } from '../jaeger/names';
 
 /** Name of the ECK Elasticsearch resource (and Helm release). */
 export const ELASTICSEARCH_CLUSTER = 'elasticsearch';
@@ -26,3 +28,11 @@ export const ECK_CRD_SELECTOR = 'app.kubernetes.io/name=eck-operator-crds';
 export const INDEX_RETENTION_JOB = 'index-retention';
 /** Job of the readiness gate (waits for health, applies index templates). */
 export const READINESS_JOB = 'elasticsearch-ready';
+
+/**
+ * Every daily index family the stacks write (`<family>-YYYY-MM-DD`): container logs, Kubernetes
+ * events and, with Jaeger on Elasticsearch, Jaeger's. The retention job prunes exactly these.
+ */
+export function dailyIndexFamilies(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>): string[] {
+  return [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])];
+}
