@@ -17,6 +17,10 @@ const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact version suc
 const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an exact image tag (no "latest" ranges, no spaces)').refine((t) => t !== 'latest', 'must be pinned: "latest" is not allowed');
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a Kubernetes CPU quantity such as 100m or 0.5');
 const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a Kubernetes memory quantity such as 256Mi or 1Gi');
+/** An address a user's browser opens (scheme, host, optional port and path; no query, no trailing slash). */
+const publicUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:5601' })
+  .refine((u) => !/[?#]/.test(u) && !u.endsWith('/'), 'must have no query, fragment or trailing slash, such as http://localhost:5601');
 /** A pinned image reference: repository:tag (optionally @sha256:…), never "latest". */
 const imageRef = z
   .string()
@@ -77,6 +81,7 @@ const NamespacesSchema = z.strictObject({
   collector: dnsLabel.default('observability'),
   logging: dnsLabel.default('logging'),
   app: dnsLabel.default('sample-app'),
+  kibana: dnsLabel.default('kibana'),
 });
 
 const ElasticsearchSchema = z.strictObject({
@@ -128,6 +133,23 @@ const JaegerSchema = z.strictObject({
   /** Traces kept by the in-memory store before the oldest are dropped. */
   maxTraces: z.int().min(1000).max(10_000_000).default(50_000),
   resources: resources('100m', '256Mi', '500m', '512Mi'),
+  /** Address of Jaeger's UI in the user's browser (links from Kibana point here). `npm run open` forwards it. */
+  publicUrl: publicUrl.default('http://localhost:16686'),
+});
+
+const KibanaSchema = z.strictObject({
+  /** Kibana (managed by ECK) next to Elasticsearch, with the logs/events/spans data views. */
+  enabled: z.boolean().default(true),
+  /** Chart `eck-kibana` from the Elastic Helm repository (same release line as eck-elasticsearch). */
+  chartVersion: semver.default('0.20.0'),
+  /** Kibana's version; must equal elasticsearch.version. @default elasticsearch.version */
+  version: semver.optional(),
+  /** Profile default (dev 1, production 2 with a PDB and spread). */
+  replicas: z.int().min(1).max(10),
+  /** Profile default. */
+  resources: ResourcesSchema,
+  /** Address of Kibana in the user's browser (links from Jaeger point here). `npm run open` forwards it. */
+  publicUrl: publicUrl.default('http://localhost:5601'),
 });
 
 const CollectorSchema = z.strictObject({
@@ -211,6 +233,7 @@ export const PROFILE_DEFAULTS = {
     },
     jaeger: { storage: 'memory', replicas: 1 },
     collector: { layout: 'single' },
+    kibana: { replicas: 1, resources: { requests: { cpu: '100m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
   },
   production: {
     elasticsearch: {
@@ -222,6 +245,7 @@ export const PROFILE_DEFAULTS = {
     },
     jaeger: { storage: 'elasticsearch', replicas: 2 },
     collector: { layout: 'gateway' },
+    kibana: { replicas: 2, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
   },
 } as const;
 
@@ -251,6 +275,7 @@ const StrictConfigSchema = z
     elasticsearch: ElasticsearchSchema,
     jaeger: JaegerSchema,
     collector: CollectorSchema,
+    kibana: KibanaSchema,
     fluentd: FluentdSchema.default(FluentdSchema.parse({})),
     sampleApp: SampleAppSchema.default(SampleAppSchema.parse({})),
     networkPolicies: NetworkPoliciesSchema.default({ enabled: true, otlpClientNamespaces: [] }),
@@ -287,6 +312,9 @@ const StrictConfigSchema = z
     if (gateway.maxReplicas < gateway.minReplicas) {
       issue(['collector', 'gateway', 'maxReplicas'], `must be at least collector.gateway.minReplicas (${gateway.minReplicas})`);
     }
+    if (config.kibana.version !== undefined && config.kibana.version !== es.version) {
+      issue(['kibana', 'version'], `must equal elasticsearch.version (${es.version}): ECK refuses a Kibana of another version than its Elasticsearch; remove kibana.version to follow it`);
+    }
     const esMajor = Number(es.version.split('.')[0]);
     if (!config.fluentd.imageTag.includes(`elasticsearch${esMajor}`)) {
       issue(['fluentd', 'imageTag'], `must be the elasticsearch${esMajor} flavour to match elasticsearch.version ${es.version} (e.g. v1.19.3-debian-elasticsearch${esMajor}-1.1)`);
@@ -299,6 +327,7 @@ const StrictConfigSchema = z
       // Half of the memory limit (whole MiB, at most 31 GiB for compressed pointers).
       heapMb: config.elasticsearch.heapMb ?? Math.min(31744, Math.floor(parseMemory(config.elasticsearch.resources.limits.memory) / (2 * 1024 * 1024))),
     },
+    kibana: { ...config.kibana, version: config.kibana.version ?? config.elasticsearch.version },
   }));
 
 /** The config schema: profile defaults first, then the strict schema and its cross-field rules. */
