@@ -24,6 +24,8 @@ import { ElasticsearchReadinessGate } from '../constructs/elasticsearch/readines
 import { ElasticsearchTls } from '../constructs/elasticsearch/tls';
 import { ElasticsearchUser } from '../constructs/elasticsearch/user';
 import { JAEGER_ES_USER, jaegerElasticsearchRole } from '../constructs/jaeger/names';
+import { kibanaDataViewsRole } from '../constructs/kibana/data-views';
+import { DATA_VIEWS_USER } from '../constructs/kibana/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { ElasticsearchIngress } from '../constructs/network/flows';
@@ -46,6 +48,10 @@ export class ElasticsearchStack extends MonitoringStack {
   readonly janitorPassword: string;
   /** Jaeger's own user, when Jaeger stores traces here (jaeger.storage: elasticsearch). */
   readonly jaegerUser?: { readonly username: string; readonly password: string };
+  /** The Kibana data-view Job's own user (kibana.enabled). */
+  readonly dataViewsUser?: { readonly username: string; readonly password: string };
+  /** The ECK Elasticsearch resource (Kibana's elasticsearchRef), namespace read from the stack. */
+  readonly cluster: { readonly name: string; readonly namespace: string };
 
   constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection) {
     super(scope, 'elasticsearch', config);
@@ -101,14 +107,19 @@ export class ElasticsearchStack extends MonitoringStack {
       ? new ElasticsearchUser(this, 'jaeger-user', { namespace: ns, username: JAEGER_ES_USER, roleName: 'jaeger_storage', role: jaegerElasticsearchRole() })
       : undefined;
     this.jaegerUser = jaegerUser && { username: jaegerUser.username, password: jaegerUser.password };
-    const users = [writer, janitor, ...(jaegerUser ? [jaegerUser] : [])];
+    const dataViewsUser = config.kibana.enabled
+      ? new ElasticsearchUser(this, 'kibana-data-views-user', { namespace: ns, username: DATA_VIEWS_USER, roleName: 'kibana_data_views', role: kibanaDataViewsRole() })
+      : undefined;
+    this.dataViewsUser = dataViewsUser && { username: dataViewsUser.username, password: dataViewsUser.password };
+    const users = [writer, janitor, ...(jaegerUser ? [jaegerUser] : []), ...(dataViewsUser ? [dataViewsUser] : [])];
     this.writerPassword = writer.password;
     this.janitorPassword = janitor.password;
 
     const operator = new EckOperatorAddOn(this, 'eck-operator', {
       namespace: operatorNamespace.metadata.name,
       version: es.operatorChartVersion,
-      managedNamespaces: [config.namespaces.elasticsearch],
+      // Kibana lives in its own namespace; its elasticsearchRef points here (ECK resolves it across namespaces).
+      managedNamespaces: [config.namespaces.elasticsearch, ...(config.kibana.enabled ? [config.namespaces.kibana] : [])],
     });
     const cluster = new EckElasticsearchAddOn(this, 'eck-elasticsearch', {
       namespace: ns,
@@ -138,6 +149,7 @@ export class ElasticsearchStack extends MonitoringStack {
     });
     // From the Service's attributes, so other stacks read it through remote state.
     this.host = `${service.metadata.name}.${service.metadata.namespace}.svc`;
+    this.cluster = { name: cluster.clusterName, namespace: ns };
     this.url = `https://${this.host}:${ELASTICSEARCH_PORT}`;
 
     const gateClient = new ElasticsearchClientSecrets(this, 'gate-client', {
@@ -171,6 +183,7 @@ export class ElasticsearchStack extends MonitoringStack {
     new TerraformOutput(this, 'log_writer_password', { value: writer.password, sensitive: true });
     new TerraformOutput(this, 'index_janitor_password', { value: janitor.password, sensitive: true });
     if (jaegerUser) new TerraformOutput(this, 'jaeger_password', { value: jaegerUser.password, sensitive: true });
+    if (dataViewsUser) new TerraformOutput(this, 'kibana_data_views_password', { value: dataViewsUser.password, sensitive: true });
     new TerraformOutput(this, 'port_forward', {
       value: `kubectl -n ${config.namespaces.elasticsearch} port-forward svc/${ELASTICSEARCH_SERVICE} ${ELASTICSEARCH_PORT}:${ELASTICSEARCH_PORT}   # then https://localhost:${ELASTICSEARCH_PORT}`,
     });

@@ -8,6 +8,8 @@ import { terraformLiteral } from '../terraform/literal';
 export interface ElasticsearchRole {
   readonly cluster: string[];
   readonly indices: { readonly names: string[]; readonly privileges: string[] }[];
+  /** Application privileges, e.g. Kibana's feature privileges (`kibana-.kibana`, `feature_<id>.<all|read>`, `space:<id>`). */
+  readonly applications?: { readonly application: string; readonly privileges: string[]; readonly resources: string[] }[];
 }
 
 export interface ElasticsearchUserProps {

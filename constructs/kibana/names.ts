@@ -20,3 +20,11 @@ export const DATA_VIEW_IDS = {
   spans: 'monitoring-jaeger-spans',
 } as const;
 export type DataViewKey = keyof typeof DATA_VIEW_IDS;
+
+/** Labels ECK puts on every pod of the Kibana resource `name` (ECK v3.5.0 pkg/apis/kibana/v1/labels.go). */
+export const kibanaPodLabels = (name: string = KIBANA_NAME) => ({ 'common.k8s.elastic.co/type': 'kibana', 'kibana.k8s.elastic.co/name': name });
+
+/** Job that waits for Kibana and creates or overwrites the data views (its pods' `app.kubernetes.io/name`). */
+export const DATA_VIEWS_JOB = 'kibana-data-views';
+/** The data-view Job's own file-realm user: Kibana's data-view management, nothing else. */
+export const DATA_VIEWS_USER = 'kibana-data-views';

@@ -9,6 +9,7 @@ import { ELASTICSEARCH_PORT } from '../elasticsearch/names';
 import { FLUENTD_METRICS_PORT } from '../fluentd/fluent-conf';
 import { JAEGER_PORTS } from '../jaeger/jaeger-config';
 import { IngressPeer, IngressPolicy, Workload } from '../k8s/network-policy';
+import { KIBANA_PORT } from '../kibana/names';
 import { DEFAULT_COLLECTOR_PORTS } from '../otel/collector-config';
 import { workloads } from './workloads';
 
@@ -37,6 +38,7 @@ export class ElasticsearchIngress extends Construct {
       w.readinessGate, // health + index templates
       ...(props.config.elasticsearch.retentionDays > 0 ? [w.indexRetention] : []),
       ...(props.config.jaeger.storage === 'elasticsearch' ? [w.jaeger] : []),
+      ...(props.config.kibana.enabled ? [w.kibana] : []), // its saved objects, and every query users run
     ];
     new IngressPolicy(this, 'http', { name: 'elasticsearch-http-clients', to: nodes, ports: [ELASTICSEARCH_PORT], from: clients });
     new IngressPolicy(this, 'transport', { name: 'elasticsearch-transport', to: nodes, ports: [ELASTICSEARCH_TRANSPORT_PORT], from: [w.elasticsearchNodes] });
@@ -97,5 +99,20 @@ export class SampleAppIngress extends Construct {
     const port = props.config.sampleApp.port;
     new IngressPolicy(this, 'front', { name: 'sample-app-front', to: inNamespace(w.sampleAppFront, props.namespace), ports: [port], from: ['any-pod'] });
     new IngressPolicy(this, 'backend', { name: 'sample-app-backend-from-front', to: inNamespace(w.sampleAppBackend, props.namespace), ports: [port], from: [w.sampleAppFront] });
+  }
+}
+
+/**
+ * Kibana: its UI/API for anyone in the cluster (users arrive through `kubectl port-forward`,
+ * which NetworkPolicy does not see, or an in-cluster proxy; Kibana asks for a login), and the
+ * data-view Job, named on its own so that narrowing the UI flow never cuts the Job off.
+ */
+export class KibanaIngress extends Construct {
+  constructor(scope: Construct, id: string, props: FlowsProps) {
+    super(scope, id);
+    const w = workloads(props.config);
+    const kibana = inNamespace(w.kibana, props.namespace);
+    new IngressPolicy(this, 'ui', { name: 'kibana-ui', to: kibana, ports: [KIBANA_PORT], from: ['any-pod'] });
+    new IngressPolicy(this, 'data-views', { name: 'kibana-from-data-view-job', to: kibana, ports: [KIBANA_PORT], from: [w.kibanaDataViews] });
   }
 }

@@ -3,6 +3,7 @@ import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../app/names';
 import { ELASTICSEARCH_CLUSTER, INDEX_RETENTION_JOB, READINESS_JOB } from '../elasticsearch/names';
 import { FLUENTD_DAEMONSET } from '../fluentd/names';
 import { JAEGER_RELEASE } from '../jaeger/names';
+import { DATA_VIEWS_JOB, kibanaPodLabels } from '../kibana/names';
 import { Workload } from '../k8s/network-policy';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../otel/names';
 
@@ -35,6 +36,9 @@ export function workloads(config: MonitoringConfig) {
     indexRetention: w(ns.logging, named(INDEX_RETENTION_JOB)),
     sampleAppFront: w(ns.app, named(SAMPLE_APP_SERVICE)),
     sampleAppBackend: w(ns.app, named(SAMPLE_APP_BACKEND_SERVICE)),
+    /** Kibana's pods as ECK labels them. */
+    kibana: w(ns.kibana, kibanaPodLabels()),
+    kibanaDataViews: w(ns.kibana, named(DATA_VIEWS_JOB)),
   };
 }
 

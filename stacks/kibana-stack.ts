@@ -1,0 +1,66 @@
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import type { MonitoringConfig } from '../config/schema';
+import { EckKibanaAddOn } from '../constructs/addons/eck-kibana';
+import { dataViewRequests } from '../constructs/kibana/data-views';
+import { KibanaDataViewsJob } from '../constructs/kibana/data-views-job';
+import { KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
+import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
+import { SecureNamespace } from '../constructs/k8s/namespace';
+import { resourceRequirements } from '../constructs/k8s/resources';
+import { KibanaIngress } from '../constructs/network/flows';
+import { ElasticsearchStack } from './elasticsearch-stack';
+import { MonitoringStack } from './monitoring-stack';
+
+/**
+ * Kibana (managed by the ECK operator of the elasticsearch stack) in its own namespace, and the
+ * data views Terraform keeps in it: logs (trace ids link to Jaeger), Kubernetes events and, with
+ * Jaeger on Elasticsearch, spans. The apply ends once Kibana answers and the views are in place.
+ * Absent when kibana.enabled is false.
+ */
+export class KibanaStack extends MonitoringStack {
+  constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection, elasticsearch: ElasticsearchStack) {
+    super(scope, 'kibana', config);
+    new KubernetesProviders(this, 'providers', { connection });
+    const user = elasticsearch.dataViewsUser;
+    if (!user) throw new Error('kibana.enabled is true but the elasticsearch stack created no data-view user');
+
+    // A Terraform resource, so a destroy removes it (Helm never deletes namespaces).
+    const namespace = new SecureNamespace(this, 'namespace', { name: config.namespaces.kibana, denyIngressByDefault: config.networkPolicies.enabled });
+    const ns = namespace.metadata.name;
+    if (config.networkPolicies.enabled) new KibanaIngress(this, 'ingress', { config, namespace: ns });
+
+    const kibana = new EckKibanaAddOn(this, 'eck-kibana', {
+      namespace: ns,
+      chartVersion: config.kibana.chartVersion,
+      version: config.kibana.version,
+      elasticsearch: elasticsearch.cluster,
+      replicas: config.kibana.replicas,
+      resources: resourceRequirements(config.kibana.resources),
+      publicUrl: config.kibana.publicUrl,
+    });
+
+    // The Job's password, from the elasticsearch stack, only in a Secret of this namespace.
+    const credentials = new SecretV1(this, 'data-views-credentials', {
+      metadata: { name: `kibana-${user.username}`, namespace: ns },
+      type: 'kubernetes.io/basic-auth',
+      data: { username: user.username, password: user.password },
+    });
+    const kibanaUrl = `http://${KIBANA_SERVICE}.${ns}.svc:${KIBANA_PORT}`;
+    new KibanaDataViewsJob(this, 'data-views', {
+      namespace: ns,
+      kibanaUrl,
+      credentialsSecret: credentials.metadata.name,
+      requests: dataViewRequests(config),
+      image: config.elasticsearch.jobImage,
+      dependsOn: [kibana.release, credentials],
+    });
+
+    new TerraformOutput(this, 'url', { value: kibanaUrl, description: 'in-cluster HTTP endpoint' });
+    new TerraformOutput(this, 'public_url', { value: config.kibana.publicUrl });
+    new TerraformOutput(this, 'port_forward', {
+      value: `kubectl -n ${config.namespaces.kibana} port-forward svc/${KIBANA_SERVICE} ${KIBANA_PORT}:${KIBANA_PORT}   # then http://localhost:${KIBANA_PORT} (log in as elastic: see the elasticsearch stack's elastic_password_command)`,
+    });
+  }
+}
