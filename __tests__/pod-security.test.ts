@@ -4,7 +4,8 @@
  * namespace enforces. The rules are the `restricted` profile's (kubernetes.io/docs/concepts/
  * security/pod-security-standards), plus hostPath (already refused by `baseline`).
  */
-import { blockList as list, restrictedViolations } from '../checks/pod-security';
+import { blockList as list, eckKibanaPod, EckKibanaPodFacts, restrictedViolations } from '../checks/pod-security';
+import kibanaFacts from '../checks/upstream/eck-kibana-pod.json';
 import type { MonitoringConfig } from '../config/schema';
 import { helmValueDocuments, readStacks, resolveTemplate } from '../ops/terraform-json';
 import { parse } from 'yaml';
@@ -29,6 +30,11 @@ function podsOf(outdir: string): Pod[] {
       // The pod we describe in values: chart pod + container security contexts.
       if (release.chart === 'jaeger') pods.push({ name: 'jaeger', namespace, violations: restrictedViolations({ securityContext: v.jaeger.podSecurityContext }, [{ name: 'jaeger', securityContext: v.jaeger.securityContext }], []) });
       if (release.chart === 'opentelemetry-collector') pods.push({ name: release.name, namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'collector', securityContext: v.securityContext }], []) });
+      if (release.chart === 'eck-kibana') {
+        // The pod ECK renders from our podTemplate: its defaults fill what we leave unset.
+        const rendered = eckKibanaPod(v, kibanaFacts as EckKibanaPodFacts);
+        pods.push({ name: 'kibana', namespace, violations: restrictedViolations(rendered.pod, rendered.containers, rendered.volumes) });
+      }
       if (release.chart === 'eck-operator') {
         // We keep the chart's container security context: read it from the pinned values.yaml.
         const chartDefault = v.securityContext ?? parse(chartDataFile('chart-values', 'eck-operator', `${release.version}.yaml`)).securityContext;
@@ -49,7 +55,8 @@ describe.each([
 
   it('every pod in a restricted namespace meets the restricted profile', () => {
     const restricted = pods.filter((p) => levelOf(cfg, p.namespace) === 'restricted');
-    expect(restricted.map((p) => p.name).sort()).toEqual(expect.arrayContaining(['elasticsearch-ready', 'jaeger', 'otel-collector', 'sample-app', 'sample-app-backend', 'eck-operator']));
+    expect(restricted.map((p) => p.name).sort()).toEqual(expect.arrayContaining(['elasticsearch-ready', 'jaeger', 'otel-collector', 'sample-app', 'sample-app-backend', 'eck-operator', 'kibana', 'kibana-data-views']));
+    expect(pods.find((p) => p.name === 'kibana')!.namespace).toBe(cfg.namespaces.kibana);
     expect(restricted.filter((p) => p.violations.length > 0)).toEqual([]);
   });
 
@@ -59,6 +66,21 @@ describe.each([
     // hostPath and uid 0 are what restricted refuses; nothing else.
     expect(fluentd.violations.every((v) => /hostPath volume|runAsNonRoot|uid 0/.test(v))).toBe(true);
     expect(fluentd.violations.some((v) => v.startsWith('hostPath volume'))).toBe(true);
+  });
+});
+
+describe("Kibana's pod as ECK renders it", () => {
+  const facts = kibanaFacts as EckKibanaPodFacts;
+
+  it("ECK's defaults alone are refused by restricted (no runAsNonRoot): our pod security context is what passes", () => {
+    const bare = eckKibanaPod({ podTemplate: { spec: { containers: [{ name: 'kibana' }] } } }, facts);
+    expect(restrictedViolations(bare.pod, bare.containers, bare.volumes)).toEqual(['container kibana: runAsNonRoot must be true', 'container elastic-internal-init: runAsNonRoot must be true']);
+  });
+
+  it('keeps ECK\'s read-only root filesystem and emptyDirs for what Kibana writes; init container gets ECK\'s default', () => {
+    const rendered = eckKibanaPod({ podTemplate: { spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'kibana', securityContext: { readOnlyRootFilesystem: true } }] } } }, facts);
+    expect(rendered.containers.map((c) => [c.name, c.securityContext.readOnlyRootFilesystem])).toEqual([['kibana', true], ['elastic-internal-init', true]]);
+    expect(rendered.volumes.map((v) => v.name)).toEqual(expect.arrayContaining(['temp-volume', 'kibana-data', 'kibana-logs', 'kibana-plugins']));
   });
 });
 

@@ -30,3 +30,27 @@ export function restrictedViolations(pod: Json, containers: Json[], volumes: Jso
   }
   return out;
 }
+
+/** ECK's Kibana pod rendering facts (checks/upstream/eck-kibana-pod.json, read at the pinned operator tag). */
+export interface EckKibanaPodFacts {
+  mainContainer: string;
+  initContainers: string[];
+  defaultPodSecurityContext: Json;
+  defaultContainerSecurityContext: Json;
+  emptyDirVolumes: Record<string, string>;
+}
+
+/**
+ * The pod ECK creates from eck-kibana values (camelCase, as the chart passes `podTemplate` to the
+ * Kibana resource): ECK's pod security context unless the template sets one, its container
+ * default on every container and init container that sets none, its emptyDir volumes.
+ */
+export function eckKibanaPod(values: Json, facts: EckKibanaPodFacts): { pod: Json; containers: Json[]; volumes: Json[] } {
+  const spec = values.podTemplate?.spec ?? {};
+  const given = new Map<string, Json>(blockList(spec.containers).map((c: Json) => [c.name, c]));
+  const withDefault = (name: string): Json => ({ ...given.get(name), name, securityContext: given.get(name)?.securityContext ?? facts.defaultContainerSecurityContext });
+  const containers = [...new Set([facts.mainContainer, ...given.keys()])].map(withDefault);
+  const initContainers = facts.initContainers.map(withDefault);
+  const volumes = [...blockList(spec.volumes), ...Object.keys(facts.emptyDirVolumes).map((name) => ({ name, emptyDir: {} }))];
+  return { pod: { securityContext: spec.securityContext ?? facts.defaultPodSecurityContext }, containers: [...containers, ...initContainers], volumes };
+}
