@@ -34,6 +34,8 @@ function chartPods(cfg: MonitoringConfig): PodModel[] {
     { name: COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(COLLECTOR_SERVICE) },
   ];
   if (cfg.collector.layout === 'gateway') pods.push({ name: CLUSTER_COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(CLUSTER_COLLECTOR_SERVICE) });
+  // ECK 3.5.0 pkg/apis/kibana/v1/labels.go GetIdentityLabels + pkg/controller/kibana/pod.go version label.
+  if (cfg.kibana.enabled) pods.push({ name: 'kibana', namespace: ns.kibana, labels: { 'common.k8s.elastic.co/type': 'kibana', 'kibana.k8s.elastic.co/name': 'kibana', 'kibana.k8s.elastic.co/version': cfg.kibana.version } });
   return pods;
 }
 
@@ -110,6 +112,14 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
     ['fluentd', 'jaeger', 16685],
     ['stranger', 'eck-operator', 9443],
   ];
+  if (cfg.kibana.enabled) {
+    allowed.push(
+      ['kibana', 'elasticsearch', 9200], // its saved objects and the users' queries
+      ['kibana-data-views', 'kibana', 5601], // the data-view Job
+      ['stranger', 'kibana', 5601], // users (through an in-cluster proxy; port-forward bypasses policies)
+    );
+    denied.push(['kibana', 'elasticsearch', 9300], ['kibana-data-views', 'elasticsearch', 9200], ['stranger', 'kibana', 5602], ['kibana', 'jaeger', 4317]);
+  }
   if (gateway) {
     allowed.push(['jaeger', 'elasticsearch', 9200], ['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', COLLECTOR_SERVICE, 4317]);
     denied.push(
@@ -153,6 +163,16 @@ describe.each(Object.entries(PROFILES))('network isolation, %s profile', (_profi
       const broken = table.allowed.filter((flow) => !verdict(w, flow, rest).allowed);
       expect({ policy: `${removed.namespace}/${removed.name}`, breaks: broken.length > 0 }).toEqual({ policy: `${removed.namespace}/${removed.name}`, breaks: true });
     }
+  });
+});
+
+describe('kibana.enabled: false', () => {
+  it('renders no Kibana namespace or policy, and Kibana is no Elasticsearch client', () => {
+    const cfg = config({ kibana: { enabled: false } });
+    const w = world(cfg);
+    expect(w.policies.filter((p) => p.namespace === cfg.namespaces.kibana)).toEqual([]);
+    const clients = w.policies.find((p) => p.name === 'elasticsearch-http-clients')!;
+    expect(JSON.stringify(clients.ingress)).not.toContain('kibana');
   });
 });
 

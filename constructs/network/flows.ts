@@ -103,16 +103,14 @@ export class SampleAppIngress extends Construct {
 }
 
 /**
- * Kibana: its UI/API for anyone in the cluster (users arrive through `kubectl port-forward`,
- * which NetworkPolicy does not see, or an in-cluster proxy; Kibana asks for a login), and the
- * data-view Job, named on its own so that narrowing the UI flow never cuts the Job off.
+ * Kibana: its UI/API on 5601 for anyone in the cluster, like Jaeger's UI (users arrive through
+ * `kubectl port-forward`, which NetworkPolicy does not see, or an in-cluster proxy; Kibana asks
+ * for a login). The data-view Job is one of those clients.
  */
 export class KibanaIngress extends Construct {
   constructor(scope: Construct, id: string, props: FlowsProps) {
     super(scope, id);
     const w = workloads(props.config);
-    const kibana = inNamespace(w.kibana, props.namespace);
-    new IngressPolicy(this, 'ui', { name: 'kibana-ui', to: kibana, ports: [KIBANA_PORT], from: ['any-pod'] });
-    new IngressPolicy(this, 'data-views', { name: 'kibana-from-data-view-job', to: kibana, ports: [KIBANA_PORT], from: [w.kibanaDataViews] });
+    new IngressPolicy(this, 'ui', { name: 'kibana-ui', to: inNamespace(w.kibana, props.namespace), ports: [KIBANA_PORT], from: ['any-pod'] });
   }
 }
