@@ -44,6 +44,8 @@ const es = synth(app.elasticsearch);
 const jaeger = synth(app.jaeger);
 const production = build(config({ profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '/dev/null', context: 'prod' }, sampleApp: { image: 'ghcr.io/acme/app:1.0.0' } }));
 const prodJaeger = synth(production.jaeger);
+const kibana = synth(app.kibana!);
+const prodKibana = synth(production.kibana!);
 /** chart, the version the stack pins (from the config defaults), the values, depth checked. */
 const cases: [string, string, any, number][] = [
   ['eck-operator', helmRelease(es, 'eck-operator').version, helmValues(es, 'eck-operator'), 2],
@@ -54,6 +56,9 @@ const cases: [string, string, any, number][] = [
   // Production: 3 nodes on claims; Jaeger on Elasticsearch with replicas, strategy, mounts.
   ['eck-elasticsearch', helmRelease(es, 'eck-elasticsearch').version, helmValues(synth(production.elasticsearch), 'eck-elasticsearch'), 1],
   ['jaeger', helmRelease(prodJaeger, 'jaeger').version, helmValues(prodJaeger, 'jaeger'), 2],
+  // Kibana's config, http, podTemplate are the Kibana resource's own (ECK's CRD), passed through whole.
+  ['eck-kibana', helmRelease(kibana, 'eck-kibana').version, helmValues(kibana, 'eck-kibana'), 1],
+  ['eck-kibana', helmRelease(prodKibana, 'eck-kibana').version, helmValues(prodKibana, 'eck-kibana'), 1],
 ];
 
 describe('Helm values keys exist in the pinned charts', () => {

@@ -37,10 +37,13 @@ describe('Helm releases with the values Helm receives', () => {
       `elasticsearch/eck-operator/eck-operator@${cfg.elasticsearch.operatorChartVersion}`,
       `elasticsearch/elasticsearch/eck-elasticsearch@${cfg.elasticsearch.chartVersion}`,
       `jaeger/jaeger/jaeger@${cfg.jaeger.chartVersion}`,
+      `kibana/kibana/eck-kibana@${cfg.kibana.chartVersion}`,
       `otel-collector/otel-collector/opentelemetry-collector@${cfg.collector.chartVersion}`,
     ]);
     expect(byChart('jaeger').documents).toHaveLength(2);
     expect(byChart('opentelemetry-collector').namespace).toBe('observability');
+    expect(byChart('eck-kibana').namespace).toBe('kibana');
+    expect(byChart('eck-kibana').repository).toBe('https://helm.elastic.co');
   });
 
   it('resolves cross-stack references and resource arguments exactly, and keeps literal ${…} for the collector', () => {
@@ -53,6 +56,8 @@ describe('Helm releases with the values Helm receives', () => {
     // Known only after apply: a hash of the right shape.
     expect(values.podAnnotations['checksum/elasticsearch-client']).toMatch(/^[0-9a-f]{64}$/);
     expect(parse(byChart('jaeger').documents[1]).jaeger.extraEnv[0].value).toMatch(/^[0-9a-f]{64}$/);
+    // Kibana's elasticsearchRef: the elasticsearch stack's namespace, through remote state.
+    expect(parse(byChart('eck-kibana').documents[0]).elasticsearchRef).toEqual({ name: 'elasticsearch', namespace: 'elasticsearch' });
   });
 
   it("the collector's resolved values pass the pinned chart's values schema", () => {
@@ -76,7 +81,8 @@ describe('Helm releases with the values Helm receives', () => {
     try {
       const failures = templateAll(dir);
       const calls = readFileSync(helm.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
-      expect(calls).toHaveLength(4);
+      expect(calls).toHaveLength(5);
+      expect(calls.find((c) => c[2] === 'eck-kibana')!.slice(0, 9)).toEqual(['template', 'kibana', 'eck-kibana', '--repo', 'https://helm.elastic.co', '--version', config().kibana.chartVersion, '--namespace', 'kibana']);
       const jaeger = calls.find((c) => c[2] === 'jaeger')!;
       expect(jaeger.slice(0, 9)).toEqual(['template', 'jaeger', 'jaeger', '--repo', 'https://jaegertracing.github.io/helm-charts', '--version', config().jaeger.chartVersion, '--namespace', 'jaeger']);
       expect(jaeger.filter((a) => a === '--values')).toHaveLength(2);
@@ -101,5 +107,6 @@ describe('Helm releases with the values Helm receives', () => {
     expect(readFileSync(join(data, 'chart-values', 'jaeger', `${cfg.jaeger.chartVersion}.yaml`), 'utf8')).toContain('# default values of jaeger');
     expect(existsSync(join(data, 'chart-schemas', 'opentelemetry-collector', `${cfg.collector.chartVersion}.json`))).toBe(true);
     expect(existsSync(join(data, 'chart-schemas', 'jaeger'))).toBe(false);
+    expect(readFileSync(join(data, 'chart-values', 'eck-kibana', `${cfg.kibana.chartVersion}.yaml`), 'utf8')).toContain('# default values of eck-kibana');
   });
 });
