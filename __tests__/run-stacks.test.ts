@@ -135,14 +135,15 @@ beforeAll(() => {
 describe('stack order from the synthesized manifest', () => {
   it('the manifest carries the cross-stack dependencies', () => {
     const deps = Object.fromEntries(manifest.map((s) => [s.name, [...s.dependencies].sort()]));
-    expect(Object.keys(deps).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'logging', 'otel-collector', 'sample-app']);
+    expect(Object.keys(deps).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'kibana', 'logging', 'otel-collector', 'sample-app']);
     expect(deps.elasticsearch).toEqual(['cluster']);
+    expect(deps.kibana).toEqual(['cluster', 'elasticsearch']);
     expect(deps['otel-collector']).toEqual(['cluster', 'elasticsearch', 'jaeger']);
   });
 
   it('orders every stack after its producers, stably, and reverses for destroy', () => {
     const order = dependencyOrder(manifest);
-    expect(order).toHaveLength(6);
+    expect(order).toHaveLength(7);
     for (const s of manifest) for (const d of s.dependencies) expect(order.indexOf(d)).toBeLessThan(order.indexOf(s.name));
     expect(dependencyOrder([...manifest])).toEqual(order);
     expect(order[0]).toBe('cluster');
@@ -162,7 +163,7 @@ describe('stack order from the synthesized manifest', () => {
     const order = dependencyOrder(manifest);
     expect(selectStacks(order, ['sample-app', 'cluster'])).toEqual(['cluster', 'sample-app']);
     expect(selectStacks(order, [])).toEqual(order);
-    expect(() => selectStacks(order, ['cluster', 'kibana'])).toThrow(`unknown stack kibana: the stacks are ${order.join(', ')}`);
+    expect(() => selectStacks(order, ['cluster', 'grafana'])).toThrow(`unknown stack grafana: the stacks are ${order.join(', ')}`);
   });
 });
 
@@ -303,9 +304,9 @@ describe('npm run deploy', () => {
   });
 
   it('an unknown stack name lists the valid ones; an unknown option gets the usage', () => {
-    const r = fakeRun(['deploy', 'kibana']);
+    const r = fakeRun(['deploy', 'grafana']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`cannot deploy: unknown stack kibana: the stacks are ${dependencyOrder(manifest).join(', ')}`);
+    expect(r.stderr).toContain(`cannot deploy: unknown stack grafana: the stacks are ${dependencyOrder(manifest).join(', ')}`);
     expect(r.started).toEqual([]);
     const u = fakeRun(['deploy', '--parallelism', '1']);
     expect(u.status).toBe(2);
@@ -324,7 +325,7 @@ describe('npm run diff', () => {
     expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+1\s+1\s+1\s+ok$/);
     expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/^elasticsearch\s+-\s+-\s+-\s+failed: Unable to find remote state \(exit 1\)$/);
     expect(rowOf(r.stdout, 'sample-app')).toMatch(/^sample-app\s+3\s+0\s+0\s+ok$/);
-    expect(r.stderr).toContain('1 of 6 stacks failed: elasticsearch');
+    expect(r.stderr).toContain('1 of 7 stacks failed: elasticsearch');
 
     const md = readFileSync(summary, 'utf8');
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| stack'));
@@ -346,7 +347,7 @@ describe('npm run diff', () => {
   it('exits 0 when every stack planned', () => {
     const r = fakeRun(['diff']);
     expect(r.status).toBe(0);
-    expect(r.started).toHaveLength(6);
+    expect(r.started).toHaveLength(7);
   });
 });
 

@@ -86,7 +86,8 @@ describe('elasticsearch', () => {
       expect(secrets[id].type).toBe('kubernetes.io/basic-auth');
       return secrets[id].data.roles;
     });
-    expect(realmRoles).toEqual(['log_writer', 'index_janitor']);
+    // The Kibana data-view Job's user (kibana.enabled, the default): Kibana privileges only.
+    expect(realmRoles).toEqual(['log_writer', 'index_janitor', 'kibana_data_views']);
   });
   it('keeps the writer password stable (random_password in state) and outputs secrets as sensitive', () => {
     const pw = resourcesOf(json.elasticsearch, 'random_password')[0];

@@ -59,8 +59,8 @@ describe('synthesis is stable', () => {
   const again = synthIn(first);
   const b = synthIn(second);
 
-  it('synthesizes the same six stacks twice in one checkout', () => {
-    expect(Object.keys(a).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'logging', 'otel-collector', 'sample-app']);
+  it('synthesizes the same seven stacks (six and Kibana\'s) twice in one checkout', () => {
+    expect(Object.keys(a).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'kibana', 'logging', 'otel-collector', 'sample-app']);
     expect(again).toEqual(a);
   });
 
