@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { retentionScript } from '../constructs/elasticsearch/index-retention';
+import { dataViewRequests } from '../constructs/kibana/data-views';
 import { build, config, outdirOf } from './helpers';
 
 /**
@@ -36,6 +37,16 @@ describe('first deploy', () => {
     const logging = resourcesIn(await session.showState(stack('logging')));
     const cron = logging.find((r) => r.type === 'kubernetes_cron_job_v1')!;
     expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'k8s-events'], 7));
+  });
+
+  it("Terraform gives the data-view Job the request bodies the code wrote, and Helm Kibana's elasticsearchRef resolved", async () => {
+    const kibana = resourcesIn(await session.showState(stack('kibana')));
+    const requests = kibana.find((r) => r.type === 'kubernetes_config_map_v1' && r.values.metadata[0].name === 'kibana-data-view-requests')!;
+    expect(requests.values.data).toEqual(Object.fromEntries(dataViewRequests(config()).map((r) => [`${r.name}.json`, JSON.stringify(r.body, null, 2)])));
+    const release = kibana.find((r) => r.type === 'helm_release')!;
+    expect(parse(release.values.values[0]).elasticsearchRef).toEqual({ name: 'elasticsearch', namespace: 'elasticsearch' });
+    const job = kibana.find((r) => r.type === 'kubernetes_job_v1')!;
+    expect(job.values.spec[0].template[0].metadata[0].annotations['checksum/requests']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("Terraform gives Helm the collector's values byte-identical to the code's YAML, with ${env:…} intact", async () => {
@@ -92,6 +103,17 @@ describe('a config change reaches the pods that read it (checksums computed by T
     expect(templates).toEqual({ before: 0, after: 1 });
   });
 
+  it("jaeger.publicUrl changes the logs view's trace link and re-runs the data-view Job (checksum/requests)", async () => {
+    const plan = await planWith({ jaeger: { publicUrl: 'https://jaeger.example.com' } }, 'kibana');
+    const { before, after } = afterValue(plan, 'kubernetes_job_v1', (a) => a.spec[0].template[0].metadata[0].annotations['checksum/requests']);
+    expect(after).not.toBe(before);
+    // The pod template changes; the real provider marks job spec.template ForceNew
+    // (terraform-provider-kubernetes kubernetes/schema_job_spec.go), so the Job is replaced and
+    // runs again. The stand-in serves the schema JSON, which carries no ForceNew: it plans an update.
+    const link = afterValue(plan, 'kubernetes_config_map_v1', (a) => JSON.parse(a.data['data-view-logs.json']).data_view.fieldFormats.trace_id.params.urlTemplate);
+    expect(link).toEqual({ before: 'http://localhost:16686/trace/{{value}}', after: 'https://jaeger.example.com/trace/{{value}}' });
+  });
+
   it('a new Elasticsearch CA or password rolls Fluentd and the collector (checksum/elasticsearch-client)', async () => {
     // The producer's outputs change as a re-issued CA / rotated password would change them.
     const statePath = join(session.root, 'state', 'elasticsearch.tfstate');
@@ -119,6 +141,6 @@ describe('destroy, then deploy again', () => {
     for (const s of stacks) expect(resourcesIn(await session.showState(s)).filter((r) => !r.address.startsWith('data.'))).toEqual([]);
     await session.applyStacks(stacks);
     const namespaces = (await Promise.all(stacks.map((s) => session.showState(s)))).flatMap(resourcesIn).filter((r) => r.type === 'kubernetes_namespace_v1');
-    expect(namespaces.map((n) => n.values.metadata[0].name).sort()).toEqual(['elastic-system', 'elasticsearch', 'jaeger', 'logging', 'observability', 'sample-app']);
+    expect(namespaces.map((n) => n.values.metadata[0].name).sort()).toEqual(['elastic-system', 'elasticsearch', 'jaeger', 'kibana', 'logging', 'observability', 'sample-app']);
   });
 });

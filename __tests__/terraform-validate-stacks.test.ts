@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { StackDir, StackValidation, validateStacks } from '../checks/terraform-offline';
 import { build, config } from './helpers';
 
-// The real terraform init + validate, offline, on all six synthesized stacks of the app in
-// each cluster mode and with the Terraform Cloud backend (stand-in providers, real schemas).
+// The real terraform init + validate, offline, on every synthesized stack of the app (six, and
+// Kibana's unless disabled) in each cluster mode and with the Terraform Cloud backend (stand-in
+// providers, real schemas).
 jest.setTimeout(300_000);
 
 const scratch = mkdtempSync(join(tmpdir(), 'validate-stacks-'));
@@ -25,7 +26,10 @@ const configurations: Record<string, Record<string, unknown>> = {
   'production-environment-cloud': { profile: 'production', cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image }, backend: { type: 'cloud', organization: 'acme' } },
   'production-kind': { profile: 'production', cluster: { mode: 'kind', allowProductionProfile: true, workers: 2 } },
   'no-network-policies': { networkPolicies: { enabled: false } },
+  'no-kibana': { kibana: { enabled: false } },
+  'production-no-kibana': { profile: 'production', cluster: { mode: 'existing', kubeconfigPath, context: 'prod' }, sampleApp: { image }, kibana: { enabled: false } },
 };
+const SIX = ['cluster', 'elasticsearch', 'jaeger', 'logging', 'otel-collector', 'sample-app'];
 
 let results: StackValidation[] = [];
 
@@ -38,9 +42,9 @@ beforeAll(async () => {
 });
 
 describe.each(Object.keys(configurations))('terraform validate, %s configuration', (label) => {
-  it('validates all six stacks without an error', () => {
+  it('validates every stack without an error', () => {
     const mine = results.filter((r) => r.stack.startsWith(`${label}/`));
-    expect(mine.map((r) => r.stack.slice(label.length + 1)).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'logging', 'otel-collector', 'sample-app']);
+    expect(mine.map((r) => r.stack.slice(label.length + 1)).sort()).toEqual(label.endsWith('no-kibana') ? SIX : [...SIX, 'kibana'].sort());
     expect(mine.flatMap((r) => r.errors.map((d) => d.line))).toEqual([]);
   });
 });
