@@ -42,6 +42,8 @@ const PROFILE_CONFIGS = {
 
 /** Footprint of one profile; DaemonSets counted once per node of its smallest cluster. */
 function footprint(profile: keyof typeof PROFILE_CONFIGS) {
+  // cdktf creates only the last level of its outdir; a fresh checkout has no cdktf.out yet.
+  mkdirSync(join(ROOT, 'cdktf.out'), { recursive: true });
   const app = new App({ outdir: join(ROOT, 'cdktf.out', `bench-${profile}`) });
   buildMonitoringApp(app, validateConfig(PROFILE_CONFIGS[profile]));
   app.synth();
