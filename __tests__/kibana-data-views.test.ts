@@ -83,6 +83,18 @@ describe.each(PROFILES)('data view requests, %s profile', (profile, cfg) => {
   });
 });
 
+describe('the logs the links point into', () => {
+  it('map trace_id and span_id as keyword in the index template the readiness gate applies (exact match, no analysis)', () => {
+    const cfg = config({ fluentd: { indexPrefix: 'logs' } });
+    const templates = resourcesOf(synth(build(cfg).elasticsearch), 'kubernetes_config_map_v1').find((c) => c.metadata.name === 'elasticsearch-index-templates');
+    const logs = JSON.parse(templates.data['logs.json']);
+    expect(logs.index_patterns).toEqual(['logs-*']);
+    expect(logs.template.mappings.properties).toMatchObject({ '@timestamp': { type: 'date' }, trace_id: { type: 'keyword' }, span_id: { type: 'keyword' } });
+    // The logs data view covers exactly the indices of that template.
+    expect((dataViewRequests(cfg)[0].body as any).data_view.title).toBe(logs.index_patterns[0]);
+  });
+});
+
 describe('the schema catches what Kibana would refuse', () => {
   const [logs] = dataViewRequests(config());
   const create = (body: unknown) => errorsOf('POST', '/api/data_views/data_view', body);

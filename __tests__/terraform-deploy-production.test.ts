@@ -59,9 +59,9 @@ describe('dev → production on the same cluster, deployed stack by stack in dep
     expect(changed(plan).filter((c) => c.change.actions.join() === 'create').map((c) => c.type)).toEqual(['kubernetes_pod_disruption_budget_v1']);
     const release = changed(plan).find((c) => c.type === 'helm_release')!;
     expect(release.change.actions).toEqual(['update']);
-    expect(parse(release.change.after.values[0]).count).toBe(2);
+    expect(parse((release.change.after as any).values[0]).count).toBe(2);
     const spans = changed(plan).find((c) => c.type === 'kubernetes_config_map_v1')!;
-    expect(Object.keys(spans.change.after.data)).toContain('data-view-spans.json');
+    expect(Object.keys((spans.change.after as any).data)).toContain('data-view-spans.json');
   });
 
   it('what is added: Jaeger user, its client Secrets and PDB, the cluster collector', () => {
