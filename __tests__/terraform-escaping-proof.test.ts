@@ -10,13 +10,15 @@ jest.mock('../constructs/terraform/literal', () => ({
 }));
 jest.setTimeout(120_000);
 
-it('without terraformLiteral, terraform validate rejects the collector values and the retention script', async () => {
+it('without terraformLiteral, terraform validate rejects the collector values, the retention script and the data-view script', async () => {
   const app = build();
   const outdir = outdirOf(app);
   const results = await validateStacks(Object.values(app).map((s) => ({ name: s.node.id, dir: join(outdir, 'stacks', s.node.id) })));
   const failed = results.filter((r) => !r.valid);
-  expect(failed.map((r) => r.stack).sort()).toEqual(['logging', 'otel-collector']);
+  expect(failed.map((r) => r.stack).sort()).toEqual(['kibana', 'logging', 'otel-collector']);
   const lines = failed.flatMap((r) => r.errors.map((d) => d.line));
   expect(lines).toContainEqual(expect.stringMatching(/^otel-collector: local\.collector_values_[0-9A-F]+: .*interpolation/));
+  // The data-view script's shell `${out##* HTTP}` and curl's `%{http_code}`.
+  expect(lines).toContainEqual(expect.stringMatching(/^kibana: kubernetes_job_v1\.data-views_job_[0-9A-F]+: spec\.template\.spec\.container\[0\]\.command\[2\]: Invalid template control keyword: "http_code"/));
   expect(lines).toContainEqual(expect.stringMatching(/^logging: kubernetes_cron_job_v1\.retention_job_cronjob_[0-9A-F]+: spec\.job_template\.spec\.template\.spec\.container\[0\]\.command\[2\]: /));
 });
