@@ -78,9 +78,9 @@ export class EckKibanaAddOn extends HelmAddOn<EckKibanaValues> {
         elasticsearchRef: { name: props.elasticsearch.name, namespace: props.elasticsearch.namespace },
         config: {
           'server.publicBaseUrl': props.publicUrl,
-          // No usage data leaves the cluster (the operator's telemetry is off too).
+          // No usage data leaves the cluster (the operator's telemetry is off too). Not with
+          // allowChangingOptInStatus: false, which older Kibana config schemas accept only with optIn: true.
           'telemetry.optIn': false,
-          'telemetry.allowChangingOptInStatus': false,
         },
         // ECK serves Kibana over self-signed TLS by default; the port-forward and the links are http.
         http: { tls: { selfSignedCertificate: { disabled: true } } },
