@@ -4,7 +4,9 @@
  * profile's spread and PodDisruptionBudget over the labels ECK gives Kibana's pods, and the
  * operator managing Kibana's namespace.
  */
+import Ajv from 'ajv';
 import { parse } from 'yaml';
+import crd from '../checks/upstream/eck-kibana-crd-spec.json';
 import { kibanaPodLabels } from '../constructs/kibana/names';
 import { readStacks, resolveTemplate } from '../ops/terraform-json';
 import { build, config, helmRelease, outdirOf, resourcesOf, synth } from './helpers';
@@ -71,5 +73,29 @@ describe('Kibana, production profile', () => {
     const [pdb] = resourcesOf(json, 'kubernetes_pod_disruption_budget_v1');
     expect(pdb.spec).toEqual({ max_unavailable: '1', selector: { match_labels: pods } });
     expect(pdb.depends_on.some((d: string) => d.startsWith('helm_release.eck-kibana'))).toBe(true);
+  });
+});
+
+describe("the Kibana resource the chart renders, against ECK's CRD (unknown fields would be pruned silently)", () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(crd.spec);
+  /** The spec eck-kibana 0.20.0 renders from values: the mapped keys, copied under the same names. */
+  const specOf = (values: Record<string, unknown>) => Object.fromEntries(Object.entries(values).filter(([k]) => crd.chartMapping.keys.includes(k)));
+  const errors = (spec: unknown) => (validate(spec) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}${'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`));
+
+  it.each([
+    ['dev', {}],
+    ['production', { profile: 'production', cluster: EXISTING, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }],
+  ])('%s: every value we set is a field of the Kibana spec', (_name, overrides) => {
+    const { values } = kibanaOf(overrides);
+    // Only the chart's own keys are not spec fields.
+    expect(Object.keys(values).filter((k) => !crd.chartMapping.keys.includes(k))).toEqual(['fullnameOverride']);
+    expect(errors(specOf(values))).toEqual([]);
+  });
+
+  it('a misspelt field is caught', () => {
+    const { values } = kibanaOf();
+    expect(errors({ ...specOf(values), http: { tls: { selfSignedCertificat: { disabled: true } } } })).toEqual(['/http/tls must NOT have additional properties (selfSignedCertificat)']);
+    expect(errors({ ...specOf(values), elasticsearchRef: { name: 'elasticsearch', namespce: 'elasticsearch' } })).toEqual(['/elasticsearchRef must NOT have additional properties (namespce)']);
+    expect(errors({ ...specOf(values), count: '2' })).toEqual(['/count must be integer']);
   });
 });
