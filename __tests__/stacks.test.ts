@@ -141,7 +141,7 @@ describe('otel-collector', () => {
   });
   it('uses the contrib image (the k8s distribution has no prometheus exporter), pinned', () => {
     expect(values.image).toEqual({ repository: 'otel/opentelemetry-collector-contrib', tag: '0.158.0' });
-    expect(values.mode).toBe('deployment');
+    expect(values.mode).toBe('statefulset');
   });
   it('pipelines contain exactly the intended components, limiter first and batch last', () => {
     const p = cfg.service.pipelines;
