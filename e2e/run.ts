@@ -24,6 +24,7 @@ import { buildCollectorConfig, CollectorConfig } from '../constructs/otel/collec
 import { getDependencies, getTrace, summarizeTrace } from '../ops/jaeger-api';
 import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
+import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
@@ -266,6 +267,19 @@ async function main() {
   };
   faultRows.push(await runFault(faults, () => jaegerApi, { name: 'none (baseline)', down: [], keptBy: 'the plain path' }));
   faultRows.push(...(await traceHopFaults(faults, { collector: collectorHop, jaeger: jaegerHop }, () => jaegerApi)));
+
+  // 8c. What `npm run verify` reads to report loss, from the real collector and apps: present, and zero after those faults.
+  const delivery = await pollUntil(async () => {
+    const samples = await scrape(promUrl);
+    const report = deliveryReport(samples);
+    return report && samples.some((x) => x.name === 'telemetry_spans_buffered') ? report : undefined;
+  }, { timeoutMs: WAIT_MS });
+  step(
+    "verify's loss counters on the real collector",
+    !!delivery.value && !delivery.value.loss,
+    delivery.value ? (delivery.value.loss ?? delivery.value.detail) : `no otelcol_exporter_queue_capacity or telemetry_spans_buffered on ${promUrl}: ${delivery.lastError ?? 'missing'}`,
+    delivery.elapsedMs,
+  );
 
   // 9-12. A real search engine peer: Jaeger's Elasticsearch storage and the index retention.
   await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop });
