@@ -9,7 +9,9 @@ import {
   OtelCollectorAddOnProps,
   PolicyRule,
 } from '../constructs/addons/otel-collector';
-import { buildCollectorConfig, clusterWideCollectors, CollectorConfig, CollectorConfigOptions, CollectorRole, componentsInUse, SELF_SCRAPE_JOB } from '../constructs/otel/collector-config';
+import {
+  buildCollectorConfig, clusterWideCollectors, CollectorConfig, CollectorConfigOptions, CollectorRole, componentsInUse, EXPORT_RETRY, MEMORY_QUEUE_LIMITS, QUEUE_DIRECTORY, QUEUE_LIMITS, QUEUE_STORAGE, SELF_SCRAPE_JOB,
+} from '../constructs/otel/collector-config';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { helmValueDocuments } from '../ops/terraform-json';
 import { chartDataFile } from './helpers';
@@ -96,7 +98,7 @@ describe('collector roles: the gateway and the cluster collector split the all-i
       receivers: ['otlp', 'prometheus'],
       processors: ['memory_limiter', 'resource', 'batch', 'k8s_attributes'],
       exporters: ['otlp/jaeger', 'prometheus', 'debug'],
-      extensions: ['health_check'],
+      extensions: ['health_check', 'file_storage/queue'],
       pipelines: ['traces', 'metrics'],
     });
     expect(gw.service.pipelines.traces.exporters).toEqual(['otlp/jaeger', 'debug']);
@@ -110,7 +112,7 @@ describe('collector roles: the gateway and the cluster collector split the all-i
       receivers: ['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster', 'k8sobjects'],
       processors: ['memory_limiter', 'resource', 'batch'],
       exporters: ['prometheus', 'debug', 'elasticsearch/events'],
-      extensions: ['health_check', 'k8s_observer'],
+      extensions: ['health_check', 'file_storage/queue', 'k8s_observer'],
       pipelines: ['metrics', 'logs/events'],
     });
     expect(cl.service.pipelines.metrics.receivers).toEqual(['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster']);
@@ -169,7 +171,7 @@ describe('collector add-on values per role', () => {
     const { values, addon, release } = addOn('all-in-one');
     expect(values.fullnameOverride).toBe(COLLECTOR_SERVICE);
     expect(values.replicaCount).toBe(1);
-    expect(Object.keys(values)).toEqual(['mode', 'fullnameOverride', 'replicaCount', 'image', 'command', 'resources', 'podSecurityContext', 'securityContext', 'clusterRole', 'ports', 'enableConfigChecksumAnnotation', 'podAnnotations', 'extraEnvs', 'extraVolumes', 'extraVolumeMounts', 'config']);
+    expect(Object.keys(values)).toEqual(['mode', 'statefulset', 'fullnameOverride', 'replicaCount', 'image', 'command', 'resources', 'podSecurityContext', 'securityContext', 'clusterRole', 'ports', 'enableConfigChecksumAnnotation', 'podAnnotations', 'extraEnvs', 'extraVolumes', 'extraVolumeMounts', 'config']);
     expect(values.clusterRole.rules).toEqual(COLLECTOR_RBAC_RULES);
     expect(addon.serviceName).toBe(COLLECTOR_SERVICE);
     expect(release.name).toBe(COLLECTOR_SERVICE);
@@ -180,7 +182,7 @@ describe('collector add-on values per role', () => {
     expect(values.replicaCount).toBe(2);
     expect(values.autoscaling).toEqual({ enabled: true, minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 70 });
     expect(values.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
-    expect(values.rollout).toBeUndefined(); // chart default RollingUpdate: the gateway never stops serving
+    expect(values.rollout).toBeUndefined(); // chart default RollingUpdate: one pod at a time, the others keep serving
     expect(values.topologySpreadConstraints).toEqual([
       { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: addon.podLabels } },
     ]);
@@ -197,10 +199,10 @@ describe('collector add-on values per role', () => {
     expect([single.replicaCount, single.autoscaling, single.podDisruptionBudget, single.topologySpreadConstraints]).toEqual([1, undefined, undefined, undefined]);
   });
 
-  it('cluster: exactly one replica, Recreate so two never run at once, its own release', () => {
+  it('cluster: exactly one replica, a StatefulSet (a pod is deleted before its successor starts: two never run at once), its own release', () => {
     const { values, addon, release } = addOn('cluster');
     expect(values.replicaCount).toBe(1);
-    expect(values.rollout).toEqual({ strategy: 'Recreate' });
+    expect([values.mode, values.rollout]).toEqual(['statefulset', undefined]);
     expect([values.autoscaling, values.podDisruptionBudget, values.topologySpreadConstraints]).toEqual([undefined, undefined, undefined]);
     expect(values.fullnameOverride).toBe(CLUSTER_COLLECTOR_SERVICE);
     expect(release.name).toBe(CLUSTER_COLLECTOR_SERVICE);
@@ -276,9 +278,62 @@ describe('collector add-on values per role', () => {
   });
 
   it("podLabels are the chart's selector labels + component, per release", () => {
-    expect(addOn('gateway').addon.podLabels).toEqual({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': COLLECTOR_SERVICE, component: 'standalone-collector' });
+    expect(addOn('gateway').addon.podLabels).toEqual({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': COLLECTOR_SERVICE, component: 'statefulset-collector' });
     expect(addOn('cluster').addon.podLabels['app.kubernetes.io/instance']).toBe(CLUSTER_COLLECTOR_SERVICE);
     expect(addOn('gateway', { release: 'otlp-gw' }).addon.podLabels['app.kubernetes.io/instance']).toBe('otlp-gw');
     expect(addOn('gateway', { release: 'otlp-gw' }).values.fullnameOverride).toBe('otlp-gw');
+  });
+
+  describe('persistent sending queue (what a restart or an outage must not lose)', () => {
+    const queued = (c: CollectorConfig) => Object.entries(c.exporters).filter(([, e]) => (e as any).sending_queue).map(([id, e]) => [id, (e as any).sending_queue]);
+
+    it.each(Object.keys(configs) as CollectorRole[])('%s: every exporter with a queue keeps it on disk, counted in items, within the limits', (role) => {
+      const c = configs[role];
+      expect(c.extensions[QUEUE_STORAGE]).toEqual({ directory: QUEUE_DIRECTORY, create_directory: true, timeout: '1s', compaction: { directory: QUEUE_DIRECTORY, on_start: true, on_rebound: true } });
+      expect(c.service.extensions).toContain(QUEUE_STORAGE);
+      const queues = queued(c);
+      expect(queues.map(([id]) => id).sort()).toEqual(role === 'gateway' ? ['otlp/jaeger'] : role === 'cluster' ? ['elasticsearch/events'] : ['elasticsearch/events', 'otlp/jaeger']);
+      for (const [id, q] of queues) expect(q).toMatchObject({ enabled: true, sizer: 'items', storage: QUEUE_STORAGE, queue_size: id === 'otlp/jaeger' ? QUEUE_LIMITS.spans : QUEUE_LIMITS.events });
+    });
+
+    it('retries a queued batch with no time limit (the queue size bounds the loss), the events exporter long enough for a 5-minute outage', () => {
+      expect((configs.gateway.exporters['otlp/jaeger'] as any).retry_on_failure).toEqual(EXPORT_RETRY);
+      expect(EXPORT_RETRY.max_elapsed_time).toBe('0s');
+      const retry = (configs.cluster.exporters['elasticsearch/events'] as any).retry;
+      // Backoff 1, 2, 4, 8, 16, then 30 s: the seconds the retries span before the batch is dropped.
+      let waited = 0;
+      for (let i = 0, d = 1; i < retry.max_retries; i++, d = Math.min(d * 2, 30)) waited += d;
+      expect(waited).toBeGreaterThan(300);
+    });
+
+    it('takes the limits and directory it is given; false keeps in-memory queues (the local default)', () => {
+      const custom = buildCollectorConfig({ ...base, role: 'all-in-one', jaegerOtlpEndpoint, events, persistentQueue: { directory: '/q', spans: 5000, events: 700 } });
+      expect(Object.fromEntries(queued(custom).map(([id, q]) => [id, [q.queue_size, q.storage]]))).toEqual({ 'otlp/jaeger': [5000, QUEUE_STORAGE], 'elasticsearch/events': [700, QUEUE_STORAGE] });
+      const memory = buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, persistentQueue: false });
+      expect(memory.extensions[QUEUE_STORAGE]).toBeUndefined();
+      expect((memory.exporters['otlp/jaeger'] as any).sending_queue).toEqual({ enabled: true, num_consumers: 4, sizer: 'items', queue_size: MEMORY_QUEUE_LIMITS.spans });
+      const local = buildCollectorConfig({ profile: 'local', role: 'gateway', jaegerOtlpEndpoint: '127.0.0.1:4317', clusterName: 'c', environment: 'e' });
+      expect(local.extensions[QUEUE_STORAGE]).toBeUndefined();
+    });
+
+    it.each(['all-in-one', 'gateway', 'cluster'] as CollectorRole[])('%s: a StatefulSet whose every pod mounts a queue volume of its own at the queue directory', (role) => {
+      const { values } = addOn(role, { queueVolume: { size: '2Gi', storageClass: 'fast' } });
+      expect(values.mode).toBe('statefulset');
+      expect(values.statefulset).toEqual({
+        volumeClaimTemplates: [{ metadata: { name: 'queue' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '2Gi' } } } }],
+        podManagementPolicy: 'Parallel',
+        persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: 'Delete', whenScaled: 'Retain' },
+      });
+      expect(values.extraVolumeMounts[0]).toEqual({ name: 'queue', mountPath: QUEUE_DIRECTORY });
+      expect(values.config.extensions[QUEUE_STORAGE].directory).toBe(QUEUE_DIRECTORY);
+      expect(addOn(role).values.statefulset.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    });
+
+    it('refuses a config whose queue is not on the queue volume', () => {
+      const inMemory = buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, persistentQueue: false });
+      expect(() => addOn('gateway', { config: inMemory })).toThrow(/file_storage\/queue extension must keep its queue in \/var\/lib\/otelcol\/queue.*got no persistent queue/);
+      const elsewhere = buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, persistentQueue: { directory: '/tmp/q' } });
+      expect(() => addOn('gateway', { config: elsewhere })).toThrow(/got \/tmp\/q/);
+    });
   });
 });

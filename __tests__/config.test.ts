@@ -33,6 +33,9 @@ describe('configuration', () => {
     [{ jaeger: { replicas: 2 } }, /jaeger\.replicas: must be 1 with jaeger\.storage "memory"/],
     [{ collector: { gateway: { minReplicas: 4, maxReplicas: 3 } } }, /collector\.gateway\.maxReplicas: must be at least collector\.gateway\.minReplicas \(4\)/],
     [{ networkPolicies: { otlpClientNamespaces: ['Payments'] } }, /networkPolicies\.otlpClientNamespaces\.0: must be a DNS-1123 label/],
+    [{ collector: { queue: { size: '256Mi' } } }, /collector\.queue\.size: is too small for collector\.queue\.spans 200000 and events 20000: a full queue needs up to 469Mi/],
+    [{ collector: { queue: { spans: 10 } } }, /collector\.queue\.spans: .*1000/],
+    [{ collector: { queue: { size: '1 GB' } } }, /collector\.queue\.size: must be a Kubernetes memory quantity/],
     [{ elasticsearch: { persistence: { enabled: true, size: '10Gi', storageClass: 'Fast SSD' } } }, /elasticsearch\.persistence\.storageClass: must be a Kubernetes object name/],
   ])('rejects %j with a message naming the field', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);

@@ -3,7 +3,7 @@ import { checkJaegerWiring, IN_CLUSTER_ROLES, inClusterConfigs, restrictToCompon
 
 const inCluster = buildCollectorConfig({ profile: 'kubernetes', jaegerOtlpEndpoint: 'jaeger.jaeger.svc.cluster.local:4317', clusterName: 'c', environment: 'e', events: { endpoint: 'https://es:9200', index: 'k8s-events', caFile: '/ca.crt' } });
 /** What the e2e's collector is built with (e2e/binaries.ts COLLECTOR_COMPONENTS), as `components` lists it. */
-const available = { receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['otlp_grpc', 'debug', 'prometheus'], extensions: ['health_check'] };
+const available = { receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['otlp_grpc', 'debug', 'prometheus'], extensions: ['health_check', 'file_storage'] };
 
 describe('e2e config checks', () => {
   it('restricts the in-cluster config to the components a binary has, naming what it removed', () => {
@@ -30,6 +30,9 @@ describe('e2e config checks', () => {
     expect(removed).toEqual(['processor k8s_attributes']);
     expect(Object.keys(config.service.pipelines)).toEqual(['traces', 'metrics']);
     expect(config.service.pipelines.traces.exporters).toEqual(['otlp/jaeger', 'debug']);
+    // The persistent queue is validated too: the storage extension and the exporter that uses it.
+    expect(config.service.extensions).toEqual(['health_check', 'file_storage/queue']);
+    expect((config.exporters['otlp/jaeger'] as any).sending_queue.storage).toBe('file_storage/queue');
   });
 
   it('the cluster collector keeps its metrics pipeline (self + annotated-pods scrape) and names the Kubernetes receivers it cannot validate', () => {

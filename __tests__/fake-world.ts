@@ -6,8 +6,8 @@ import type { GatewayMetrics } from '../ops/verify';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-export type Mode = 'ok' | 'missing' | 'slow' | 'garbage';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode }
+export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'lossy';
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode }
 
 /**
  * The collector in the gateway layout: `replicas` Prometheus endpoints (one per gateway pod)
@@ -26,7 +26,7 @@ export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[
 
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
-  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', ...modes };
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
   const t0 = Date.now();
@@ -100,9 +100,21 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
   });
 
   const statsLines = () => (ready(m.stats) ? ['k8s_node_cpu_usage{k8s_node_name="kind-control-plane"} 0.25', 'k8s_pod_memory_usage_bytes{k8s_pod_name="sample-app-abc"} 5.2e+07'] : []);
+  // As the collector re-exports its own telemetry (self-scrape, job otel-collector) and the apps' span-buffer metrics.
+  const deliveryLines = (exporter: string, kind: string) =>
+    m.delivery === 'missing'
+      ? []
+      : [
+          `otelcol_exporter_queue_size{exporter="${exporter}",job="otel-collector"} 3`,
+          `otelcol_exporter_queue_capacity{exporter="${exporter}",job="otel-collector"} 200000`,
+          `otelcol_exporter_enqueue_failed_${kind}_total{exporter="${exporter}",job="otel-collector"} ${m.delivery === 'lossy' ? 17 : 0}`,
+          `otelcol_exporter_send_failed_${kind}_total{exporter="${exporter}",job="otel-collector"} 0`,
+          `telemetry_spans_buffered{job="sample-app"} 0`,
+          `telemetry_spans_dropped_total{job="sample-app"} ${m.delivery === 'lossy' ? 5 : 0}`,
+        ];
   const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
   const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch };
+  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch };
 }
 
 /**
@@ -110,7 +122,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
  * real APIs' formats with data derived from the requests the verify run actually sent.
  */
 export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
   const prometheus = await serve((_req, _b, res) => {
     if (m.prom === 'garbage') return garbage(res);
     const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
@@ -121,6 +133,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
       `http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`,
       `app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`,
       ...statsLines(),
+      ...deliveryLines('otlp/jaeger', 'spans'),
     ]);
   });
 
@@ -134,7 +147,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
 
 /** The same world with the collector in the gateway layout (see FakeGateway). */
 export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
   // Which replica the i-th app request (orders and errors, in the order sent) reached.
   const replicaOf = (i: number) => (gateway.counters === 'one' ? gateway.replicas - 1 : i % gateway.replicas);
   // verify sends 3 orders then 1 error: a replica has a series if one of those reaches it.
@@ -152,12 +165,13 @@ export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Mode
         `otelcol_exporter_sent_metric_points{exporter="prometheus"} ${10 + r}`,
         ...(has('/api/orders') ? [`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`] : []),
         ...(has('/api/error') ? [`app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`] : []),
+        ...deliveryLines('otlp/jaeger', 'spans'),
       ]);
     });
     replicas.push({ pod: gatewayPod(r), url: `${url}/metrics`, port: portOf(url) });
   }
   // The cluster collector: kubelet stats, no app metrics.
-  const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines()]));
+  const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines(), ...deliveryLines('elasticsearch/events', 'log_records').filter((l) => !l.startsWith('telemetry_'))]));
   const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
   return {
     endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },

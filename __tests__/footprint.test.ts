@@ -74,15 +74,20 @@ describe('cluster footprint budget', () => {
     });
 
     it('reports the claims, the nodes a one-node loss needs, and the total at maximum scale', () => {
-      expect(prod.claims).toEqual([{ stack: 'elasticsearch', workload: 'helm/elasticsearch/data', sizeBytes: 30 * GiB, copies: 3 }]);
-      expect(prod.storageBytes).toBe(90 * GiB);
+      expect(prod.claims).toEqual([
+        { stack: 'elasticsearch', workload: 'helm/elasticsearch/data', sizeBytes: 30 * GiB, copies: 3 },
+        // A queue volume per collector pod: the gateway at its minimum (2) and the cluster collector.
+        { stack: 'otel-collector', workload: 'helm/otel-collector-cluster/queue', sizeBytes: 1 * GiB, copies: 1 },
+        { stack: 'otel-collector', workload: 'helm/otel-collector/queue', sizeBytes: 1 * GiB, copies: 2 },
+      ]);
+      expect(prod.storageBytes).toBe(93 * GiB);
       expect(prod.nodesForHighAvailability).toBe(3);
       // 4 more gateway replicas of 256Mi requests at the HPA's maximum.
       expect(prod.totalAtMaxScale.memoryRequestsBytes - prod.total.memoryRequestsBytes).toBe(4 * 256 * 1024 ** 2);
     });
 
-    it('dev has no claims and no autoscaled workload', () => {
-      expect(report.claims).toEqual([]);
+    it("dev claims only the collector's queue volume, and has no autoscaled workload", () => {
+      expect(report.claims).toEqual([{ stack: 'otel-collector', workload: 'helm/otel-collector/queue', sizeBytes: 1 * GiB, copies: 1 }]);
       expect(report.totalAtMaxScale).toEqual(report.total);
       expect(report.nodesForHighAvailability).toBe(1);
     });

@@ -39,8 +39,8 @@ function chartPods(cfg: MonitoringConfig): PodModel[] {
   return pods;
 }
 
-/** opentelemetry-collector 0.170.0 _helpers.tpl selectorLabels + _pod.tpl component (deployment mode). */
-const collectorChartLabels = (release: string) => ({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': release, component: 'standalone-collector', 'app.kubernetes.io/managed-by': 'Helm' });
+/** opentelemetry-collector 0.170.0 _helpers.tpl selectorLabels + component (statefulset mode). */
+const collectorChartLabels = (release: string) => ({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': release, component: 'statefulset-collector', 'app.kubernetes.io/managed-by': 'Helm' });
 
 interface World {
   cfg: MonitoringConfig;

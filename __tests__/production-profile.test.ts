@@ -184,7 +184,10 @@ describe('collectors, production (gateway layout)', () => {
     const cluster = valuesOf('otel-collector-cluster');
     expect(cluster.replicaCount).toBe(1);
     expect(cluster.autoscaling?.enabled ?? false).toBe(false);
-    expect(cluster.rollout.strategy).toBe('Recreate');
+    // A one-pod StatefulSet: its rolling update deletes the pod before starting the next (two never run at once).
+    expect([cluster.mode, cluster.rollout]).toEqual(['statefulset', undefined]);
+    // Each collector pod keeps its persistent queue on a volume of its own.
+    for (const v of [gateway, cluster]) expect(v.statefulset.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
   });
 
   it('nothing is collected twice: cluster-level receivers only in the cluster collector, OTLP only in the gateway', () => {

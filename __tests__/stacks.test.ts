@@ -142,7 +142,7 @@ describe('otel-collector', () => {
   });
   it('uses the contrib image (the k8s distribution has no prometheus exporter), pinned', () => {
     expect(values.image).toEqual({ repository: 'otel/opentelemetry-collector-contrib', tag: '0.158.0' });
-    expect(values.mode).toBe('deployment');
+    expect(values.mode).toBe('statefulset');
   });
   it('pipelines contain exactly the intended components, limiter first and batch last', () => {
     const p = cfg.service.pipelines;
@@ -191,6 +191,10 @@ describe('logging (Fluentd)', () => {
     expect(conf).toContain('ca_file /fluentd/es-ca/ca.crt');
     expect(conf).toMatch(/<buffer>\n\s+@type file\n\s+path \/var\/log\/fluentd\/buffer/);
     expect(conf).toContain('retry_type exponential_backoff');
+    // Durable: retried forever from files on the node, blocking in_tail (not dropping) when full,
+    // flushed at shutdown; a busy Elasticsearch (429) is retried instead of dropping the chunk.
+    for (const line of ['retry_forever true', 'overflow_action block', 'flush_at_shutdown true', 'total_limit_size 512MB', 'retry_max_interval 60s', 'unrecoverable_error_types out_of_memory_error']) expect(conf).toContain(`${line}\n`);
+    expect(conf).not.toMatch(/retry_timeout|retry_max_times|drop_oldest_chunk/);
     expect(conf).toContain('pos_file /var/log/fluentd/containers.log.pos');
     expect(conf).toContain('@type systemd');
   });

@@ -15,6 +15,7 @@ const SINGLE_LAYOUT_HOPS = [
   ['dependency sample-app → sample-app-backend', true],
   ['request and error counters rose', true],
   ['node and pod stats metrics', true],
+  ['nothing dropped (queues, retries, app buffers)', true],
   ['Kubernetes events in k8s-events-*', true],
 ];
 
@@ -26,7 +27,8 @@ describe('npm run verify logic against fake servers', () => {
       expect(results.map((r) => [r.hop, r.ok])).toEqual(SINGLE_LAYOUT_HOPS);
       expect(results[1].detail).toBe('fluentd-2026-11-27: pod sample-app-abc, namespace sample-app, container app');
       expect(results[6].detail).toBe('orders +3, errors +1');
-      expect(formatResults(results)).toMatch(/9 passed, 0 failed$/);
+      expect(results[8].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped');
+      expect(formatResults(results)).toMatch(/10 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -53,6 +55,7 @@ describe('npm run verify logic against fake servers', () => {
     [{ prom: 'garbage' }, 'request and error counters rose', /Prometheus endpoint/],
     [{ stats: 'missing' }, 'node and pod stats metrics', /nodes\/stats/],
     [{ events: 'missing' }, 'Kubernetes events in k8s-events-*', /elasticsearch\/events exporter/],
+    [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
   ])('%j: fails hop "%s" and names the likely cause', async (modes, hop, cause) => {
     const world = await fakeWorld(modes);
     try {
@@ -96,7 +99,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       expect(results[7].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
       // kubelet stats come from the cluster collector: the gateway replicas have none.
       expect(results[8].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/10 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/11 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -121,7 +124,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       const started = Date.now();
       const results = await runVerify(world.endpoints, fast);
       const failed = results.filter((r) => !r.ok);
-      expect(failed.map((r) => r.hop)).toEqual(['collector gateway replicas', 'request and error counters rose']);
+      expect(failed.map((r) => r.hop)).toEqual(['collector gateway replicas', 'request and error counters rose', 'nothing dropped (queues, retries, app buffers)']);
       expect(failed[0].detail).toBe(`no Running pod matches ${COLLECTOR_POD_SELECTOR} in namespace observability`);
       expect(failed[0].cause).toMatch(/^the collector gateway has no Running replica/);
       expect(failed[0].cause).toContain(`kubectl -n observability get pods -l ${COLLECTOR_POD_SELECTOR}`);
@@ -138,7 +141,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
     try {
       const failed = (await runVerify(world.endpoints, fast)).filter((r) => !r.ok);
       expect(failed.map((r) => r.hop)).toEqual(['node and pod stats metrics']);
-      expect(failed[0].cause).toMatch(/cluster collector's Prometheus endpoint.*logs deploy\/otel-collector-cluster/);
+      expect(failed[0].cause).toMatch(/cluster collector's Prometheus endpoint.*logs statefulset\/otel-collector-cluster/);
     } finally {
       await world.close();
     }
@@ -169,5 +172,32 @@ describe('mergeSeries', () => {
       { name: 'c', labels: { job: 'x', route: '/b', extra: '1' }, value: 4 },
     ]);
     expect(a[0].value).toBe(2); // inputs untouched
+  });
+});
+
+describe('verify reports what the pipeline dropped (bounded, visible loss)', () => {
+  it('fails the delivery hop with the counts and which limit was hit when a queue refused data or an app dropped spans', async () => {
+    const world = await fakeWorld({ delivery: 'lossy' });
+    try {
+      const results = await runVerify(world.endpoints, fast);
+      const hop = results.find((r) => r.hop === 'nothing dropped (queues, retries, app buffers)')!;
+      expect(hop.ok).toBe(false);
+      expect(hop.detail).toMatch(/^17 items refused by a full sending queue \(otelcol_exporter_enqueue_failed_\*: collector\.queue limits hit.*; 5 spans dropped by the apps \(telemetry_spans_dropped/);
+      expect(hop.cause).toMatch(/What survives what/);
+      // Every other hop still passes: the loss is reported, not mistaken for a broken path.
+      expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('in the gateway layout sums the replicas and adds the cluster collector (events queue)', async () => {
+    const world = await fakeGatewayWorld({ replicas: 2, counters: 'split' });
+    try {
+      const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop.startsWith('nothing dropped'))!;
+      expect(hop).toMatchObject({ ok: true, detail: 'queues elasticsearch/events 3/200000, otlp/jaeger 6/400000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped' });
+    } finally {
+      await world.close();
+    }
   });
 });

@@ -176,7 +176,29 @@ const CollectorSchema = z.strictObject({
   prometheusPort: port.default(8889),
   /** Seconds between kubelet/cluster stats scrapes. */
   statsIntervalSeconds: z.int().min(5).max(600).default(30),
+  /**
+   * The exporters' persistent sending queue: a PersistentVolumeClaim per collector pod
+   * (StatefulSet), so what has not reached Jaeger or Elasticsearch yet survives a restart or a
+   * replacement of the pod. Limits in items; beyond them new data is refused and counted.
+   */
+  queue: z
+    .strictObject({
+      /** Size of each collector pod's queue volume. */
+      size: memory.default('1Gi'),
+      /** @default - the cluster's default storage class */
+      storageClass: dnsSubdomain.optional(),
+      /** Spans the traces queue holds (~1 KiB each on disk). */
+      spans: z.int().min(1000).max(10_000_000).default(200_000),
+      /** Kubernetes events the events queue holds (~2 KiB each on disk). */
+      events: z.int().min(100).max(1_000_000).default(20_000),
+    })
+    .default({ size: '1Gi', spans: 200_000, events: 20_000 }),
 });
+
+/** Disk a full queue may take: ~1 KiB a span, ~2 KiB an event, twice for the store's compaction copy. */
+export function queueDiskBytes(queue: { spans: number; events: number }): number {
+  return 2 * (queue.spans * 1024 + queue.events * 2048);
+}
 
 const NetworkPoliciesSchema = z.strictObject({
   /** Default-deny ingress in every namespace we create, then only the flows the stack needs. */
@@ -313,6 +335,11 @@ const StrictConfigSchema = z
     const gateway = config.collector.gateway;
     if (gateway.maxReplicas < gateway.minReplicas) {
       issue(['collector', 'gateway', 'maxReplicas'], `must be at least collector.gateway.minReplicas (${gateway.minReplicas})`);
+    }
+    const queue = config.collector.queue;
+    // (A malformed size is reported by its own check.)
+    if (/^\d+(Ki|Mi|Gi)$/.test(queue.size) && queueDiskBytes(queue) > parseMemory(queue.size)) {
+      issue(['collector', 'queue', 'size'], `is too small for collector.queue.spans ${queue.spans} and events ${queue.events}: a full queue needs up to ${Math.ceil(queueDiskBytes(queue) / 2 ** 20)}Mi (1 KiB a span, 2 KiB an event, twice for compaction); raise the size or lower the limits`);
     }
     if (config.kibana.version !== undefined && config.kibana.version !== es.version) {
       issue(['kibana', 'version'], `must equal elasticsearch.version (${es.version}): ECK refuses a Kibana of another version than its Elasticsearch; remove kibana.version to follow it`);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,11 @@ export const COLLECTOR_COMPONENTS = {
     `go.opentelemetry.io/collector/exporter/debugexporter ${COLLECTOR_CORE_VERSION}`,
     `github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter ${COLLECTOR_CONTRIB_VERSION}`,
   ],
-  extensions: [`github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension ${COLLECTOR_CONTRIB_VERSION}`],
+  extensions: [
+    `github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension ${COLLECTOR_CONTRIB_VERSION}`,
+    // The exporters' persistent sending queue (file_storage).
+    `github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage ${COLLECTOR_CONTRIB_VERSION}`,
+  ],
   providers: [`go.opentelemetry.io/collector/confmap/provider/envprovider ${CONFMAP_VERSION}`, `go.opentelemetry.io/collector/confmap/provider/fileprovider ${CONFMAP_VERSION}`],
 };
 
@@ -52,9 +57,18 @@ export function ensureJaeger(log: (line: string) => void): string {
   return binary;
 }
 
+/**
+ * Cache directory of the collector built from these components: keyed by their list, so a
+ * binary built from another list (an older checkout's) is never reused, and stays usable there.
+ */
+export function collectorCacheDir(components = COLLECTOR_COMPONENTS): string {
+  const key = createHash('sha256').update(JSON.stringify(components)).digest('hex').slice(0, 12);
+  return join(cacheDir(), `otelcol-${COLLECTOR_CORE_VERSION}-${key}`);
+}
+
 /** A custom collector from the OpenTelemetry Collector Builder with COLLECTOR_COMPONENTS. */
 export function ensureCollector(log: (line: string) => void): string {
-  const dir = join(cacheDir(), `otelcol-${COLLECTOR_CORE_VERSION}`);
+  const dir = collectorCacheDir();
   const binary = join(dir, 'build', 'otelcol-e2e');
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });

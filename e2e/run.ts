@@ -6,7 +6,10 @@
  * are present, a real search engine peer (OpenSearch 2.19.6, e2e/opensearch.ts): the production
  * Jaeger config on Elasticsearch storage across a restart, and the index-retention script.
  * Only 127.0.0.1, bounded time.
- * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config)
+ * Then the faults (e2e/faults.ts): collector, Jaeger, collector-with-Jaeger-down and search
+ * engine outages while the app takes orders; every trace must arrive.
+ * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config;
+ * E2E_BREAK=app-buffer or collector-queue removes what keeps the traces through a fault)
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +24,9 @@ import { buildCollectorConfig, CollectorConfig } from '../constructs/otel/collec
 import { getDependencies, getTrace, summarizeTrace } from '../ops/jaeger-api';
 import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
+import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
+import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
 import {
@@ -35,6 +40,9 @@ const work = mkdtempSync(join(tmpdir(), 'monitoring-e2e-'));
 const children: ChildProcess[] = [];
 const report: { step: string; ok: boolean; skipped?: boolean; detail: string; ms?: number }[] = [];
 const log = (line: string) => console.log(`[e2e] ${line}`);
+const faultRows: FaultRow[] = [];
+/** E2E_BREAK=app-buffer: the app without its span buffer; collector-queue: the collector's queue in memory. */
+const BREAK = process.env.E2E_BREAK;
 /** Set once the run stops (end or signal): no process is started after that. */
 let cleaned = false;
 
@@ -141,13 +149,21 @@ async function main() {
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
   writeFileSync(join(work, 'jaeger.yaml'), stringify(buildJaegerConfig({ maxTraces: 10_000, listenHost: HOST, ports: ports.jaeger })));
-  const jaeger = start('jaeger', jaegerBin, ['--config', join(work, 'jaeger.yaml')], jaegerSelfTracing(ports.jaeger.otlpGrpc));
-  await waitHttp(`http://${HOST}:${ports.jaeger.health}/status`, 'Jaeger', jaeger);
+  const startJaeger = async () => {
+    const j = start('jaeger', jaegerBin, ['--config', join(work, 'jaeger.yaml')], jaegerSelfTracing(ports.jaeger.otlpGrpc));
+    await waitHttp(`http://${HOST}:${ports.jaeger.health}/status`, 'Jaeger', j);
+    return j;
+  };
+  let jaeger = await startJaeger();
   const jaegerApi = `http://${HOST}:${ports.jaeger.queryHttp}`;
 
   // 3. The OTLP gateway (what the apps send to in production), local profile of the same config builder the stack uses.
-  const wiredTo = process.env.E2E_BREAK === 'jaeger-endpoint' ? `${HOST}:${ports.jaeger.otlpHttp}` : jaegerOtlp;
-  const collectorConfig: CollectorConfig = buildCollectorConfig({ profile: 'local', role: 'gateway', jaegerOtlpEndpoint: wiredTo, clusterName: 'e2e', environment: 'e2e', ports: ports.collector, prometheusPort: ports.prometheus, listenHost: HOST });
+  const wiredTo = BREAK === 'jaeger-endpoint' ? `${HOST}:${ports.jaeger.otlpHttp}` : jaegerOtlp;
+  // The persistent sending queue as in the cluster, in a directory of this run.
+  const persistentQueue = BREAK === 'collector-queue' ? false : { directory: join(work, 'collector-queue') };
+  const gatewayConfig = (jaegerOtlpEndpoint: string): CollectorConfig =>
+    buildCollectorConfig({ profile: 'local', role: 'gateway', jaegerOtlpEndpoint, clusterName: 'e2e', environment: 'e2e', ports: ports.collector, prometheusPort: ports.prometheus, listenHost: HOST, persistentQueue });
+  const collectorConfig = gatewayConfig(wiredTo);
   const wiring = checkJaegerWiring(collectorConfig, jaegerOtlp);
   step('collector → Jaeger wiring', !wiring, wiring ?? `otlp/jaeger → ${jaegerOtlp}`);
   writeFileSync(join(work, 'collector.yaml'), stringify(collectorConfig));
@@ -157,12 +173,26 @@ async function main() {
     return c;
   };
   let collector = await startCollector();
+  /** The collector as a fault stops and starts it; `rewire` points it at another Jaeger (same ports, same queue). */
+  const collectorHop = {
+    name: 'collector',
+    stop: () => stop(collector),
+    start: async () => {
+      collector = await startCollector();
+    },
+    rewire: async (jaegerOtlpEndpoint: string) => {
+      await stop(collector);
+      writeFileSync(join(work, 'collector.yaml'), stringify(gatewayConfig(jaegerOtlpEndpoint)));
+      collector = await startCollector();
+    },
+  };
   const promUrl = `http://${HOST}:${ports.prometheus}/metrics`;
 
   // 4. The sample app, started normally (dist/server.js), front → backend.
   const appEnv = (service: string, port: number) => ({
     PORT: String(port), HOST, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${HOST}:${ports.collector.otlpHttp}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '900', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '2000', DEPLOYMENT_ENVIRONMENT: 'e2e',
+    ...(BREAK === 'app-buffer' ? { TELEMETRY_BUFFER_SPANS: '0' } : {}),
   });
   const backendPort = await freePort();
   const frontPort = await freePort();
@@ -226,8 +256,33 @@ async function main() {
   }, { timeoutMs: WAIT_MS });
   step('data flows after the collector restarts', !!t.value, t.value ? `trace ${after.slice(0, 8)}… in Jaeger` : `trace ${after} not found after restart`, t.elapsedMs);
 
+  // 8b. Faults: a hop down while the app takes orders; every trace sent meanwhile must arrive.
+  const faults: FaultContext = { log, step, sendOrder: order };
+  const jaegerHop: Hop = {
+    name: 'Jaeger',
+    stop: () => stop(jaeger),
+    start: async () => {
+      jaeger = await startJaeger();
+    },
+  };
+  faultRows.push(await runFault(faults, () => jaegerApi, { name: 'none (baseline)', down: [], keptBy: 'the plain path' }));
+  faultRows.push(...(await traceHopFaults(faults, { collector: collectorHop, jaeger: jaegerHop }, () => jaegerApi)));
+
+  // 8c. What `npm run verify` reads to report loss, from the real collector and apps: present, and zero after those faults.
+  const delivery = await pollUntil(async () => {
+    const samples = await scrape(promUrl);
+    const report = deliveryReport(samples);
+    return report && samples.some((x) => x.name === 'telemetry_spans_buffered') ? report : undefined;
+  }, { timeoutMs: WAIT_MS });
+  step(
+    "verify's loss counters on the real collector",
+    !!delivery.value && !delivery.value.loss,
+    delivery.value ? (delivery.value.loss ?? delivery.value.detail) : `no otelcol_exporter_queue_capacity or telemetry_spans_buffered on ${promUrl}: ${delivery.lastError ?? 'missing'}`,
+    delivery.elapsedMs,
+  );
+
   // 9-12. A real search engine peer: Jaeger's Elasticsearch storage and the index retention.
-  await searchEngineSteps(jaegerBin, production);
+  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop });
 }
 
 /**
@@ -237,10 +292,10 @@ async function main() {
  * index families we expect, and (b) the retention script deletes the expired indices of every
  * family we write and keeps today's. Without Java or Maven: one SKIPPED line, the run goes on.
  */
-async function searchEngineSteps(jaegerBin: string, production: Record<string, StackJson>) {
+async function searchEngineSteps(jaegerBin: string, production: Record<string, StackJson>, fault: { faults: FaultContext; collector: { rewire(jaegerOtlpEndpoint: string): Promise<void> } }) {
   const { toolchain, missing } = findJavaToolchain();
   if (!toolchain) {
-    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
+    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention, search engine down)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
     return;
   }
   const built0 = Date.now();
@@ -258,7 +313,7 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
   const dataDir = join(work, 'opensearch');
   mkdirSync(dataDir);
   const started = Date.now();
-  const opensearch = start('opensearch', toolchain.java, openSearchJavaArgs(node, esPort, dataDir));
+  let opensearch = start('opensearch', toolchain.java, openSearchJavaArgs(node, esPort, dataDir));
   const up = await waitForOpenSearch(es, opensearch);
   if (!up.health) return step(`OpenSearch ${OPENSEARCH_VERSION} up`, false, `not healthy at ${es}: ${up.error}`, Date.now() - started);
   const info = await searchJson<{ version: { number: string; distribution?: string } }>(es, '/');
@@ -382,6 +437,22 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
       : `retentionScript(${families.join(' ')}, ${days}) (= the production CronJob's) deleted the ${expired.length} indices dated ${expired[0].slice(-10)} and kept the ${fixture.current.length} of today (${existing} of them Jaeger's own), ${said.length} "deleting" lines; run as is: curl ignores --cacert for http://`,
     Date.now() - p0,
   );
+
+  // 13. The search engine down while the app takes orders: the collector, rewired to the Jaeger on
+  // OpenSearch storage (same ports, same queue), and that Jaeger must bring every trace into it.
+  esJaeger = await startEsJaeger();
+  await fault.collector.rewire(`${HOST}:${jaegerPorts.otlpGrpc}`);
+  const opensearchHop: Hop = {
+    name: 'OpenSearch',
+    stop: () => stop(opensearch),
+    start: async () => {
+      opensearch = start('opensearch', toolchain.java, openSearchJavaArgs(node, esPort, dataDir));
+      const back = await waitForOpenSearch(es, opensearch);
+      if (!back.health) throw new E2eFailure(`OpenSearch did not come back at ${es}: ${back.error}`);
+    },
+  };
+  faultRows.push(await runFault(fault.faults, () => api, { name: `OpenSearch down (${OUTAGE_MS / 1000} s of orders + its restart), Jaeger on Elasticsearch storage`, down: [opensearchHop], keptBy: "the collector's sending queue and Jaeger's Elasticsearch writer" }));
+  await stop(esJaeger);
   await stop(opensearch);
 }
 
@@ -412,6 +483,7 @@ main()
     for (const r of report) console.log(`  ${(r.skipped ? 'SKIPPED' : r.ok ? 'ok' : 'FAIL').padEnd(7)}  ${r.step.padEnd(58)} ${r.ms !== undefined ? `${String(r.ms).padStart(6)} ms` : '         '}  ${r.detail}`);
     const failed = report.filter((r) => !r.ok).length + (code && report.every((r) => r.ok) ? 1 : 0);
     const skippedCount = report.filter((r) => r.skipped).length;
+    if (faultRows.length) console.log(`\nTraces sent during each fault vs found in Jaeger afterwards${BREAK ? ` (E2E_BREAK=${BREAK})` : ''}:\n${faultTable(faultRows)}\n`);
     console.log(`${report.filter((r) => r.ok && !r.skipped).length} passed, ${failed} failed${skippedCount ? `, ${skippedCount} skipped` : ''}`);
     process.exit(code);
   });

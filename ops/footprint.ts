@@ -74,6 +74,13 @@ const HELM_READERS: Record<string, (values: any) => HelmContainer[]> = {
 const HELM_CLAIMS: Record<string, (values: any) => { workload: string; size: string; copies: number }[]> = {
   'eck-elasticsearch': (v) =>
     (v.nodeSets ?? []).flatMap((ns: any) => (ns.volumeClaimTemplates ?? []).map((t: any) => ({ workload: `elasticsearch/${ns.name}`, size: t.spec.resources.requests.storage, copies: ns.count ?? 1 }))),
+  // The collectors' queue volumes: one per pod (at the HPA's minimum; a scaled-out replica adds its own).
+  'opentelemetry-collector': (v) =>
+    (v.statefulset?.volumeClaimTemplates ?? []).map((t: any) => ({
+      workload: `${v.fullnameOverride ?? 'otel-collector'}/${t.metadata.name}`,
+      size: t.spec.resources.requests.storage,
+      copies: v.autoscaling?.enabled ? v.autoscaling.minReplicas : (v.replicaCount ?? 1),
+    })),
 };
 
 /**

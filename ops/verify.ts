@@ -59,6 +59,38 @@ interface Hop {
   probe: () => Promise<string | undefined>;
   /** Known to fail without polling: the detail. */
   failNow?: string;
+  /** After the probe answered: what makes the hop fail all the same (a loss it found). */
+  problem?: () => string | undefined;
+}
+
+/** A counter as the collector's Prometheus exporter names it (re-exported self-scrape: with or without `_total`). */
+function counter(samples: Sample[], name: string, match: Record<string, string> = {}): number {
+  return sumOf(samples, `${name}_total`, match) + sumOf(samples, name, match);
+}
+
+/**
+ * What the pipeline dropped, from the collectors' own metrics (self-scrape, job otel-collector)
+ * and the apps' span buffers: queue fill per exporter, batches refused by a full queue
+ * (enqueue_failed), batches given up (send_failed), spans an app dropped with its buffer full.
+ * `loss` is set when any of them is not zero; undefined when the collector's metrics are absent.
+ */
+export function deliveryReport(samples: Sample[]): { detail: string; loss?: string } | undefined {
+  const capacities = samples.filter((s) => s.name === 'otelcol_exporter_queue_capacity');
+  if (capacities.length === 0) return undefined;
+  const exporters = [...new Set(capacities.map((s) => s.labels.exporter).filter(Boolean))].sort();
+  const queues = exporters.map((exporter) => `${exporter} ${sumOf(samples, 'otelcol_exporter_queue_size', { exporter })}/${sumOf(samples, 'otelcol_exporter_queue_capacity', { exporter })}`);
+  const kinds = ['spans', 'log_records', 'metric_points'];
+  const enqueueFailed = kinds.reduce((n, k) => n + counter(samples, `otelcol_exporter_enqueue_failed_${k}`), 0);
+  const sendFailed = kinds.reduce((n, k) => n + counter(samples, `otelcol_exporter_send_failed_${k}`), 0);
+  const appDropped = counter(samples, 'telemetry_spans_dropped');
+  const appBuffered = sumOf(samples, 'telemetry_spans_buffered');
+  const detail = `queues ${queues.join(', ')}; enqueue_failed ${enqueueFailed}, send_failed ${sendFailed}; app span buffers ${appBuffered} held, ${appDropped} dropped`;
+  const losses = [
+    ...(enqueueFailed > 0 ? [`${enqueueFailed} items refused by a full sending queue (otelcol_exporter_enqueue_failed_*: collector.queue limits hit during a long backend outage)`] : []),
+    ...(sendFailed > 0 ? [`${sendFailed} items given up (otelcol_exporter_send_failed_*: rejected by the backend, or the events exporter's retries ran out)`] : []),
+    ...(appDropped > 0 ? [`${appDropped} spans dropped by the apps (telemetry_spans_dropped: buffer full, the collector unreachable too long)`] : []),
+  ];
+  return { detail, loss: losses.length ? losses.join('; ') : undefined };
 }
 
 /** The gateway's replicas scraped together: samples summed, a failing replica is an error naming it. */
@@ -128,7 +160,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
       ? [
           {
             name: 'collector gateway replicas',
-            cause: `the collector gateway has no Running replica, so nothing receives the apps' OTLP: kubectl -n ${ns.collector} get pods -l ${gateway.selector}; kubectl -n ${ns.collector} describe deploy/otel-collector`,
+            cause: `the collector gateway has no Running replica, so nothing receives the apps' OTLP: kubectl -n ${ns.collector} get pods -l ${gateway.selector}; kubectl -n ${ns.collector} describe statefulset/otel-collector`,
             failNow: noReplica,
             probe: async () => `${replicaCount} Running, each scraped: ${gateway.replicas.map((r) => r.pod).join(', ')}`,
           },
@@ -155,7 +187,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     },
     {
       name: 'trace in Jaeger (both services)',
-      cause: `no trace in Jaeger: is the collector exporting to Jaeger? kubectl -n ${ns.collector} logs deploy/otel-collector; kubectl -n ${ns.jaeger} logs deploy/jaeger`,
+      cause: `no trace in Jaeger: is the collector exporting to Jaeger? kubectl -n ${ns.collector} logs statefulset/otel-collector; kubectl -n ${ns.jaeger} logs deploy/jaeger`,
       probe: async () => {
         const trace = await getTrace(endpoints.jaeger, normal.traceId);
         const s = trace && summarizeTrace(trace);
@@ -184,8 +216,8 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
       cause: gateway
         ? noReplica
           ? `no gateway replica to scrape: ${noReplica}`
-          : `the collector gateway's Prometheus endpoints (${replicaCount}, summed) did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`
-        : `the collector's Prometheus endpoint did not count the requests: kubectl -n ${ns.collector} logs deploy/otel-collector`,
+          : `the collector gateway's Prometheus endpoints (${replicaCount}, summed) did not count the requests: kubectl -n ${ns.collector} logs statefulset/otel-collector`
+        : `the collector's Prometheus endpoint did not count the requests: kubectl -n ${ns.collector} logs statefulset/otel-collector`,
       failNow: noReplica,
       probe: async () => {
         const after = await scrapeApp();
@@ -198,8 +230,8 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     {
       name: 'node and pod stats metrics',
       cause: gateway
-        ? `no kubelet stats on the cluster collector's Prometheus endpoint: check its RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/${CLUSTER_COLLECTOR_SERVICE}`
-        : `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs deploy/otel-collector`,
+        ? `no kubelet stats on the cluster collector's Prometheus endpoint: check its RBAC for nodes/stats; kubectl -n ${ns.collector} logs statefulset/${CLUSTER_COLLECTOR_SERVICE}`
+        : `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs statefulset/otel-collector`,
       probe: async () => {
         const names = new Set((await scrapeStats()).map((s) => s.name));
         const node = [...names].find((n) => n.startsWith('k8s_node_'));
@@ -207,9 +239,25 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
         return node && pod ? `${node}, ${pod}, …` : undefined;
       },
     },
+    (() => {
+      let loss: string | undefined;
+      return {
+        name: 'nothing dropped (queues, retries, app buffers)',
+        cause: `telemetry was lost since the pods started: see the detail; queue limits are collector.queue (README "What survives what"); kubectl -n ${ns.collector} logs statefulset/otel-collector`,
+        failNow: noReplica,
+        probe: async () => {
+          // The gateway replicas (traces, app metrics) and, in the gateway layout, the cluster collector (events).
+          const samples = gateway ? [...(await scrapeApp()), ...(await scrapeStats())] : await scrapeApp();
+          const report = deliveryReport(samples);
+          loss = report?.loss;
+          return report?.detail;
+        },
+        problem: () => loss,
+      };
+    })(),
     {
       name: `Kubernetes events in ${eventsPrefix}-*`,
-      cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs deploy/${gateway ? CLUSTER_COLLECTOR_SERVICE : 'otel-collector'}`,
+      cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs statefulset/${gateway ? CLUSTER_COLLECTOR_SERVICE : 'otel-collector'}`,
       probe: async () => {
         const found = await indices(es, `${eventsPrefix}-*`);
         if (found.length === 0) return undefined;
@@ -228,7 +276,9 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     const t0 = Date.now();
     const r = await pollUntil(hop.probe, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs });
     const ms = Date.now() - started;
-    if (r.value) results.push({ hop: hop.name, ok: true, ms, detail: r.value });
+    const problem = r.value ? hop.problem?.() : undefined;
+    if (r.value && problem) results.push({ hop: hop.name, ok: false, ms, detail: `${problem} (${r.value})`, cause: hop.cause });
+    else if (r.value) results.push({ hop: hop.name, ok: true, ms, detail: r.value });
     else results.push({ hop: hop.name, ok: false, ms: Date.now() - t0, detail: r.lastError ?? 'not seen before the deadline', cause: hop.cause });
   }
   return results;

@@ -8,7 +8,7 @@ import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluste
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { CollectorIngress } from '../constructs/network/flows';
 import { resourceRequirements } from '../constructs/k8s/resources';
-import { buildCollectorConfig } from '../constructs/otel/collector-config';
+import { buildCollectorConfig, QUEUE_DIRECTORY } from '../constructs/otel/collector-config';
 import { ElasticsearchStack } from './elasticsearch-stack';
 import { JaegerStack } from './jaeger-stack';
 import { MonitoringStack } from './monitoring-stack';
@@ -42,14 +42,18 @@ export class OtelCollectorStack extends MonitoringStack {
     const common = { profile: 'kubernetes', clusterName, environment: config.environment, prometheusPort: c.prometheusPort, statsIntervalSeconds: c.statsIntervalSeconds } as const;
     const events = { endpoint: elasticsearch.url, index: EVENTS_INDEX_PREFIX, caFile: `${ES_CA_MOUNT}/ca.crt` };
     const esClient = { credentialsSecret: es.credentialsSecret, caSecret: es.caSecret, checksum: es.checksum, caMountPath: ES_CA_MOUNT };
-    const chart = { namespace: namespace.metadata.name, chartVersion: c.chartVersion, imageTag: c.imageTag, prometheusPort: c.prometheusPort, dependsOn: es.secrets };
+    const chart = {
+      namespace: namespace.metadata.name, chartVersion: c.chartVersion, imageTag: c.imageTag, prometheusPort: c.prometheusPort, dependsOn: es.secrets,
+      queueVolume: { size: c.queue.size, storageClass: c.queue.storageClass },
+    };
+    const persistentQueue = { directory: QUEUE_DIRECTORY, spans: c.queue.spans, events: c.queue.events };
     const gatewayLayout = c.layout === 'gateway';
 
     // The collector apps send OTLP to: the dev all-in-one, or the scalable gateway.
     const collector = new OtelCollectorAddOn(this, 'collector', {
       ...chart,
       role: gatewayLayout ? 'gateway' : 'all-in-one',
-      config: buildCollectorConfig({ ...common, role: gatewayLayout ? 'gateway' : 'all-in-one', jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint, events: gatewayLayout ? undefined : events }),
+      config: buildCollectorConfig({ ...common, persistentQueue, role: gatewayLayout ? 'gateway' : 'all-in-one', jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint, events: gatewayLayout ? undefined : events }),
       resources: resourceRequirements(c.resources),
       replicas: gatewayLayout ? { min: c.gateway.minReplicas, max: c.gateway.maxReplicas, targetCpuUtilization: c.gateway.targetCpuUtilization } : undefined,
       elasticsearch: gatewayLayout ? undefined : esClient,
@@ -59,7 +63,7 @@ export class OtelCollectorStack extends MonitoringStack {
       ? new OtelCollectorAddOn(this, 'cluster-collector', {
           ...chart,
           role: 'cluster',
-          config: buildCollectorConfig({ ...common, role: 'cluster', events }),
+          config: buildCollectorConfig({ ...common, persistentQueue, role: 'cluster', events }),
           resources: resourceRequirements(c.clusterResources),
           elasticsearch: esClient,
         })

@@ -5,7 +5,7 @@ import { ResourceRequirements } from '../k8s/resources';
 import { spreadOver, TopologySpreadConstraint } from '../k8s/scheduling';
 import { ElasticsearchClient } from '../elasticsearch/client-secrets';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
-import { clusterWideCollectors, CollectorConfig, CollectorRole, EVENTS_EXPORTER } from '../otel/collector-config';
+import { clusterWideCollectors, CollectorConfig, CollectorRole, EVENTS_EXPORTER, QUEUE_DIRECTORY, QUEUE_STORAGE } from '../otel/collector-config';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../otel/names';
 
 export interface CollectorPortValue {
@@ -26,17 +26,28 @@ export interface PolicyRule {
  * Values of the opentelemetry-collector chart we set; the chart's values.schema.json
  * (additionalProperties: false) is checked against these in the tests.
  */
+/** The queue volume of each collector pod: a PersistentVolumeClaim of the StatefulSet. */
+export interface QueueVolumeClaimTemplate {
+  readonly metadata: { readonly name: string };
+  readonly spec: { readonly accessModes: ['ReadWriteOnce']; readonly storageClassName?: string; readonly resources: { readonly requests: { readonly storage: string } } };
+}
+
 export interface OtelCollectorValues {
-  readonly mode: 'deployment';
+  /** A StatefulSet: each pod keeps its queue volume across restarts, rollouts and rescheduling. */
+  readonly mode: 'statefulset';
+  readonly statefulset: {
+    readonly volumeClaimTemplates: QueueVolumeClaimTemplate[];
+    readonly podManagementPolicy: 'Parallel';
+    /** Delete the queue volumes with the release; keep a scaled-down replica's until it is back. */
+    readonly persistentVolumeClaimRetentionPolicy: { readonly enabled: true; readonly whenDeleted: 'Delete'; readonly whenScaled: 'Retain' };
+  };
   readonly fullnameOverride: string;
-  /** Replicas of the Deployment; the chart ignores it when `autoscaling.enabled` (the HPA owns the count). */
+  /** Replicas of the StatefulSet; the chart ignores it when `autoscaling.enabled` (the HPA owns the count). */
   readonly replicaCount: number;
   /** A HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. @default - none (chart: disabled) */
   readonly autoscaling?: { readonly enabled: true; readonly minReplicas: number; readonly maxReplicas: number; readonly targetCPUUtilizationPercentage: number };
   /** @default - none (chart: disabled) */
   readonly podDisruptionBudget?: { readonly enabled: true; readonly minAvailable: number };
-  /** The Deployment's update strategy. @default - chart default RollingUpdate */
-  readonly rollout?: { readonly strategy: 'Recreate' | 'RollingUpdate' };
   /** @default - none */
   readonly topologySpreadConstraints?: TopologySpreadConstraint[];
   readonly image: { readonly repository: string; readonly tag: string };
@@ -50,7 +61,7 @@ export interface OtelCollectorValues {
   readonly enableConfigChecksumAnnotation: true;
   readonly extraEnvs: { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } }[];
   readonly extraVolumes: { readonly name: string; readonly secret: { readonly secretName: string } }[];
-  readonly extraVolumeMounts: { readonly name: string; readonly mountPath: string; readonly readOnly: true }[];
+  readonly extraVolumeMounts: { readonly name: string; readonly mountPath: string; readonly readOnly?: true }[];
   /** Our config plus `null`s that delete the chart's default components we do not use. */
   readonly config: Omit<CollectorConfig, 'receivers' | 'service'> & {
     readonly receivers: Record<string, CollectorConfig['receivers'][string] | null>;
@@ -85,7 +96,7 @@ export interface OtelCollectorAddOnProps {
    */
   readonly role?: CollectorRole;
   /**
-   * Helm release name, also the Deployment, Service and ClusterRole name (fullnameOverride).
+   * Helm release name, also the StatefulSet, Service and ClusterRole name (fullnameOverride).
    * @default COLLECTOR_SERVICE ('otel-collector'), or CLUSTER_COLLECTOR_SERVICE ('otel-collector-cluster') for role 'cluster'
    */
   readonly release?: string;
@@ -103,9 +114,17 @@ export interface OtelCollectorAddOnProps {
   readonly prometheusPort?: number;
   /** Credentials (as ES_USERNAME/ES_PASSWORD) and CA (mounted at caMountPath) for the events exporter. @default - no events */
   readonly elasticsearch?: ElasticsearchClient & { readonly caMountPath: string };
+  /**
+   * Each pod's queue volume (the config's file_storage directory must be QUEUE_DIRECTORY).
+   * @default { size: '1Gi' } in the cluster's default storage class
+   */
+  readonly queueVolume?: { readonly size: string; /** @default - the cluster's default */ readonly storageClass?: string };
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
+
+/** Name of the queue volume (claim template) mounted at QUEUE_DIRECTORY. */
+export const QUEUE_VOLUME = 'queue';
 
 /** What the collector reads from the Kubernetes API (and nothing more). */
 export const COLLECTOR_RBAC_RULES: PolicyRule[] = [
@@ -184,13 +203,15 @@ function replicaPlan(role: CollectorRole, config: CollectorConfig, r: CollectorR
 export const COLLECTOR_IMAGE_REPOSITORY = 'otel/opentelemetry-collector-contrib';
 
 /**
- * The OpenTelemetry Collector as a Deployment of the opentelemetry-collector chart: the
+ * The OpenTelemetry Collector as a StatefulSet of the opentelemetry-collector chart: the
  * single-replica all-in-one (dev), the OTLP gateway (replicas, PDB, HPA on CPU, spread over
- * nodes) or the single-replica cluster collector (Recreate, so two never run at once).
+ * nodes) or the single-replica cluster collector (one pod at a time, so two never run at once).
+ * Each pod has a queue volume of its own for the exporters' persistent sending queue: what a
+ * pod has not delivered yet waits there across restarts, rolling updates and rescheduling.
  */
 export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
   static readonly source = { chart: 'opentelemetry-collector', repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts', release: COLLECTOR_SERVICE };
-  /** Name of the Service (and Deployment): the release name. */
+  /** Name of the Service (and StatefulSet): the release name. */
   readonly serviceName: string;
   readonly role: CollectorRole;
   /** Labels on this release's pods, for selecting them (NetworkPolicies, PDB, spread). */
@@ -204,12 +225,17 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
     if (servesOtlp !== (config.receivers.otlp !== undefined)) {
       throw new Error(`otel-collector: role "${role}" ${servesOtlp ? 'serves' : 'exposes no'} OTLP but the config ${servesOtlp ? 'has no' : 'has an'} otlp receiver: build the config with role "${role}"`);
     }
+    const storage = config.extensions[QUEUE_STORAGE] as { directory?: string } | undefined;
+    if (storage?.directory !== QUEUE_DIRECTORY) {
+      throw new Error(`otel-collector: the config's ${QUEUE_STORAGE} extension must keep its queue in ${QUEUE_DIRECTORY}, the mount of the queue volume (got ${storage?.directory ?? 'no persistent queue'}): build it with the kubernetes profile's default persistentQueue`);
+    }
     if (props.elasticsearch && !config.exporters[EVENTS_EXPORTER]) throw new Error(`otel-collector: elasticsearch credentials given but the config has no ${EVENTS_EXPORTER} exporter (role "${role}")`);
     const release = props.release ?? (role === 'cluster' ? CLUSTER_COLLECTOR_SERVICE : COLLECTOR_SERVICE);
     const replicas = replicaPlan(role, config, props.replicas ?? { min: 1 });
     const podLabels = collectorPodLabels(release);
     const promPort = props.prometheusPort ?? 8889;
     const es = props.elasticsearch;
+    const queueVolume = props.queueVolume ?? { size: '1Gi' };
     super(scope, id, {
       ...OtelCollectorAddOn.source,
       release,
@@ -217,15 +243,25 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
       namespace: props.namespace,
       dependsOn: props.dependsOn,
       values: {
-        mode: 'deployment',
+        mode: 'statefulset',
+        statefulset: {
+          volumeClaimTemplates: [
+            {
+              metadata: { name: QUEUE_VOLUME },
+              spec: { accessModes: ['ReadWriteOnce'], ...(queueVolume.storageClass ? { storageClassName: queueVolume.storageClass } : {}), resources: { requests: { storage: queueVolume.size } } },
+            },
+          ],
+          podManagementPolicy: 'Parallel',
+          persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: 'Delete', whenScaled: 'Retain' },
+        },
         fullnameOverride: release,
         replicaCount: replicas.min,
         ...(replicas.max > replicas.min
           ? { autoscaling: { enabled: true, minReplicas: replicas.min, maxReplicas: replicas.max, targetCPUUtilizationPercentage: replicas.targetCpu } as const }
           : {}),
         ...(replicas.min >= 2 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } as const } : {}),
-        // Never two cluster collectors at once (a rolling update would briefly run both).
-        ...(role === 'cluster' ? { rollout: { strategy: 'Recreate' } as const } : {}),
+        // A StatefulSet's rolling update replaces one pod at a time, deleting it before its
+        // successor starts: never two cluster collectors at once, and the successor gets the queue.
         ...(replicas.max > 1
           ? { topologySpreadConstraints: [spreadOver('kubernetes.io/hostname', podLabels)] }
           : {}),
@@ -256,7 +292,7 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
             ]
           : [],
         extraVolumes: es ? [{ name: 'es-ca', secret: { secretName: es.caSecret } }] : [],
-        extraVolumeMounts: es ? [{ name: 'es-ca', mountPath: es.caMountPath, readOnly: true }] : [],
+        extraVolumeMounts: [{ name: QUEUE_VOLUME, mountPath: QUEUE_DIRECTORY }, ...(es ? [{ name: 'es-ca', mountPath: es.caMountPath, readOnly: true } as const] : [])],
         config: {
           ...config,
           // The chart deep-merges into its defaults: null removes what we do not run.

@@ -121,9 +121,24 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
         reload_connections: false,
         request_timeout: '30s',
         log_es_400_reason: true,
+        // fluent-plugin-elasticsearch 5.4.4 drops a whole chunk (UnrecoverableError) when a bulk
+        // item fails with a type in this list; its default also lists es_rejected_execution_exception,
+        // the 429 of an Elasticsearch busy catching up after an outage. Without it those records are
+        // re-emitted into the buffer and retried (elasticsearch_error_handler.rb retry_stream).
+        unrecoverable_error_types: 'out_of_memory_error',
       },
       children: [
         {
+          // What survives what (fluentd v1.19.3 lib/fluent/plugin/output.rb, buf_file.rb):
+          // - a Fluentd restart: the chunks are files on the node (buf_file is persistent and
+          //   resumes staged and queued chunks at start), the positions too (pos_file);
+          // - an Elasticsearch outage: a failed bulk raises RecoverableRequestFailure and the chunk is
+          //   retried with backoff up to 60 s, forever (retry_forever: no retry_timeout, no max times);
+          // - both at once: flush_at_shutdown tries once (submit_flush_all stops at the first failure)
+          //   and the chunks stay on disk for the next start;
+          // - the buffer full (total_limit_size): overflow_action block makes in_tail wait
+          //   (write_guard sleeps until storable), so lines stay in the container log files; only
+          //   what the kubelet rotates away meanwhile is lost.
           name: 'buffer',
           params: {
             '@type': 'file',

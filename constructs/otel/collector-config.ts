@@ -51,6 +51,50 @@ export const ROLE_GROUPS: Readonly<Record<CollectorRole, readonly ComponentGroup
 /** Groups that need the Kubernetes API. */
 export const KUBERNETES_ONLY_GROUPS: readonly ComponentGroup[] = ['k8sAttributes', 'kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'];
 
+/**
+ * The exporters' persistent sending queue: a `file_storage` extension whose directory keeps
+ * what has not reached Jaeger (or Elasticsearch) yet across a collector restart. Limits count
+ * items (spans, events), so the disk they take is bounded too.
+ */
+export interface PersistentQueue {
+  /** Directory of the queue files (a volume of its own in the cluster). */
+  readonly directory: string;
+  /**
+   * Spans the otlp/jaeger queue holds; beyond that new spans are refused (counted in
+   * otelcol_exporter_enqueue_failed_spans) and the OTLP client keeps them.
+   * @default QUEUE_LIMITS.spans
+   */
+  readonly spans?: number;
+  /** Kubernetes events the elasticsearch/events queue holds. @default QUEUE_LIMITS.events */
+  readonly events?: number;
+}
+
+/**
+ * Queue limits, from the disk budget of the queue volume (collector.queue.storage, 1Gi in dev):
+ * a span takes ~0.5-1 KiB in the queue (OTLP protobuf), 200 000 spans ≤ ~200 MiB; an event
+ * ~1-2 KiB, 20 000 events ≤ ~40 MiB. Both together stay well under the volume with room for
+ * the store's compaction copy. At the dev sample app's rate (~10 spans/s) that is hours of a
+ * Jaeger outage.
+ */
+export const QUEUE_LIMITS = { spans: 200_000, events: 20_000 } as const;
+
+/** Limits of the in-memory queues (no persistentQueue): bounded by the collector's memory instead. */
+export const MEMORY_QUEUE_LIMITS = { spans: 20_000, events: 5_000 } as const;
+
+/** The file_storage extension id the sending queues use. */
+export const QUEUE_STORAGE = 'file_storage/queue';
+
+/** Where the in-cluster collectors keep their queue (the mount of their queue volume). */
+export const QUEUE_DIRECTORY = '/var/lib/otelcol/queue';
+
+/**
+ * Retries of a queued batch: backoff 1 s → 30 s, and no time limit (max_elapsed_time 0), so a
+ * batch waits out a backend outage of any length in the queue; what bounds the loss is the
+ * queue's size, and a refused batch is counted (enqueue_failed). A permanent error (a rejected
+ * payload) is not retried and counted in send_failed.
+ */
+export const EXPORT_RETRY = { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '0s' } as const;
+
 export interface CollectorEventsSink {
   /** https URL of the Elasticsearch HTTP endpoint. */
   readonly endpoint: string;
@@ -87,6 +131,11 @@ export interface CollectorConfigOptions {
   readonly listenHost?: string;
   /** Ports of the collector's own listeners (local runs move them to free ports). */
   readonly ports?: Partial<CollectorPorts>;
+  /**
+   * The exporters' persistent sending queue; `false`: in-memory queues (lost on a restart).
+   * @default { directory: QUEUE_DIRECTORY } (kubernetes), false (local)
+   */
+  readonly persistentQueue?: PersistentQueue | false;
 }
 
 export interface CollectorPorts {
@@ -146,6 +195,24 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
   const extensions: Record<string, ComponentConfig> = {
     health_check: { endpoint: `${host}:${ports.health}` },
   };
+  const persistent = options.persistentQueue ?? (k8s ? { directory: QUEUE_DIRECTORY } : false);
+  if (persistent) {
+    // bbolt files in the queue volume; compaction reclaims the space a drained queue leaves.
+    extensions[QUEUE_STORAGE] = {
+      directory: persistent.directory,
+      create_directory: true,
+      timeout: '1s',
+      compaction: { directory: persistent.directory, on_start: true, on_rebound: true },
+    };
+  }
+  /** A sending queue that counts items, on disk when persistent. */
+  const sendingQueue = (items: number, numConsumers: number) => ({
+    enabled: true,
+    num_consumers: numConsumers,
+    sizer: 'items',
+    queue_size: items,
+    ...(persistent ? { storage: QUEUE_STORAGE } : {}),
+  });
   const receivers: Record<string, ComponentConfig> = {};
   const metricsReceivers: string[] = [];
   if (groups.has('otlp')) {
@@ -225,8 +292,8 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
       // In-cluster hop to Jaeger's plaintext OTLP port.
       tls: { insecure: true },
       timeout: '10s',
-      sending_queue: { enabled: true, num_consumers: 4, queue_size: 5000 },
-      retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
+      sending_queue: sendingQueue(persistent ? (persistent.spans ?? QUEUE_LIMITS.spans) : MEMORY_QUEUE_LIMITS.spans, 4),
+      retry_on_failure: EXPORT_RETRY,
     };
   }
   exporters.prometheus = {
@@ -254,8 +321,10 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
       user: '${env:ES_USERNAME}',
       password: '${env:ES_PASSWORD}',
       tls: { ca_file: options.events.caFile },
-      sending_queue: { enabled: true, queue_size: 1000 },
-      retry: { enabled: true, initial_interval: '1s', max_interval: '30s' },
+      sending_queue: sendingQueue(persistent ? (persistent.events ?? QUEUE_LIMITS.events) : MEMORY_QUEUE_LIMITS.events, 2),
+      // The exporter's own retry (not retry_on_failure): 2 retries by default; 20 with backoff
+      // up to 30 s ride out ~8 min of Elasticsearch being down before a batch is dropped.
+      retry: { enabled: true, max_retries: 20, initial_interval: '1s', max_interval: '30s', retry_on_status: [429, 502, 503, 504] },
     };
     pipelines['logs/events'] = { receivers: ['k8sobjects'], processors: ['memory_limiter', 'resource', 'batch'], exporters: [EVENTS_EXPORTER] };
   }

@@ -6,7 +6,7 @@ export const COLLECTOR_SERVICE = 'otel-collector';
 /** Release, Deployment and Service name of the single-replica cluster collector (role `cluster`). */
 export const CLUSTER_COLLECTOR_SERVICE = 'otel-collector-cluster';
 
-/** The labels the chart puts on the pods of a release (its selectorLabels + component, deployment mode). */
+/** The labels the chart puts on the pods of a release (its selectorLabels + component, statefulset mode). */
 export function collectorPodLabels(release: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': release, component: 'standalone-collector' };
+  return { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': release, component: 'statefulset-collector' };
 }

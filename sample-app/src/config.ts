@@ -32,6 +32,11 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(256).max(10 * 1024 * 1024).default(16 * 1024),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   DEPLOYMENT_ENVIRONMENT: z.string().min(1).default('local'),
+  /**
+   * Spans the app holds while the collector cannot be reached (span-buffer.ts); 0 turns the
+   * buffer off (the SDK's exporter alone: ~10 s of retries, then the batch is dropped).
+   */
+  TELEMETRY_BUFFER_SPANS: z.coerce.number().int().min(0).max(1_000_000).default(8192),
   /** Standard SDK variable (default 60000): time between two metric exports. */
   OTEL_METRIC_EXPORT_INTERVAL: durationMs(),
   /** Standard SDK variable (default 30000, at most the interval): deadline of one metric export. */

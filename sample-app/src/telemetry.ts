@@ -4,10 +4,15 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { OTLPTraceExporter as OtlpGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { AppConfig } from './config';
+import { SpanBuffer } from './span-buffer';
 
 export const SERVICE_VERSION: string = require('../package.json').version;
 
@@ -54,8 +59,25 @@ export function metricExportTiming(interval: number | undefined, timeout: number
   };
 }
 
+/** The OTLP span exporter of OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL, as the SDK would pick it (each reads its endpoint, headers, timeout from the environment). */
+export function otlpSpanExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter {
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf').trim();
+  switch (protocol) {
+    case 'grpc':
+      return new OtlpGrpcTraceExporter();
+    case 'http/json':
+      return new OtlpJsonTraceExporter();
+    case 'http/protobuf':
+      return new OtlpProtoTraceExporter();
+    default:
+      throw new Error(`unsupported OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" (grpc, http/protobuf or http/json)`);
+  }
+}
+
 export interface Telemetry {
   readonly enabled: boolean;
+  /** The span buffer in front of the OTLP exporter, when on. */
+  readonly spanBuffer?: SpanBuffer;
   /** Flushes and stops exporters; resolves within `timeoutMs`. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -68,7 +90,7 @@ export interface Telemetry {
  */
 export function startTelemetry(
   warn: (message: string) => void,
-  config: Pick<AppConfig, 'DEPLOYMENT_ENVIRONMENT' | 'OTEL_METRIC_EXPORT_INTERVAL' | 'OTEL_METRIC_EXPORT_TIMEOUT'>,
+  config: Pick<AppConfig, 'DEPLOYMENT_ENVIRONMENT' | 'OTEL_METRIC_EXPORT_INTERVAL' | 'OTEL_METRIC_EXPORT_TIMEOUT'> & Partial<Pick<AppConfig, 'TELEMETRY_BUFFER_SPANS'>>,
 ): Telemetry {
   const env = process.env;
   if (env.OTEL_SDK_DISABLED === 'true') return { enabled: false, shutdown: async () => undefined };
@@ -99,7 +121,13 @@ export function startTelemetry(
   env.OTEL_METRIC_EXPORT_INTERVAL = String(timing.intervalMillis);
   env.OTEL_METRIC_EXPORT_TIMEOUT = String(timing.timeoutMillis);
 
+  // Spans over OTLP go through the bounded retrying buffer (span-buffer.ts), so a collector
+  // restart or replacement loses nothing; any other OTEL_TRACES_EXPORTER is left to the SDK.
+  const bufferSpans = config.TELEMETRY_BUFFER_SPANS ?? 8192;
+  const spanBuffer = env.OTEL_TRACES_EXPORTER.trim() === 'otlp' && bufferSpans > 0 ? new SpanBuffer(otlpSpanExporter(env), { maxSpans: bufferSpans, onDrop: (message) => reporter.notify('span-buffer-full', message) }) : undefined;
+
   const sdk = new NodeSDK({
+    ...(spanBuffer ? { traceExporter: spanBuffer } : {}),
     resource: resourceFromAttributes({ [ATTR_SERVICE_VERSION]: SERVICE_VERSION, 'deployment.environment.name': config.DEPLOYMENT_ENVIRONMENT }),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/healthz' || req.url === '/readyz' }),
@@ -109,8 +137,10 @@ export function startTelemetry(
     ],
   });
   sdk.start();
+  spanBuffer?.registerMetrics(metrics.getMeter('sample-app.telemetry', SERVICE_VERSION));
   return {
     enabled: true,
+    spanBuffer,
     shutdown: (timeoutMs) =>
       Promise.race([
         sdk.shutdown().catch((err: Error) => warn(`telemetry flush at shutdown failed: ${err.message}`)),
