@@ -22,6 +22,7 @@ import { getDependencies, getTrace, summarizeTrace } from '../ops/jaeger-api';
 import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
+import { AppLogLine, appLogLines, jaegerServesLogLinks, jaegerUiconfig, linkQueryOnSearchEngine, writeJaegerUiConfig } from './trace-logs';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
 import {
@@ -140,7 +141,8 @@ async function main() {
   }
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
-  writeFileSync(join(work, 'jaeger.yaml'), stringify(buildJaegerConfig({ maxTraces: 10_000, listenHost: HOST, ports: ports.jaeger })));
+  // With the UI config (link patterns to Kibana) as the jaeger stack renders it.
+  writeFileSync(join(work, 'jaeger.yaml'), stringify(buildJaegerConfig({ maxTraces: 10_000, listenHost: HOST, ports: ports.jaeger, uiConfigFile: writeJaegerUiConfig(production, work) })));
   const jaeger = start('jaeger', jaegerBin, ['--config', join(work, 'jaeger.yaml')], jaegerSelfTracing(ports.jaeger.otlpGrpc));
   await waitHttp(`http://${HOST}:${ports.jaeger.health}/status`, 'Jaeger', jaeger);
   const jaegerApi = `http://${HOST}:${ports.jaeger.queryHttp}`;
@@ -195,6 +197,9 @@ async function main() {
     return s && s.services.includes('sample-app') && s.services.includes('sample-app-backend') ? s : undefined;
   }, { timeoutMs: WAIT_MS });
   step('trace in Jaeger (both services)', !!t.value, t.value ? `${t.value.spanCount} spans from ${t.value.services.join(', ')}` : `trace ${orderTraces[0]} not found: ${t.lastError ?? 'check the collector\'s otlp/jaeger exporter'}`, t.elapsedMs);
+  // 6b. The link patterns "Logs for this trace/span", served by this Jaeger (e2e/trace-logs.ts).
+  await jaegerServesLogLinks({ jaegerApi, traceId: orderTraces[0], rendered: jaegerUiconfig(production), step });
+  const appLogs = appLogLines([front, backend] as unknown as { label: string; lines: string[] }[]);
   const e = await pollUntil(async () => {
     const trace = await getTrace(jaegerApi, errorTraces[0]);
     const s = trace && summarizeTrace(trace);
@@ -226,8 +231,8 @@ async function main() {
   }, { timeoutMs: WAIT_MS });
   step('data flows after the collector restarts', !!t.value, t.value ? `trace ${after.slice(0, 8)}… in Jaeger` : `trace ${after} not found after restart`, t.elapsedMs);
 
-  // 9-12. A real search engine peer: Jaeger's Elasticsearch storage and the index retention.
-  await searchEngineSteps(jaegerBin, production);
+  // 9-13. A real search engine peer: Jaeger's Elasticsearch storage, the index retention, the link's query.
+  await searchEngineSteps(jaegerBin, production, { lines: appLogs, traceId: orderTraces[0] });
 }
 
 /**
@@ -237,10 +242,10 @@ async function main() {
  * index families we expect, and (b) the retention script deletes the expired indices of every
  * family we write and keeps today's. Without Java or Maven: one SKIPPED line, the run goes on.
  */
-async function searchEngineSteps(jaegerBin: string, production: Record<string, StackJson>) {
+async function searchEngineSteps(jaegerBin: string, production: Record<string, StackJson>, appLogs: { lines: AppLogLine[]; traceId: string }) {
   const { toolchain, missing } = findJavaToolchain();
   if (!toolchain) {
-    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
+    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention, the logs link's query)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
     return;
   }
   const built0 = Date.now();
@@ -382,6 +387,9 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
       : `retentionScript(${families.join(' ')}, ${days}) (= the production CronJob's) deleted the ${expired.length} indices dated ${expired[0].slice(-10)} and kept the ${fixture.current.length} of today (${existing} of them Jaeger's own), ${said.length} "deleting" lines; run as is: curl ignores --cacert for http://`,
     Date.now() - p0,
   );
+
+  // 13. The query of "Logs for this trace" on the app's real log lines, indexed as Fluentd writes them (e2e/trace-logs.ts).
+  await linkQueryOnSearchEngine({ es, lines: appLogs.lines, traceId: appLogs.traceId, step });
   await stop(opensearch);
 }
 
