@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { validateConfig } from '../config/load';
 import { logsIndexTemplate } from '../constructs/elasticsearch/index-templates';
@@ -57,7 +58,8 @@ export async function jaegerServesLogLinks(options: { jaegerApi: string; traceId
   const res = await fetch(`${jaegerApi}/trace/${traceId}`, { signal: AbortSignal.timeout(5000) });
   const html = await res.text();
   const served = servedUiConfig(html);
-  const same = JSON.stringify(served?.linkPatterns) === JSON.stringify(rendered.linkPatterns);
+  // Jaeger re-marshals the file (Go sorts map keys): compare as values, not as text.
+  const same = isDeepStrictEqual(served?.linkPatterns, rendered.linkPatterns);
   step(
     'Jaeger serves the UI config with the log link patterns',
     res.ok && !!served && same,
