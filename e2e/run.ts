@@ -280,7 +280,7 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
   // writes nor its reads wait on.
   const jaegerPorts = { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() };
   const productionJaeger = jaegerUserconfig(production) as any;
-  const { config: esJaegerConfig, changes } = jaegerConfigForSearchPeer(productionJaeger, { serverUrl: es, listenHost: HOST, ports: jaegerPorts });
+  const { config: esJaegerConfig, changes } = jaegerConfigForSearchPeer(productionJaeger, { serverUrl: es, listenHost: HOST, ports: jaegerPorts, uiConfigFile: writeJaegerUiConfig(production, work) });
   const esJaegerFile = join(work, 'jaeger-opensearch.yaml');
   writeFileSync(esJaegerFile, stringify(esJaegerConfig));
   const startEsJaeger = async () => {
