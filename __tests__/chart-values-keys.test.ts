@@ -7,11 +7,11 @@ import { build, chartDataFile, config, helmRelease, helmValues, synth } from './
  * depth where a typo would lose a setting; deeper levels are the CRD's or config's own.
  */
 /**
- * Values that the chart passes through whole: a config document, or a Kubernetes object the
+ * Values that the chart passes through whole: a config document (userconfig, uiconfig), or a Kubernetes object the
  * template renders with toYaml (eck-operator 3.5.0 statefulset.yaml: podSecurityContext).
  * Their keys are not the chart's.
  */
-const FREE_FORM = new Set(['userconfig', 'podSecurityContext']);
+const FREE_FORM = new Set(['userconfig', 'uiconfig', 'podSecurityContext']);
 
 function keyPaths(value: unknown, depth: number, prefix = ''): string[] {
   if (depth === 0 || value === null || typeof value !== 'object' || Array.isArray(value)) return [];

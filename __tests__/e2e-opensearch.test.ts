@@ -11,7 +11,7 @@ import {
 import type { StackJson } from '../ops/terraform-json';
 
 const peerPorts = { otlpGrpc: 40001, otlpHttp: 40002, queryHttp: 40003, queryGrpc: 40004, health: 40005, metrics: 40006 };
-const peer = { serverUrl: 'http://127.0.0.1:39200', listenHost: '127.0.0.1', ports: peerPorts };
+const peer = { serverUrl: 'http://127.0.0.1:39200', listenHost: '127.0.0.1', ports: peerPorts, uiConfigFile: '/tmp/e2e/ui-config.json' };
 
 let outdir: string;
 let stacks: Record<string, StackJson>;
@@ -22,7 +22,7 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('the production Jaeger config for the OpenSearch peer', () => {
-  it('changes only the server URL, tls, auth, version and the listen addresses, and names each change', () => {
+  it('changes only the server URL, tls, auth, version, the UI config path and the listen addresses, and names each change', () => {
     const production = jaegerUserconfig(stacks) as any;
     const before = structuredClone(production);
     const { config, changes } = jaegerConfigForSearchPeer(production, peer) as { config: any; changes: string[] };
@@ -62,8 +62,13 @@ describe('the production Jaeger config for the OpenSearch peer', () => {
       'no tls (plain http peer)',
       'no auth (no security plugin)',
       'version 7 (production 9: OpenSearch 2 speaks the ES 7 API)',
+      'ui.config_file /etc/jaeger/ui-config.json → /tmp/e2e/ui-config.json',
       '6 listen addresses 0.0.0.0:<chart port> → 127.0.0.1:<free port>',
     ]);
+    expect(config.extensions.jaeger_query.ui).toEqual({ config_file: '/tmp/e2e/ui-config.json' });
+    expect(production.extensions.jaeger_query.ui).toEqual({ config_file: '/etc/jaeger/ui-config.json' });
+    // Without the peer's copy Jaeger would stop at start: refused here with the reason.
+    expect(() => jaegerConfigForSearchPeer(production, { ...peer, uiConfigFile: undefined })).toThrow('production Jaeger config reads its UI config from /etc/jaeger/ui-config.json');
   });
 
   it('refuses a production listener it has no loopback port for, and a config without Elasticsearch storage', () => {

@@ -6,8 +6,18 @@ import type { GatewayMetrics } from '../ops/verify';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'lossy';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode }
+/**
+ * `stray`: Elasticsearch also returns a line of another trace to the trace's query (a non-exact match).
+ * `lossy`: the collectors' queues and the apps' span buffers report drops.
+ */
+export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'stray' | 'lossy';
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode }
+
+/** The data views the fake Kibana has (the dev profile's: logs and events). */
+export const FAKE_DATA_VIEWS = [
+  { id: 'monitoring-logs', title: 'fluentd-*', timeFieldName: '@timestamp' },
+  { id: 'monitoring-k8s-events', title: 'k8s-events-*', timeFieldName: '@timestamp' },
+];
 
 /**
  * The collector in the gateway layout: `replicas` Prometheus endpoints (one per gateway pod)
@@ -26,11 +36,11 @@ export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[
 
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
-  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', ...modes };
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
   const t0 = Date.now();
-  const ready = (mode: Mode) => mode === 'ok' || (mode === 'slow' && Date.now() - t0 > 700);
+  const ready = (mode: Mode) => mode === 'ok' || mode === 'stray' || (mode === 'slow' && Date.now() - t0 > 700);
   const serve = async (handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void, tls?: { key: string; cert: string }) => {
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       let body = '';
@@ -65,13 +75,15 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
     }
     if (url.startsWith('/_cat/indices')) return json(res, 200, [{ index: isEvents ? 'k8s-events-2026-11-27' : 'fluentd-2026-11-27' }]);
     if (isEvents) return json(res, 200, { hits: { hits: [{ _index: 'k8s-events-2026-11-27', _source: { 'k8s.event.reason': 'Scheduled' } }] } });
-    const must = JSON.parse(body).query.bool.must as any[];
-    const traceId = must[0].term.trace_id;
-    const wantsError = must.some((c) => c.term?.level === 'error');
+    // The queries verify sends: a bool filter of term clauses (the trace's, and maybe type or level).
+    const terms = (JSON.parse(body).query.bool.filter as { term: Record<string, string> }[]).map((c) => c.term);
+    const traceId = terms.find((t) => t.trace_id)?.trace_id;
+    const wantsError = terms.some((t) => t.level === 'error');
     const req0 = sent.find((s) => s.traceId === traceId);
     if (!req0) return json(res, 200, { hits: { hits: [] } });
     const source = { trace_id: traceId, type: 'access', level: wantsError ? 'error' : 'info', kubernetes: { pod_name: 'sample-app-abc', namespace_name: 'sample-app', container_name: 'app' } };
-    json(res, 200, { hits: { hits: [{ _index: 'fluentd-2026-11-27', _source: source }] } });
+    const stray = mode === 'stray' && terms.length === 1 ? [{ _index: 'fluentd-2026-11-27', _source: { ...source, trace_id: `${traceId!.slice(0, 31)}0` } }] : [];
+    json(res, 200, { hits: { hits: [{ _index: 'fluentd-2026-11-27', _source: source }, ...stray] } });
   }, esTls);
 
   const jaeger = await serve((req, _b, res) => {
@@ -99,6 +111,25 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
     });
   });
 
+  // Kibana 9: /api/status (overall level) and the data views API, behind basic auth.
+  const kibana = await serve((req, _b, res) => {
+    if (req.headers.authorization !== `Basic ${Buffer.from('elastic:pw').toString('base64')}`) return json(res, 401, { statusCode: 401, error: 'Unauthorized' });
+    const url = req.url!;
+    if (url === '/api/status') {
+      if (m.kibana === 'garbage') return garbage(res);
+      return ready(m.kibana)
+        ? json(res, 200, { name: 'kibana', version: { number: '9.5.0' }, status: { overall: { level: 'available', summary: 'All services and plugins are available' } } })
+        : json(res, 503, { name: 'kibana', version: { number: '9.5.0' }, status: { overall: { level: 'unavailable', summary: 'elasticsearch service is unavailable' } } });
+    }
+    const view = /^\/api\/data_views\/data_view\/([^/?]+)$/.exec(url);
+    if (view) {
+      if (m.views === 'garbage') return garbage(res);
+      const found = ready(m.views) && FAKE_DATA_VIEWS.find((v) => v.id === decodeURIComponent(view[1]));
+      return found ? json(res, 200, { data_view: { ...found, fields: {} } }) : json(res, 404, { statusCode: 404, error: 'Not Found', message: `Saved object [index-pattern/${view[1]}] not found` });
+    }
+    json(res, 404, { statusCode: 404, error: 'Not Found' });
+  });
+
   const statsLines = () => (ready(m.stats) ? ['k8s_node_cpu_usage{k8s_node_name="kind-control-plane"} 0.25', 'k8s_pod_memory_usage_bytes{k8s_pod_name="sample-app-abc"} 5.2e+07'] : []);
   // As the collector re-exports its own telemetry (self-scrape, job otel-collector) and the apps' span-buffer metrics.
   const deliveryLines = (exporter: string, kind: string) =>
@@ -114,7 +145,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
         ];
   const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
   const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch };
+  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana };
 }
 
 /**
@@ -122,7 +153,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
  * real APIs' formats with data derived from the requests the verify run actually sent.
  */
 export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana } = await baseWorld(modes, esTls);
   const prometheus = await serve((_req, _b, res) => {
     if (m.prom === 'garbage') return garbage(res);
     const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
@@ -138,8 +169,8 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
   });
 
   return {
-    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch) },
+    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' } },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana) },
     sent,
     close,
   };
@@ -147,7 +178,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
 
 /** The same world with the collector in the gateway layout (see FakeGateway). */
 export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana } = await baseWorld(modes, esTls);
   // Which replica the i-th app request (orders and errors, in the order sent) reached.
   const replicaOf = (i: number) => (gateway.counters === 'one' ? gateway.replicas - 1 : i % gateway.replicas);
   // verify sends 3 orders then 1 error: a replica has a series if one of those reaches it.
@@ -174,8 +205,8 @@ export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Mode
   const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines(), ...deliveryLines('elasticsearch/events', 'log_records').filter((l) => !l.startsWith('telemetry_'))]));
   const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
   return {
-    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' } },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster) },
+    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' } },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster) },
     sent,
     close,
   };

@@ -61,12 +61,12 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const child = runScript('verify.ts', dir, {
         VERIFY_TIMEOUT_SECONDS: '5',
         FAKE_KUBECTL_LOG: log,
-        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
+        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': tls.cert }),
       });
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
-      expect(output.out()).toContain('9 passed, 0 failed');
+      expect(output.out()).toContain('12 passed, 0 failed');
       expect(output.out()).toContain('every hop of the example scenario is working');
       // Single layout: the collector through its Service, no pod listing.
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
@@ -75,6 +75,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         '-n elasticsearch get secret elasticsearch-http-certificate -o',
         '-n elasticsearch port-forward --address 127.0.0.1 svc/elasticsearch :9200',
         '-n jaeger port-forward --address 127.0.0.1 svc/jaeger-query :16686',
+        '-n kibana port-forward --address 127.0.0.1 svc/kibana-kb-http :5601',
         '-n observability port-forward --address 127.0.0.1 svc/otel-collector :8889',
         '-n sample-app port-forward --address 127.0.0.1 svc/sample-app :8080',
       ]);
@@ -89,7 +90,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
     try {
       const child = runScript('verify.ts', dir, {
         VERIFY_TIMEOUT_SECONDS: '2',
-        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': 9, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
+        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': 9, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': 'x' }),
       });
       const output = collect(child);
@@ -139,6 +140,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
         FAKE_KUBECTL_TARGETS: JSON.stringify({
           'svc/elasticsearch': world.ports.elasticsearch,
           'svc/jaeger-query': world.ports.jaeger,
+          'svc/kibana-kb-http': world.ports.kibana,
           'svc/sample-app': world.ports.app,
           'svc/otel-collector-cluster': world.ports.clusterCollector,
           [`pod/${gatewayPod(0)}`]: world.ports.replicas[0],
@@ -151,7 +153,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
       const code = await exitOf(child);
       expect(output.out()).toContain(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
       expect(output.out()).toContain('orders +3, errors +1 (summed over 2 gateway replicas)');
-      expect(output.out()).toContain('10 passed, 0 failed');
+      expect(output.out()).toContain('13 passed, 0 failed');
       expect(code).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       expect(calls.filter((a) => a.includes('pods'))).toEqual([[...['--kubeconfig', join(dir, '.kind', 'monitoring', 'kubeconfig'), '--context', 'kind-monitoring'], '-n', 'observability', 'get', 'pods', '-l', COLLECTOR_POD_SELECTOR, '-o', 'json']]);
@@ -159,6 +161,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
       expect(forwards.map((c) => `${c.args[c.args.indexOf('-n') + 1]} ${c.args[c.args.length - 2]} ${c.args[c.args.length - 1]}`).sort()).toEqual([
         'elasticsearch svc/elasticsearch :9200',
         'jaeger svc/jaeger-query :16686',
+        'kibana svc/kibana-kb-http :5601',
         `observability pod/${gatewayPod(0)} :8889`,
         `observability pod/${gatewayPod(1)} :8889`,
         'observability svc/otel-collector-cluster :8889',
@@ -177,7 +180,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
     try {
       const child = runScript('verify.ts', dir, {
         VERIFY_TIMEOUT_SECONDS: '5',
-        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector-cluster': world.ports.clusterCollector }),
+        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector-cluster': world.ports.clusterCollector }),
         FAKE_KUBECTL_PODS: JSON.stringify(bystanders),
         FAKE_KUBECTL_SECRETS: secrets(tls.cert),
       });
@@ -192,8 +195,8 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
 });
 
 describe('npm run open', () => {
-  it('forwards the four access points, prints their URLs and stops cleanly on Ctrl-C', async () => {
-    const fixed = [9200, 16686, 8080, 8889];
+  it('forwards the five access points (Kibana included), prints their URLs and stops cleanly on Ctrl-C', async () => {
+    const fixed = [9200, 16686, 8080, 8889, 5601];
     if (!(await portsFree(fixed))) throw new Error(`ports ${fixed.join(', ')} must be free for this test`);
     const dir = workdir();
     const world = await fakeWorld();
@@ -201,19 +204,20 @@ describe('npm run open', () => {
     try {
       const child = runScript('open.ts', dir, {
         FAKE_KUBECTL_LOG: log,
-        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
+        FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
       });
       const output = collect(child);
       const deadline = Date.now() + 20000;
       while (!output.out().includes('Ctrl-C stops them.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      for (const url of ['https://localhost:9200/', 'http://localhost:16686/', 'http://localhost:8080/', 'http://localhost:8889/metrics']) expect(output.out()).toContain(url);
-      // The forwards really carry traffic.
+      for (const url of ['https://localhost:9200/', 'http://localhost:16686/', 'http://localhost:8080/', 'http://localhost:8889/metrics', 'http://localhost:5601/']) expect(output.out()).toContain(url);
+      // The forwards really carry traffic (Kibana's too).
       expect((await fetch('http://127.0.0.1:8080/api/orders', { method: 'POST' })).status).toBe(201);
+      expect((await fetch('http://127.0.0.1:5601/api/status')).status).toBe(401);
       const exited = exitOf(child);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       const pids = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).pid as number);
-      expect(pids).toHaveLength(4);
+      expect(pids).toHaveLength(5);
       for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // all kubectl children gone
       expect(await portsFree(fixed)).toBe(true);
     } finally {

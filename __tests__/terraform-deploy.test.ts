@@ -89,6 +89,15 @@ describe('a config change reaches the pods that read it (checksums computed by T
     expect(after).not.toBe(before);
   });
 
+  it('kibana.publicUrl rolls the Jaeger pod: the UI config (link patterns) is part of its values', async () => {
+    const plan = await planWith({ kibana: { publicUrl: 'https://kibana.example.com' } }, 'jaeger');
+    const { before, after } = afterValue(plan, 'helm_release', (a) => parse(a.values[1]).jaeger.extraEnv[0].value);
+    expect(after).not.toBe(before);
+    const links = afterValue(plan, 'helm_release', (a) => parse(a.values[0]).uiconfig.linkPatterns[0].url);
+    expect(links.before).toMatch(/^http:\/\/localhost:5601\/app\/discover#/);
+    expect(links.after).toMatch(/^https:\/\/kibana\.example\.com\/app\/discover#/);
+  });
+
   it('fluentd.bufferLimit rolls Fluentd (checksum/config)', async () => {
     const plan = await planWith({ fluentd: { bufferLimit: '1Gi' } }, 'logging');
     const { before, after } = afterValue(plan, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);

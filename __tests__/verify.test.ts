@@ -1,15 +1,18 @@
-import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import { accessPoints, COLLECTOR_POD_SELECTOR, localPortOf } from '../ops/cluster-access';
 import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
+import { expectedDataViews } from '../ops/kibana-api';
 import { formatResults, runVerify } from '../ops/verify';
-import { fakeGatewayWorld, fakeWorld, gatewayPod, Modes } from './fake-world';
+import { config } from './helpers';
+import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, gatewayPod, Modes } from './fake-world';
 
-const fast = { timeoutMs: 2500, intervalMs: 100 };
+const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id) };
 
 /** Every hop of a passing run, single collector layout. */
 const SINGLE_LAYOUT_HOPS = [
   ['sample app answers', true],
   ['access log in fluentd-*', true],
   ['error log in fluentd-*', true],
+  ["trace's log lines (the link's query)", true],
   ['trace in Jaeger (both services)', true],
   ['error span in Jaeger', true],
   ['dependency sample-app → sample-app-backend', true],
@@ -17,6 +20,8 @@ const SINGLE_LAYOUT_HOPS = [
   ['node and pod stats metrics', true],
   ['nothing dropped (queues, retries, app buffers)', true],
   ['Kubernetes events in k8s-events-*', true],
+  ['Kibana answers', true],
+  ['Kibana data views', true],
 ];
 
 describe('npm run verify logic against fake servers', () => {
@@ -26,16 +31,19 @@ describe('npm run verify logic against fake servers', () => {
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(SINGLE_LAYOUT_HOPS);
       expect(results[1].detail).toBe('fluentd-2026-11-27: pod sample-app-abc, namespace sample-app, container app');
-      expect(results[6].detail).toBe('orders +3, errors +1');
-      expect(results[8].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped');
-      expect(formatResults(results)).toMatch(/10 passed, 0 failed$/);
+      expect(results[7].detail).toBe('orders +3, errors +1');
+      expect(results[9].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped');
+      expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
+      expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
+      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*)');
+      expect(formatResults(results)).toMatch(/13 passed, 0 failed$/);
     } finally {
       await world.close();
     }
   });
 
   it('waits for slow hops within the deadline', async () => {
-    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', prom: 'slow' });
+    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', prom: 'slow', kibana: 'slow', views: 'slow' });
     try {
       const results = await runVerify(world.endpoints, fast);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -56,6 +64,11 @@ describe('npm run verify logic against fake servers', () => {
     [{ stats: 'missing' }, 'node and pod stats metrics', /nodes\/stats/],
     [{ events: 'missing' }, 'Kubernetes events in k8s-events-*', /elasticsearch\/events exporter/],
     [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
+    [{ es: 'stray' }, "trace's log lines (the link's query)", /"Logs for this trace" finds none of the trace's lines/],
+    [{ kibana: 'missing' }, 'Kibana answers', /Kibana is not available: kubectl -n kibana get kibana,pods/],
+    [{ kibana: 'garbage' }, 'Kibana answers', /Kibana is not available/],
+    [{ views: 'missing' }, 'Kibana data views', /a data view is missing: the Job that creates them/],
+    [{ views: 'garbage' }, 'Kibana data views', /a data view is missing/],
   ])('%j: fails hop "%s" and names the likely cause', async (modes, hop, cause) => {
     const world = await fakeWorld(modes);
     try {
@@ -73,10 +86,31 @@ describe('npm run verify logic against fake servers', () => {
     const world = await fakeWorld({ jaeger: 'garbage' });
     try {
       const results = await runVerify(world.endpoints, fast);
-      expect(results.find((r) => r.hop.startsWith('trace'))!.detail).toMatch(/not JSON/);
+      expect(results.find((r) => r.hop.startsWith('trace in Jaeger'))!.detail).toMatch(/not JSON/);
     } finally {
       await world.close();
     }
+  });
+
+  it('Kibana: a garbage answer is named, a missing data view is named by id, and no Kibana means no Kibana hops', async () => {
+    const world = await fakeWorld({ kibana: 'garbage' });
+    try {
+      const results = await runVerify(world.endpoints, { ...fast, dataViews: [...fast.dataViews, 'monitoring-jaeger-spans'] });
+      expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toMatch(/^Kibana \/api\/status answered 200 with something that is not JSON/);
+      // The production profile's third view (Jaeger's spans) is not in this Kibana.
+      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('no data view monitoring-jaeger-spans (404)');
+      const { kibana: _none, ...withoutKibana } = world.endpoints;
+      const hops = (await runVerify(withoutKibana, fast)).map((r) => r.hop);
+      expect(hops.filter((h) => h.startsWith('Kibana'))).toEqual([]);
+      expect(hops).toContain("trace's log lines (the link's query)");
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('the data views a config expects follow the profile (spans only with Jaeger on Elasticsearch)', () => {
+    expect(expectedDataViews(config())).toEqual(['monitoring-logs', 'monitoring-k8s-events']);
+    expect(expectedDataViews(config({ profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '/dev/null', context: 'x' }, sampleApp: { image: 'ghcr.io/a/b:1.0.0' } }))).toEqual(['monitoring-logs', 'monitoring-k8s-events', 'monitoring-jaeger-spans']);
   });
 
   it('stops at the app when it does not answer', async () => {
@@ -96,10 +130,10 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
       expect(results[1].detail).toBe(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
-      expect(results[7].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+      expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
       // kubelet stats come from the cluster collector: the gateway replicas have none.
-      expect(results[8].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/11 passed, 0 failed$/);
+      expect(results[9].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
+      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -112,7 +146,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       for (const r of world.endpoints.prometheus.replicas) expect(sumOf(parsePrometheusText(await (await fetch(r.url)).text()), 'http_server_request_duration_seconds_count')).toBe(5);
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
-      expect(results[7].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+      expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
     } finally {
       await world.close();
     }
@@ -158,6 +192,26 @@ describe('verify in the gateway layout (each replica exposes only what reached i
     } finally {
       await world.close();
     }
+  });
+});
+
+describe('access points (npm run open, verify)', () => {
+  it('Kibana is the fifth, forwarded to the port of kibana.publicUrl; Jaeger to jaeger.publicUrl\'s', () => {
+    const points = accessPoints(config({ kibana: { publicUrl: 'http://localhost:15601' }, jaeger: { publicUrl: 'http://127.0.0.1:26686' } }));
+    expect(points.map((p) => [p.name, p.service, p.port, p.localPort])).toEqual([
+      ['Elasticsearch', 'elasticsearch', 9200, 9200],
+      ['Jaeger UI', 'jaeger-query', 16686, 26686],
+      ['sample app', 'sample-app', 8080, 8080],
+      ['Prometheus endpoint', 'otel-collector', 8889, 8889],
+      ['Kibana', 'kibana-kb-http', 5601, 15601],
+    ]);
+    expect(accessPoints(config({ kibana: { enabled: false } })).map((p) => p.name)).not.toContain('Kibana');
+  });
+
+  it('an address that is not this machine (an ingress) keeps the Service port locally', () => {
+    expect(localPortOf('https://kibana.example.com', 5601)).toBe(5601);
+    expect(localPortOf('http://localhost:5601', 5601)).toBe(5601);
+    expect(localPortOf('http://localhost', 5601)).toBe(80);
   });
 });
 

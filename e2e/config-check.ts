@@ -141,6 +141,11 @@ export interface SearchPeer {
   readonly listenHost: string;
   /** Free loopback ports instead of the chart's fixed ones. */
   readonly ports: JaegerPorts;
+  /**
+   * Where the UI config is here (the chart mounts it at JAEGER_UI_CONFIG_FILE): required when the
+   * production config names one, or Jaeger stops at start (it cannot read the file).
+   */
+  readonly uiConfigFile?: string;
 }
 
 /**
@@ -153,7 +158,8 @@ export interface SearchPeer {
  * - `version: 7`: OpenSearch 2 speaks the Elasticsearch 7 API and takes Jaeger's 7 mappings
  *   (legacy `_template`); production sets 9 (v8 client, `_index_template`);
  * - every listen address → listenHost and the peer's free ports (production: 0.0.0.0 and the
- *   chart's fixed ports), by matching each production port with its JAEGER_PORTS name.
+ *   chart's fixed ports), by matching each production port with its JAEGER_PORTS name;
+ * - `jaeger_query.ui.config_file` → the peer's copy of the UI config (production: the chart's mount).
  * Kept as rendered: create_mappings, use_ilm/use_aliases, max_span_age, disable_health_check,
  * indices.* (shards, replicas 1 too: a single node leaves the replica unassigned, the indices
  * yellow, which neither Jaeger's writes nor reads wait on, and the index then shows that
@@ -177,6 +183,12 @@ export function jaegerConfigForSearchPeer(production: Record<string, unknown>, p
   if (es.version !== 7) {
     changes.push(`version 7 (production ${es.version}: OpenSearch 2 speaks the ES 7 API)`);
     es.version = 7;
+  }
+  const ui = config?.extensions?.jaeger_query?.ui;
+  if (ui?.config_file) {
+    if (!peer.uiConfigFile) throw new Error(`production Jaeger config reads its UI config from ${ui.config_file}: give the peer's copy (uiConfigFile)`);
+    changes.push(`ui.config_file ${ui.config_file} → ${peer.uiConfigFile}`);
+    ui.config_file = peer.uiConfigFile;
   }
   const nameOfPort = new Map(Object.entries(JAEGER_PORTS).map(([name, port]) => [port, name as keyof JaegerPorts]));
   const loopbackPort = (port: number, path: string) => {

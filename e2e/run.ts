@@ -27,6 +27,7 @@ import { scrape, sumOf } from '../ops/prometheus-text';
 import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
+import { AppLogLine, appLogLines, jaegerServesLogLinks, jaegerUiconfig, linkQueryOnSearchEngine, writeJaegerUiConfig } from './trace-logs';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
 import {
@@ -148,7 +149,8 @@ async function main() {
   }
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
-  writeFileSync(join(work, 'jaeger.yaml'), stringify(buildJaegerConfig({ maxTraces: 10_000, listenHost: HOST, ports: ports.jaeger })));
+  // With the UI config (link patterns to Kibana) as the jaeger stack renders it.
+  writeFileSync(join(work, 'jaeger.yaml'), stringify(buildJaegerConfig({ maxTraces: 10_000, listenHost: HOST, ports: ports.jaeger, uiConfigFile: writeJaegerUiConfig(production, work) })));
   const startJaeger = async () => {
     const j = start('jaeger', jaegerBin, ['--config', join(work, 'jaeger.yaml')], jaegerSelfTracing(ports.jaeger.otlpGrpc));
     await waitHttp(`http://${HOST}:${ports.jaeger.health}/status`, 'Jaeger', j);
@@ -225,6 +227,9 @@ async function main() {
     return s && s.services.includes('sample-app') && s.services.includes('sample-app-backend') ? s : undefined;
   }, { timeoutMs: WAIT_MS });
   step('trace in Jaeger (both services)', !!t.value, t.value ? `${t.value.spanCount} spans from ${t.value.services.join(', ')}` : `trace ${orderTraces[0]} not found: ${t.lastError ?? 'check the collector\'s otlp/jaeger exporter'}`, t.elapsedMs);
+  // 6b. The link patterns "Logs for this trace/span", served by this Jaeger (e2e/trace-logs.ts).
+  await jaegerServesLogLinks({ jaegerApi, traceId: orderTraces[0], rendered: jaegerUiconfig(production), step });
+  const appLogs = appLogLines([front, backend] as unknown as { label: string; lines: string[] }[]);
   const e = await pollUntil(async () => {
     const trace = await getTrace(jaegerApi, errorTraces[0]);
     const s = trace && summarizeTrace(trace);
@@ -281,8 +286,8 @@ async function main() {
     delivery.elapsedMs,
   );
 
-  // 9-12. A real search engine peer: Jaeger's Elasticsearch storage and the index retention.
-  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop });
+  // 9-14. A real search engine peer: Jaeger's Elasticsearch storage, the index retention, the link's query, the engine down.
+  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop }, { lines: appLogs, traceId: orderTraces[0] });
 }
 
 /**
@@ -292,10 +297,15 @@ async function main() {
  * index families we expect, and (b) the retention script deletes the expired indices of every
  * family we write and keeps today's. Without Java or Maven: one SKIPPED line, the run goes on.
  */
-async function searchEngineSteps(jaegerBin: string, production: Record<string, StackJson>, fault: { faults: FaultContext; collector: { rewire(jaegerOtlpEndpoint: string): Promise<void> } }) {
+async function searchEngineSteps(
+  jaegerBin: string,
+  production: Record<string, StackJson>,
+  fault: { faults: FaultContext; collector: { rewire(jaegerOtlpEndpoint: string): Promise<void> } },
+  appLogs: { lines: AppLogLine[]; traceId: string },
+) {
   const { toolchain, missing } = findJavaToolchain();
   if (!toolchain) {
-    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention, search engine down)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
+    skipped(`OpenSearch ${OPENSEARCH_VERSION} steps (Elasticsearch storage, retention, the logs link's query, search engine down)`, `${missing} on this machine (needed to build and run the OpenSearch node)`);
     return;
   }
   const built0 = Date.now();
@@ -330,7 +340,7 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
   // writes nor its reads wait on.
   const jaegerPorts = { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() };
   const productionJaeger = jaegerUserconfig(production) as any;
-  const { config: esJaegerConfig, changes } = jaegerConfigForSearchPeer(productionJaeger, { serverUrl: es, listenHost: HOST, ports: jaegerPorts });
+  const { config: esJaegerConfig, changes } = jaegerConfigForSearchPeer(productionJaeger, { serverUrl: es, listenHost: HOST, ports: jaegerPorts, uiConfigFile: writeJaegerUiConfig(production, work) });
   const esJaegerFile = join(work, 'jaeger-opensearch.yaml');
   writeFileSync(esJaegerFile, stringify(esJaegerConfig));
   const startEsJaeger = async () => {
@@ -438,7 +448,10 @@ async function searchEngineSteps(jaegerBin: string, production: Record<string, S
     Date.now() - p0,
   );
 
-  // 13. The search engine down while the app takes orders: the collector, rewired to the Jaeger on
+  // 13. The query of "Logs for this trace" on the app's real log lines, indexed as Fluentd writes them (e2e/trace-logs.ts).
+  await linkQueryOnSearchEngine({ es, lines: appLogs.lines, traceId: appLogs.traceId, step });
+
+  // 14. The search engine down while the app takes orders: the collector, rewired to the Jaeger on
   // OpenSearch storage (same ports, same queue), and that Jaeger must bring every trace into it.
   esJaeger = await startEsJaeger();
   await fault.collector.rewire(`${HOST}:${jaegerPorts.otlpGrpc}`);

@@ -6,6 +6,7 @@ import type { MonitoringConfig } from '../config/schema';
 import { ELASTICSEARCH_PORT, ELASTICSEARCH_SERVICE } from '../constructs/elasticsearch/names';
 import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
 import { JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
+import { KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
 import { kindContext, kindKubeconfigPath } from '../constructs/kind/names';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
@@ -36,14 +37,42 @@ export function clusterAccess(config: MonitoringConfig, cwd = process.cwd()): Cl
   return access;
 }
 
-/** The four access points of the seed: Service, port, and the local port `npm run open` uses. */
-export function accessPoints(config: MonitoringConfig) {
+/**
+ * The local port `npm run open` forwards for a Service that users reach at `publicUrl`: its port
+ * when the address is this machine (the default http://localhost:<port>), so the links between
+ * Jaeger and Kibana, which point at these addresses, work; otherwise (an ingress) the Service's port.
+ */
+export function localPortOf(publicUrl: string, servicePort: number): number {
+  const url = new URL(publicUrl);
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return servicePort;
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+export interface AccessPoint {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+  /** The port `npm run open` forwards it to on 127.0.0.1. */
+  readonly localPort: number;
+  readonly scheme: 'http' | 'https';
+  readonly path: string;
+}
+
+/**
+ * The access points `npm run open` forwards: Elasticsearch, Jaeger's UI, the sample app, the
+ * collector's Prometheus endpoint and, with kibana.enabled, Kibana (last).
+ */
+export function accessPoints(config: MonitoringConfig): AccessPoint[] {
   return [
-    { name: 'Elasticsearch', namespace: config.namespaces.elasticsearch, service: ELASTICSEARCH_SERVICE, port: ELASTICSEARCH_PORT, scheme: 'https', path: '/' },
-    { name: 'Jaeger UI', namespace: config.namespaces.jaeger, service: JAEGER_QUERY_SERVICE, port: JAEGER_PORTS.queryHttp, scheme: 'http', path: '/' },
-    { name: 'sample app', namespace: config.namespaces.app, service: SAMPLE_APP_SERVICE, port: config.sampleApp.port, scheme: 'http', path: '/' },
-    { name: 'Prometheus endpoint', namespace: config.namespaces.collector, service: COLLECTOR_SERVICE, port: config.collector.prometheusPort, scheme: 'http', path: '/metrics' },
-  ] as const;
+    { name: 'Elasticsearch', namespace: config.namespaces.elasticsearch, service: ELASTICSEARCH_SERVICE, port: ELASTICSEARCH_PORT, localPort: ELASTICSEARCH_PORT, scheme: 'https', path: '/' },
+    { name: 'Jaeger UI', namespace: config.namespaces.jaeger, service: JAEGER_QUERY_SERVICE, port: JAEGER_PORTS.queryHttp, localPort: localPortOf(config.jaeger.publicUrl, JAEGER_PORTS.queryHttp), scheme: 'http', path: '/' },
+    { name: 'sample app', namespace: config.namespaces.app, service: SAMPLE_APP_SERVICE, port: config.sampleApp.port, localPort: config.sampleApp.port, scheme: 'http', path: '/' },
+    { name: 'Prometheus endpoint', namespace: config.namespaces.collector, service: COLLECTOR_SERVICE, port: config.collector.prometheusPort, localPort: config.collector.prometheusPort, scheme: 'http', path: '/metrics' },
+    ...(config.kibana.enabled
+      ? [{ name: 'Kibana', namespace: config.namespaces.kibana, service: KIBANA_SERVICE, port: KIBANA_PORT, localPort: localPortOf(config.kibana.publicUrl, KIBANA_PORT), scheme: 'http' as const, path: '/' }]
+      : []),
+  ];
 }
 
 /** `k=v,k=v` of the given keys of `labels`, in that order: a kubectl equality label selector. */

@@ -6,6 +6,10 @@ export interface JaegerSpan {
   spanID: string;
   operationName: string;
   processID: string;
+  /** Microseconds since the epoch. */
+  startTime?: number;
+  /** Microseconds. */
+  duration?: number;
   references?: { refType: string; traceID: string; spanID: string }[];
   tags?: { key: string; type: string; value: unknown }[];
 }

@@ -1,8 +1,10 @@
 import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import { traceLogsQuery } from '../constructs/kibana/trace-logs-query';
 import { CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
+import { getDataView, KibanaTarget, kibanaStatus } from './kibana-api';
 import { newTraceContext, pollUntil } from './poll';
 import { mergeSeries, Sample, scrape, sumOf } from './prometheus-text';
 
@@ -27,6 +29,8 @@ export interface VerifyEndpoints {
   /** The single collector's /metrics (through its Service), or the gateway's replicas. */
   readonly prometheus: string | GatewayMetrics;
   readonly elasticsearch: ElasticsearchTarget;
+  /** Kibana (kibana.enabled): its status and data views are hops. @default - no Kibana hops */
+  readonly kibana?: KibanaTarget;
 }
 
 export interface VerifyOptions {
@@ -39,7 +43,9 @@ export interface VerifyOptions {
   /** @default k8s-events */
   readonly eventsIndexPrefix?: string;
   /** Namespaces named in the hints. */
-  readonly namespaces?: { logging: string; collector: string; jaeger: string; app: string };
+  readonly namespaces?: { logging: string; collector: string; jaeger: string; app: string; kibana?: string };
+  /** Ids of the data views Kibana must have (expectedDataViews). @default - none checked */
+  readonly dataViews?: readonly string[];
   /** @default sample-app / sample-app-backend */
   readonly services?: { front: string; backend: string };
 }
@@ -154,7 +160,13 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
   }
 
   const es = endpoints.elasticsearch;
-  const byTrace = (traceId: string) => ({ term: { trace_id: traceId } });
+  // The query of the "Logs for this trace" link, plus a condition of the hop.
+  const traceLines = (traceId: string, ...more: object[]) => {
+    const { dsl } = traceLogsQuery({ traceId });
+    return { bool: { filter: [...dsl.bool.filter, ...more] } };
+  };
+  const kibana = endpoints.kibana;
+  const kibanaNs = ns.kibana ?? 'kibana';
   const hops: Hop[] = [
     ...(gateway
       ? [
@@ -170,7 +182,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
       name: `access log in ${prefix}-*`,
       cause: `no access log: is the Fluentd DaemonSet running? kubectl -n ${ns.logging} logs ds/fluentd`,
       probe: async () => {
-        const hits = await search(es, `${prefix}-*`, { bool: { must: [byTrace(normal.traceId), { term: { type: 'access' } }] } });
+        const hits = await search(es, `${prefix}-*`, traceLines(normal.traceId, { term: { type: 'access' } }));
         if (hits === undefined) throw new Error(`no ${prefix}-* index yet`);
         const hit = hits.find((h) => h._source.kubernetes?.pod_name && h._source.kubernetes?.namespace_name && h._source.kubernetes?.container_name);
         if (!hit && hits.length > 0) throw new Error('the access log line has no Kubernetes metadata (pod, namespace, container)');
@@ -181,8 +193,20 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
       name: `error log in ${prefix}-*`,
       cause: `the error log line did not arrive: stderr lines go through the same Fluentd pipeline; kubectl -n ${ns.logging} logs ds/fluentd`,
       probe: async () => {
-        const hits = await search(es, `${prefix}-*`, { bool: { must: [byTrace(failing.traceId), { term: { level: 'error' } }] } });
+        const hits = await search(es, `${prefix}-*`, traceLines(failing.traceId, { term: { level: 'error' } }));
         return hits?.length ? `${hits.length} error line(s) with trace ${failing.traceId.slice(0, 8)}…` : undefined;
+      },
+    },
+    {
+      name: "trace's log lines (the link's query)",
+      cause: `the query of "Logs for this trace" finds none of the trace's lines in ${prefix}-*: is trace_id a keyword in the index template (kubectl -n ${ns.logging} logs ds/fluentd shows mapping errors)?`,
+      probe: async () => {
+        const { kql, dsl } = traceLogsQuery({ traceId: normal.traceId });
+        const hits = await search(es, `${prefix}-*`, dsl, 100);
+        if (!hits?.length) return undefined;
+        const stray = hits.find((h) => h._source.trace_id !== normal.traceId);
+        if (stray) throw new Error(`the query returned a line of another trace (${stray._source.trace_id}) from ${stray._index}`);
+        return `${hits.length} line(s) for ${kql}`;
       },
     },
     {
@@ -265,6 +289,30 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
         return hits?.length ? `${found.length} index(es), e.g. ${found[0]}` : undefined;
       },
     },
+    ...(kibana
+      ? [
+          {
+            name: 'Kibana answers',
+            cause: `Kibana is not available: kubectl -n ${kibanaNs} get kibana,pods; kubectl -n ${kibanaNs} logs -l common.k8s.elastic.co/type=kibana`,
+            probe: async () => {
+              const s = await kibanaStatus(kibana);
+              if (s.level !== 'available') throw new Error(`status ${s.level}${s.summary ? `: ${s.summary}` : ''}`);
+              return `Kibana ${s.version ?? '?'} ${s.level}`;
+            },
+          },
+          {
+            name: 'Kibana data views',
+            cause: `a data view is missing: the Job that creates them runs after Kibana answers; kubectl -n ${kibanaNs} get jobs; kubectl -n ${kibanaNs} logs job/<name>`,
+            probe: async () => {
+              const wanted = options.dataViews ?? [];
+              const found = await Promise.all(wanted.map((id) => getDataView(kibana, id)));
+              const missing = wanted.filter((_, i) => !found[i]);
+              if (missing.length) throw new Error(`no data view ${missing.join(', ')} (404)`);
+              return found.map((v) => `${v!.id} (${v!.title})`).join(', ') || 'none expected';
+            },
+          },
+        ]
+      : []),
   ];
 
   const deadline = started + timeoutMs;

@@ -1,6 +1,8 @@
 /**
- * npm run open: the seed's access points at once (Elasticsearch 9200, Jaeger UI 16686,
- * sample app 8080, Prometheus endpoint 8889) through kubectl port-forward on 127.0.0.1.
+ * npm run open: the access points at once (Elasticsearch 9200, Jaeger UI 16686, sample app
+ * 8080, Prometheus endpoint 8889 and, with kibana.enabled, Kibana 5601) through kubectl
+ * port-forward on 127.0.0.1. Jaeger and Kibana are forwarded to the ports of their public
+ * addresses (jaeger.publicUrl, kibana.publicUrl), which the links between them point at.
  * Keeps them up (a forward that drops, e.g. on a pod restart, is restarted) until Ctrl-C.
  */
 import { loadConfig } from '../config/load';
@@ -13,8 +15,8 @@ async function main(): Promise<number> {
   const access = clusterAccess(config);
   const points = accessPoints(config);
   let stopping = false;
-  // Fixed local ports: the seed's URLs (localhost:9200, :16686, :8080, :8889).
-  const forwardFor = (p: (typeof points)[number]) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: p.port }, access);
+  // Fixed local ports: localhost:9200, :16686, :8080, :8889, :5601 (the public addresses' ports).
+  const forwardFor = (p: (typeof points)[number]) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: p.localPort }, access);
   const forwards = points.map((p) => ({ point: p, forward: forwardFor(p) }));
 
   const stopAll = async (signal: string) => {
@@ -31,6 +33,9 @@ async function main(): Promise<number> {
   console.log(`port-forwards up (context ${access.context ?? 'current'}):`);
   for (const { point, forward } of forwards) console.log(`  ${point.name.padEnd(20)} ${point.scheme}://localhost:${forward.localPort}${point.path}`);
   console.log('Elasticsearch user "elastic": kubectl get secret ' + ELASTIC_USER_SECRET + ' -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
+  if (config.kibana.enabled) {
+    console.log(`Kibana: log in as "elastic" (same password). From a trace in Jaeger, "Logs for this trace" opens its log lines in Kibana (${config.kibana.publicUrl}); a log line's trace_id opens the trace in Jaeger (${config.jaeger.publicUrl}).`);
+  }
   console.log('Ctrl-C stops them.');
 
   // Restart a forward that drops, with a pause so a crash-looping pod does not spin us.

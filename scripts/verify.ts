@@ -5,12 +5,15 @@
  * and polls every hop. Prints a table; exits 1 naming the first failed hop and its cause.
  * Gateway layout: the collector's Prometheus endpoint is scraped on every Running gateway
  * pod (one forward each, samples summed), the kubelet/cluster stats on the cluster collector.
+ * With kibana.enabled: Kibana's status and the data views of the profile, as the elastic user.
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_CERT_SECRET } from '../constructs/elasticsearch/names';
+import { KIBANA_SERVICE } from '../constructs/kibana/names';
 import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
+import { expectedDataViews } from '../ops/kibana-api';
 import { formatResults, GatewayMetrics, runVerify } from '../ops/verify';
 
 function secretValue(access: ClusterAccess, namespace: string, secret: string, key: string): string {
@@ -24,9 +27,11 @@ function secretValue(access: ClusterAccess, namespace: string, secret: string, k
 async function main(): Promise<number> {
   const config = loadConfig();
   const access = clusterAccess(config);
-  const [es, jaeger, app] = accessPoints(config);
+  const points = accessPoints(config);
+  const [es, jaeger, app] = points;
+  const kibana = points.find((p) => p.service === KIBANA_SERVICE);
   const metrics = collectorMetricsAccess(config);
-  const forwards = [es, jaeger, app].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
+  const forwards = [es, jaeger, app, ...(kibana ? [kibana] : [])].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
   const metricsForwards: PortForward[] = [];
   let stopping = false;
   const metricsUrl = async (target: { service: string } | { pod: string }) => {
@@ -44,7 +49,7 @@ async function main(): Promise<number> {
     return { replicas: pods.map((pod, i) => ({ pod, url: urls[i] })), stats, selector: metrics.selector };
   };
   try {
-    const [[esPort, jaegerPort, appPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
+    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
     const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_CERT_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -56,8 +61,15 @@ async function main(): Promise<number> {
         prometheus,
         // "localhost" is in the certificate's names, so TLS is verified through the forward.
         elasticsearch: { url: `https://localhost:${esPort}`, username: 'elastic', password, ca },
+        // Kibana serves plain http inside the cluster; the forward stays on 127.0.0.1.
+        kibana: kibana && { url: `http://127.0.0.1:${kibanaPort}`, username: 'elastic', password },
       },
-      { timeoutMs, indexPrefix: config.fluentd.indexPrefix, namespaces: { logging: config.namespaces.logging, collector: config.namespaces.collector, jaeger: config.namespaces.jaeger, app: config.namespaces.app } },
+      {
+        timeoutMs,
+        indexPrefix: config.fluentd.indexPrefix,
+        namespaces: { logging: config.namespaces.logging, collector: config.namespaces.collector, jaeger: config.namespaces.jaeger, app: config.namespaces.app, kibana: config.namespaces.kibana },
+        dataViews: expectedDataViews(config),
+      },
     );
     console.log(formatResults(results));
     return results.every((r) => r.ok) ? 0 : 1;

@@ -6,6 +6,8 @@ import { JaegerAddOn, JaegerElasticsearchProps } from '../constructs/addons/jaeg
 import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
 import { JAEGER_MAX_SPAN_AGE_DAYS_LIMIT, JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
 import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
+import { buildJaegerUiConfig, JaegerUiConfig } from '../constructs/jaeger/ui-config';
+import { DATA_VIEW_IDS } from '../constructs/kibana/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { JaegerIngress } from '../constructs/network/flows';
@@ -36,6 +38,7 @@ export class JaegerStack extends MonitoringStack {
       resources: resourceRequirements(config.jaeger.resources),
       replicas: config.jaeger.replicas,
       elasticsearch: storage?.props,
+      uiConfig: this.uiConfig(config),
     });
     for (const secret of storage?.secrets ?? []) jaeger.release.node.addDependency(secret);
     // The chart 4.x has one Service named after the release; users type svc/jaeger-query.
@@ -57,6 +60,18 @@ export class JaegerStack extends MonitoringStack {
     new TerraformOutput(this, 'query_url', { value: `http://${JAEGER_QUERY_SERVICE}.${ns}.svc.cluster.local:${JAEGER_PORTS.queryHttp}` });
     new TerraformOutput(this, 'port_forward', { value: `kubectl -n ${ns} port-forward svc/${JAEGER_QUERY_SERVICE} 16686:16686   # then http://localhost:16686` });
     new TerraformOutput(this, 'storage', { value: config.jaeger.storage });
+  }
+
+  /** With Kibana: "Logs for this trace" / "Logs for this span" links to its Discover, at the address users open. */
+  private uiConfig(config: MonitoringConfig): JaegerUiConfig | undefined {
+    if (!config.kibana.enabled) return undefined;
+    const retention = config.elasticsearch.retentionDays;
+    return buildJaegerUiConfig({
+      kibanaUrl: config.kibana.publicUrl,
+      logsDataViewId: DATA_VIEW_IDS.logs,
+      // A span link searches the days logs are kept (a month when they are never deleted).
+      spanLookbackDays: retention > 0 ? retention : 30,
+    });
   }
 
   /** Jaeger's Elasticsearch client (its own user, our CA) when traces are stored there. */

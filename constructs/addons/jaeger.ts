@@ -7,6 +7,7 @@ import { spreadOver, TopologySpreadConstraint } from '../k8s/scheduling';
 import { ContainerSecurity, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/security';
 import { buildJaegerConfig, JaegerConfig } from '../jaeger/jaeger-config';
 import { JAEGER_RELEASE } from '../jaeger/names';
+import { JAEGER_UI_CONFIG_FILE, JaegerUiConfig } from '../jaeger/ui-config';
 
 /** A container env var with a literal value. */
 export interface JaegerEnvVar {
@@ -60,6 +61,13 @@ export interface JaegerValues {
   };
   /** Replaces the chart's built-in config wholesale. */
   readonly userconfig: JaegerConfig;
+  /**
+   * The UI configuration: the chart renders it (toJson) into ConfigMap `ui-config`, mounted at
+   * JAEGER_UI_CONFIG_FILE, which `userconfig` then names. Part of the values, so a change rolls
+   * the pod through the values' checksum like the rest of the config.
+   * @default - unset: no ConfigMap, the UI's defaults
+   */
+  readonly uiconfig?: JaegerUiConfig;
 }
 
 /** Where Jaeger's traces go when they are to survive restarts and be shared by replicas. */
@@ -100,6 +108,12 @@ export interface JaegerAddOnProps {
    * @default - in-memory storage, one pod, Recreate
    */
   readonly elasticsearch?: JaegerElasticsearchProps;
+  /**
+   * Jaeger UI configuration, e.g. the link patterns from traces and spans to their logs in Kibana
+   * (buildJaegerUiConfig).
+   * @default - none: the UI's defaults
+   */
+  readonly uiConfig?: JaegerUiConfig;
 }
 
 /** Labels of Jaeger's pods (the chart's selector labels plus its component label). */
@@ -180,8 +194,10 @@ export class JaegerAddOn extends HelmAddOn<JaegerValues> {
               }
             : {}),
         },
+        ...(props.uiConfig ? { uiconfig: props.uiConfig } : {}),
         userconfig: buildJaegerConfig({
           maxTraces: props.maxTraces,
+          uiConfigFile: props.uiConfig ? JAEGER_UI_CONFIG_FILE : undefined,
           elasticsearch: es && {
             serverUrl: es.url,
             username: es.username,

@@ -14,6 +14,12 @@ export interface JaegerConfigOptions {
    * @default - in-memory storage (`memstore`, maxTraces)
    */
   readonly elasticsearch?: JaegerElasticsearchStorage;
+  /**
+   * Path of the UI configuration JSON (link patterns, see ui-config.ts) that Jaeger injects
+   * into the page it serves.
+   * @default - none: the UI's built-in defaults
+   */
+  readonly uiConfigFile?: string;
 }
 
 export interface JaegerPorts {
@@ -105,6 +111,7 @@ export interface JaegerConfig {
       readonly storage: { readonly traces: string };
       readonly http: { readonly endpoint: string };
       readonly grpc: { readonly endpoint: string };
+      readonly ui?: { readonly config_file: string };
     };
     readonly jaeger_storage: { readonly backends: Record<string, JaegerStorageBackend> };
   };
@@ -223,6 +230,7 @@ export function buildJaegerConfig(options: JaegerConfigOptions): JaegerConfig {
         storage: { traces: storage },
         http: { endpoint: `${host}:${p.queryHttp}` },
         grpc: { endpoint: `${host}:${p.queryGrpc}` },
+        ...(options.uiConfigFile ? { ui: { config_file: options.uiConfigFile } } : {}),
       },
       jaeger_storage: { backends: { [storage]: backend } },
     },
