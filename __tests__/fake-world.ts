@@ -82,7 +82,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
     const req0 = sent.find((s) => s.traceId === traceId);
     if (!req0) return json(res, 200, { hits: { hits: [] } });
     const source = { trace_id: traceId, type: 'access', level: wantsError ? 'error' : 'info', kubernetes: { pod_name: 'sample-app-abc', namespace_name: 'sample-app', container_name: 'app' } };
-    const stray = mode === 'stray' && terms.length === 1 ? [{ _index: 'fluentd-2026-11-27', _source: { ...source, trace_id: `${traceId!.slice(0, 31)}0` } }] : [];
+    const stray = mode === 'stray' && terms.length === 1 ? [{ _index: 'fluentd-2026-11-27', _source: { ...source, trace_id: `${traceId!.slice(0, 31)}${traceId!.endsWith('0') ? '1' : '0'}` } }] : [];
     json(res, 200, { hits: { hits: [{ _index: 'fluentd-2026-11-27', _source: source }, ...stray] } });
   }, esTls);
 
