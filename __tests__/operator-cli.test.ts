@@ -66,7 +66,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       });
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
-      expect(output.out()).toContain('12 passed, 0 failed');
+      expect(output.out()).toContain('13 passed, 0 failed');
       expect(output.out()).toContain('every hop of the example scenario is working');
       // Single layout: the collector through its Service, no pod listing.
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
@@ -153,7 +153,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
       const code = await exitOf(child);
       expect(output.out()).toContain(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
       expect(output.out()).toContain('orders +3, errors +1 (summed over 2 gateway replicas)');
-      expect(output.out()).toContain('13 passed, 0 failed');
+      expect(output.out()).toContain('14 passed, 0 failed');
       expect(code).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       expect(calls.filter((a) => a.includes('pods'))).toEqual([[...['--kubeconfig', join(dir, '.kind', 'monitoring', 'kubeconfig'), '--context', 'kind-monitoring'], '-n', 'observability', 'get', 'pods', '-l', COLLECTOR_POD_SELECTOR, '-o', 'json']]);
