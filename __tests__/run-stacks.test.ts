@@ -282,7 +282,7 @@ function readLog(file: string): LogEntry[] {
     .split('\n')
     .map((l) => l.split(' '))
     .map(([kind, a, b, c, ...rest]) =>
-      kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a), rest: '' } : kind === 'init' ? { kind, cmd: 'init', stack: a, at: Number(b), rest: [c, ...rest].filter(Boolean).join(' ') } : { kind, cmd: a, stack: b, at: Number(c), rest: rest.join(' ') },
+      kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a), rest: '' } : kind === 'init' || kind === 'lock' ? { kind, cmd: a, stack: a, at: Number(b), rest: [c, ...rest].filter(Boolean).join(' ') } : { kind, cmd: a, stack: b, at: Number(c), rest: rest.join(' ') },
     );
 }
 
@@ -371,6 +371,13 @@ describe('npm run deploy', () => {
     // a lock file changed behind our back (e.g. by another tool): init again there only
     writeFileSync(join(first.cwd, 'cdktf.out', 'stacks', 'jaeger', '.terraform.lock.hcl'), '# another lock\n');
     expect(fakeRun(['deploy'], { cwd: first.cwd, env: { FAKE_CDKTF_PROVIDER_VERSION: '2.39.0' } }).inits).toEqual(['jaeger']);
+  });
+
+  it('for stacks run in HCP Terraform, adds linux_amd64 to the lock file after init, as cdktf does', () => {
+    const cloud = fakeRun(['deploy', 'cluster', 'jaeger'], { env: { FAKE_CDKTF_CLOUD: '1' } });
+    expect(cloud.status).toBe(0);
+    expect(cloud.log.filter((e) => e.kind === 'lock').map((e) => `${e.cmd} ${e.rest}`)).toEqual(['cluster -platform=linux_amd64 -no-color', 'jaeger -platform=linux_amd64 -no-color']);
+    expect(fakeRun(['deploy', 'cluster']).log.filter((e) => e.kind === 'lock')).toEqual([]);
   });
 
   it('when Terraform still asks for init, runs it and the stack once more', () => {

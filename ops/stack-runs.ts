@@ -146,6 +146,16 @@ export function needsInit(stackDir: string): boolean {
   return readFileSync(marker, 'utf8').trim() !== initFingerprint(stackDir);
 }
 
+/**
+ * Whether the stack's runs happen in HCP Terraform / Terraform Enterprise (a `cloud` block or the
+ * `remote` backend): there cdktf adds `terraform providers lock -platform=linux_amd64` after init,
+ * so that the remote (Linux) run accepts the lock file written on any platform; we do the same.
+ */
+export function runsRemotely(stackDir: string): boolean {
+  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as InitInputs & { terraform?: { backend?: Record<string, unknown> } };
+  return Boolean(json.terraform?.cloud || json.terraform?.backend?.remote);
+}
+
 /** Records a successful `terraform init` (call after it, so the lock file it wrote is included). */
 export function markInitialized(stackDir: string): void {
   writeFileSync(join(stackDir, INIT_MARKER), `${initFingerprint(stackDir)}\n`);

@@ -15,7 +15,9 @@
  *   destroy  terraform apply -destroy -auto-approve per stack, each after the stacks that read
  *            from it; stops at the first failure; after destroying ALL stacks, deletes the ECK
  *            CRDs that Helm keeps (cluster modes existing/environment; kind: the cluster is gone)
- * (`terraform init` first where the directory needs it; output lines carry the stack's name.)
+ * (`terraform init` first where the directory needs it, plus `terraform providers lock
+ * -platform=linux_amd64` for stacks run in HCP Terraform, as cdktf does; output lines carry the
+ * stack's name.)
  *
  * Arguments: stack names select stacks (still run in dependency order; their dependencies are
  * not added); `--summary-file <path>` also writes the summary as Markdown (diff/deploy/destroy;
@@ -44,7 +46,7 @@ import {
   selectStacks,
   StackResult,
 } from '../ops/stack-order';
-import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
+import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
 
 type Command = 'synth' | 'list' | StackCommand;
 const COMMANDS: readonly Command[] = ['synth', 'list', 'diff', 'deploy', 'destroy'];
@@ -235,6 +237,11 @@ async function runStack(command: StackCommand, dir: string, options: RunOptions,
     const r = await run('terraform', ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
     output += r.output;
     if (r.code !== 0) return r;
+    if (runsRemotely(dir)) {
+      const lock = await run('terraform', ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
+      output += lock.output;
+      if (lock.code !== 0) return lock;
+    }
     markInitialized(dir);
     return undefined;
   };
