@@ -5,14 +5,15 @@
  * it changed: its content hash is checked on every start, so a run never executes stale code.
  * Why not ts-node: it loads the TypeScript compiler and transpiles ~100 files on every
  * `cdktf synth` (most of the synth time); esbuild builds the bundle once, in a fraction of that.
- * Packages stay in node_modules (not bundled). Types are checked by `npm run build` / `npm test`;
- * a stack trace points into the bundle, whose `// <file>.ts` comments name each source.
+ * The packages are bundled too (cdktf, the provider bindings: ~600 modules that Node would
+ * otherwise resolve and load one by one). Types are checked by `npm run build` / `npm test`;
+ * a stack trace points into the bundle, whose `// <file>` comments name each source.
  *
  *   node scripts/run-ts.js <entry.ts> [args…]     (the entry sees process.argv = [node, entry, args…])
  */
 'use strict';
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { join, relative, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '..');
@@ -31,17 +32,42 @@ const outfile = join(OUT_DIR, `${name}.js`);
 // The bundle's first line records what it was built from (one file, replaced in one rename).
 const RECORD = '// run-ts inputs: ';
 
-const digest = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** Our files by content; installed packages by size and modification time (npm rewrites them). */
+function signature(file) {
+  const path = join(ROOT, file);
+  if (file.split(/[\\/]/).includes('node_modules')) {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  }
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** The first line of a file, without reading the rest (the bundle is megabytes). */
+function firstLine(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks = [];
+    const buf = Buffer.alloc(256 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      const nl = buf.subarray(0, n).indexOf(10);
+      chunks.push(Buffer.from(buf.subarray(0, nl >= 0 ? nl : n)));
+      if (nl >= 0 || n === 0) return Buffer.concat(chunks).toString('utf8');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Whether the bundle was built from exactly the files there are now (and by this esbuild and launcher). */
 function upToDate() {
   if (!existsSync(outfile)) return false;
   try {
-    const first = readFileSync(outfile, 'utf8').split('\n', 1)[0];
+    const first = firstLine(outfile);
     if (!first.startsWith(RECORD)) return false;
     const recorded = JSON.parse(first.slice(RECORD.length));
     if (recorded.esbuild !== require('esbuild/package.json').version || recorded.entry !== relative(ROOT, entry)) return false;
-    return Object.entries(recorded.inputs).every(([file, hash]) => digest(join(ROOT, file)) === hash);
+    return Object.entries(recorded.inputs).every(([file, sig]) => signature(file) === sig);
   } catch {
     return false; // a file gone, a broken record: build again
   }
@@ -59,13 +85,12 @@ function build() {
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
-    packages: 'external',
     metafile: true,
     logLevel: 'error',
     tsconfig: join(ROOT, 'tsconfig.json'),
   });
   const files = [...Object.keys(result.metafile.inputs), 'tsconfig.json', relative(ROOT, __filename)];
-  const inputs = Object.fromEntries(files.map((f) => [f, digest(join(ROOT, f))]));
+  const inputs = Object.fromEntries(files.map((f) => [f, signature(f)]));
   writeFileSync(tmp, `${RECORD}${JSON.stringify({ esbuild: esbuild.version, entry: relative(ROOT, entry), inputs })}\n${readFileSync(tmp, 'utf8')}`);
   renameSync(tmp, outfile);
 }
