@@ -260,6 +260,9 @@ describe('runScheduled', () => {
     expect(stopEarly.outcome).toEqual({ a: 'failed', e: 'ok', b: 'not run', c: 'not run', d: 'not run' });
     const serial = await schedule({ fail: ['a'], parallelism: 1 });
     expect(serial.outcome).toEqual({ a: 'failed', b: 'not run', c: 'not run', d: 'not run', e: 'not run' });
+    let ran = 0; // stopped (Ctrl-C) after two stacks
+    const stoppedAfterTwo = await runScheduled(order, (s) => deps[s], { parallelism: 1, stopOnFailure: false, stopped: () => ran >= 2 }, async () => (ran++, true));
+    expect(Object.fromEntries(stoppedAfterTwo)).toEqual({ a: 'ok', b: 'ok', c: 'not run', d: 'not run', e: 'not run' });
     const keepGoing = await schedule({ fail: ['b'], stopOnFailure: false, parallelism: 1 });
     expect(keepGoing.outcome).toEqual({ a: 'ok', b: 'failed', c: 'ok', d: 'not run', e: 'ok' });
   });

@@ -179,6 +179,8 @@ export interface ScheduleOptions {
   readonly parallelism: number;
   /** After a failure start no further stack (the running ones finish). */
   readonly stopOnFailure: boolean;
+  /** Checked before each start: true = start nothing more (e.g. after Ctrl-C). */
+  readonly stopped?: () => boolean;
 }
 
 /**
@@ -201,7 +203,7 @@ export async function runScheduled(
   for (;;) {
     // Drop stacks that can never run: a wait failed or was not run (or everything stops).
     for (const s of [...pending]) {
-      if ((failed && options.stopOnFailure) || waits.get(s)!.some((w) => outcome.get(w) === 'failed' || outcome.get(w) === 'not run')) {
+      if ((failed && options.stopOnFailure) || options.stopped?.() || waits.get(s)!.some((w) => outcome.get(w) === 'failed' || outcome.get(w) === 'not run')) {
         pending.splice(pending.indexOf(s), 1);
         outcome.set(s, 'not run');
       }

@@ -334,7 +334,15 @@ async function main(argv: string[]): Promise<number> {
     }
   };
 
-  await runScheduled(stacks, waitsFor, { parallelism, stopOnFailure }, async (stack) => {
+  // Ctrl-C reaches the running Terraform processes too (same process group): they stop cleanly,
+  // no new stack starts, and the summary still says what happened. A second Ctrl-C exits at once.
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error('\ninterrupted: waiting for the running Terraform processes to stop; no further stack starts (Ctrl-C again to quit now)');
+  });
+  await runScheduled(stacks, waitsFor, { parallelism, stopOnFailure, stopped: () => interrupted }, async (stack) => {
     const dir = join(outdir, byName.get(stack)!.workingDirectory);
     let sink: Sink;
     if (command === 'diff') {
@@ -383,7 +391,7 @@ async function main(argv: string[]): Promise<number> {
     const md = notes.map((n) => (n.command ? `${n.text} \`${n.command}\`` : n.text));
     writeFileSync(resolve(args.summaryFile), formatSummaryMarkdown(results, title) + (md.length ? `\n${md.join('\n\n')}\n` : ''));
   }
-  return failures.length ? 1 : 0;
+  return failures.length || interrupted ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(
