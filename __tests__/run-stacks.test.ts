@@ -406,6 +406,8 @@ describe('npm run deploy', () => {
     const r = fakeRun(['deploy', 'sample-app', 'elasticsearch', '--', '--terraform-parallelism', '5', '--var=x=1', '--no-color']);
     expect(r.status).toBe(0);
     expect(r.started).toEqual(['elasticsearch', 'sample-app']);
+    // sample-app reads from elasticsearch only through otel-collector (not selected): it still waits
+    expect(overlapped(r.log, 'elasticsearch', 'sample-app')).toBe(false);
     expect(r.log.find((e) => e.kind === 'start' && e.stack === 'elasticsearch')!.rest).toBe('-parallelism=5 -var=x=1 -no-color');
     expect(r.log.find((e) => e.kind === 'init' && e.stack === 'elasticsearch')!.rest).toBe('-no-color');
   });
@@ -518,6 +520,7 @@ describe('npm run destroy', () => {
       const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: existing(), path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
       expect(r.status).toBe(0);
       expect(sorted(r.started)).toEqual(['logging', 'sample-app']);
+      expect(overlapped(r.log, 'logging', 'sample-app')).toBe(true); // neither reads from the other
       expect(existsSync(kubectlLog)).toBe(false);
       expect(r.stdout).toContain('ECK CRDs left in place: only some stacks were destroyed');
     });

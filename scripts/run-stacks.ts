@@ -314,8 +314,17 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const byName = new Map(manifest.map((s) => [s.name, s]));
-  const dependants = (name: string) => manifest.filter((s) => s.dependencies.includes(name)).map((s) => s.name);
-  const waitsFor = { deploy: (s: string) => byName.get(s)!.dependencies, destroy: dependants, diff: () => [] }[command];
+  // Transitive: with a subset selected, a stack still waits for a selected stack it reads from
+  // through one that is not selected (sample-app → otel-collector → elasticsearch).
+  const upstream = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const d of byName.get(name)!.dependencies) if (!seen.has(d)) upstream(d, seen.add(d));
+    return seen;
+  };
+  const waitsFor = {
+    deploy: (s: string) => [...upstream(s)],
+    destroy: (s: string) => manifest.filter((m) => upstream(m.name).has(s)).map((m) => m.name),
+    diff: () => [],
+  }[command];
   // Plans are read-only and independent: all at once, bounded by the CPUs (each starts its providers).
   const parallelism = command === 'diff' ? Math.min(options!.parallelism, Math.max(2, availableParallelism())) : options!.parallelism;
   const stopOnFailure = command !== 'diff';
