@@ -10,7 +10,7 @@
  *                   both run by cdktf.json's app command (scripts/run-ts.js): time and peak RSS
  *
  * Working directories stay initialized between runs, as on a developer's machine (one warm-up
- * round first). Reports min/median/max of each side and the median of the per-round ratios.
+ * round first). Reports min/median/max of each side, each round's ratio and their median.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,10 +105,17 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
 
     const runs = { deploy: [[], []], diff: [[], []], destroy: [[], []], synth: [[], []], synthMemory: [[], []] } as Record<keyof typeof TARGETS, [number[], number[]]>;
     for (let round = 0; round < rounds; round++) {
+      // Each pair as close together in time as the state allows; the side going first alternates.
       const wrapperFirst = round % 2 === 0;
-      const a = wrapperFirst ? cycle(wrapper) : cycle(floor);
-      const b = wrapperFirst ? cycle(floor) : cycle(wrapper);
-      const [w, f] = wrapperFirst ? [a, b] : [b, a];
+      const [first, second] = wrapperFirst ? [wrapper, floor] : [floor, wrapper];
+      const deploy1 = first.deploy();
+      const diff1 = first.diff(); // both diffs on the same deployed state, back to back
+      const diff2 = second.diff();
+      const destroy1 = first.destroy();
+      const deploy2 = second.deploy();
+      const destroy2 = second.destroy();
+      const w = wrapperFirst ? { deploy: deploy1, diff: diff1, destroy: destroy1 } : { deploy: deploy2, diff: diff2, destroy: destroy2 };
+      const f = wrapperFirst ? { deploy: deploy2, diff: diff2, destroy: destroy2 } : { deploy: deploy1, diff: diff1, destroy: destroy1 };
       for (const k of ['deploy', 'diff', 'destroy'] as const) {
         runs[k][0].push(w[k]);
         runs[k][1].push(f[k]);
@@ -133,7 +140,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
         memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
         node: process.version,
         terraform: version('terraform', ['version', '-json'], (o) => JSON.parse(o).terraform_version),
-        cdktf: version(cdktf, ['--version'], (o) => o.trim()),
+        cdktf: version(cdktf, ['--version'], (o) => /(\d+\.\d+\.\d+)\s*$/.exec(o)?.[1] ?? 'unknown'),
         loadAverageAtStart: loadavg().map((l) => Math.round(l * 10) / 10),
       },
       rounds,
@@ -152,7 +159,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (b: number) => `${Math.round(b / 1024 ** 2)} MiB`;
 const range = (s: Stats, f: (x: number) => string) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
-const verdict = (p: Pair) => `**${p.ratio.toFixed(2)}×** ${p.ratio <= p.target ? '✔' : '✘'}`;
+const verdict = (p: Pair) => `**${p.ratio.toFixed(2)}×** ${p.ratio <= p.target ? '✔' : '✘'} (rounds: ${p.ratios.map((r) => r.toFixed(2)).join(', ')})`;
 
 /** The issue's figures (real cluster and providers, quiet 2-core machine): the "before". */
 const TODAY = { deploy: '27.5 s vs 15.9 s = 1.73×', diff: '16.5 s vs 10.9 s = 1.51×', destroy: '51.7 s vs 28.3 s = 1.83×', synth: '3.3 s vs 2.2 s = 1.5×', synthMemory: '339 MB vs 271 MB = 1.26×' };
@@ -163,7 +170,7 @@ export function speedTable(r: SpeedResult): string {
     `| ${what} | ${range(p.ours, f)} | ${floor}: ${range(p.floor, f)} | ${verdict(p)} | ≤ ${p.target}× | ${today} |`;
   const m = r.machine;
   return [
-    `Measured by \`npm run bench\` offline (real cdktf ${m.cdktf} CLI and Terraform ${m.terraform}, stand-in providers), ${r.rounds} paired rounds alternating which side runs first; median (min–max), ratio = median of the per-round ratios. Machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')} (shared machine: compare the ratios, not the seconds).`,
+    `Measured by \`npm run bench\` offline (real cdktf ${m.cdktf} CLI and Terraform ${m.terraform}, stand-in providers), ${r.rounds} paired rounds alternating which side runs first; median (min–max), ratio = median of the per-round ratios (each round's in brackets). Machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')} (shared machine: compare the ratios, not the seconds).`,
     '',
     '| command | ours | the floor | ratio | target | before (the issue: real cluster) |',
     '|---|---|---|---|---|---|',
