@@ -140,7 +140,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
         memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
         node: process.version,
         terraform: version('terraform', ['version', '-json'], (o) => JSON.parse(o).terraform_version),
-        cdktf: version(cdktf, ['--version'], (o) => /(\d+\.\d+\.\d+)\s*$/.exec(o)?.[1] ?? 'unknown'),
+        cdktf: version(cdktf, ['--version'], (o) => /^(\d+\.\d+\.\d+)\s*$/m.exec(o)?.[1] ?? 'unknown'),
         loadAverageAtStart: loadavg().map((l) => Math.round(l * 10) / 10),
       },
       rounds,
