@@ -4,6 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
+import { runScheduled } from '../ops/stack-runs';
 import {
   dependencyOrder,
   destroyOrder,
@@ -20,9 +21,10 @@ import { build } from './helpers';
 const ROOT = join(__dirname, '..');
 const SCRIPT = join(ROOT, 'scripts', 'run-stacks.ts');
 const FAKE_CDKTF = join(__dirname, 'fixtures', 'fake-cdktf.js');
+const FAKE_TERRAFORM = join(__dirname, 'fixtures', 'fake-terraform.js');
 
-/** A directory for PATH with node and stand-ins: `exit N` shell tools, the fake cdktf, a logging kubectl. */
-function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; kubectl?: { log: string; exit: number } } = {}): string {
+/** A directory for PATH with node and stand-ins: `exit N` shell tools, the fake cdktf and terraform, a logging kubectl. */
+function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; terraform?: boolean; kubectl?: { log: string; exit: number } } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'path-'));
   symlinkSync(process.execPath, join(dir, 'node'));
   const tool = (name: string, body: string) => {
@@ -31,6 +33,7 @@ function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; kubect
   };
   for (const [name, exit] of Object.entries(tools)) tool(name, `exit ${exit}`);
   if (opts.cdktf) tool('cdktf', `exec "${process.execPath}" "${FAKE_CDKTF}" "$@"`);
+  if (opts.terraform) tool('terraform', `exec "${process.execPath}" "${FAKE_TERRAFORM}" "$@"`);
   if (opts.kubectl) tool('kubectl', `echo "$*" >> "${opts.kubectl.log}"\nexit ${opts.kubectl.exit}`);
   return dir;
 }
@@ -216,13 +219,64 @@ describe('plan summary parsing (real Terraform output)', () => {
   });
 });
 
-// ---- the script, against the fake cdktf ----
+// ---- the scheduler ----
+
+describe('runScheduled', () => {
+  const deps: Record<string, string[]> = { a: [], b: ['a'], c: ['a'], d: ['b', 'c'], e: [] };
+  const order = ['a', 'b', 'c', 'd', 'e'];
+  /** Runs the schedule with stacks that take `ms` and fail when listed; returns the events. */
+  async function schedule(opts: { parallelism?: number; stopOnFailure?: boolean; fail?: string[]; ms?: number } = {}) {
+    const events: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const outcome = await runScheduled(order, (s) => deps[s], { parallelism: opts.parallelism ?? Infinity, stopOnFailure: opts.stopOnFailure ?? true }, async (s) => {
+      events.push(`start ${s}`);
+      maxRunning = Math.max(maxRunning, ++running);
+      await new Promise((r) => setTimeout(r, opts.ms ?? 10));
+      running--;
+      events.push(`end ${s}`);
+      return !(opts.fail ?? []).includes(s);
+    });
+    return { events, outcome: Object.fromEntries(outcome), maxRunning };
+  }
+
+  it('starts a stack only after what it waits for ended, independent ones side by side', async () => {
+    const { events, outcome, maxRunning } = await schedule();
+    for (const [s, ds] of Object.entries(deps)) for (const d of ds) expect(events.indexOf(`end ${d}`)).toBeLessThan(events.indexOf(`start ${s}`));
+    expect(events.slice(0, 2)).toEqual(['start a', 'start e']);
+    expect(maxRunning).toBeGreaterThanOrEqual(2);
+    expect(Object.values(outcome).every((o) => o === 'ok')).toBe(true);
+  });
+
+  it('keeps to the parallelism, in order', async () => {
+    const { events, maxRunning } = await schedule({ parallelism: 1 });
+    expect(maxRunning).toBe(1);
+    expect(events.filter((e) => e.startsWith('start')).map((e) => e.slice(6))).toEqual(order);
+  });
+
+  it('after a failure starts nothing more (running stacks finish); keep-going skips only what waits on it', async () => {
+    const stop = await schedule({ fail: ['b'], ms: 20 });
+    expect(stop.outcome).toEqual({ a: 'ok', e: 'ok', b: 'failed', c: 'ok', d: 'not run' });
+    const stopEarly = await schedule({ fail: ['a'] });
+    expect(stopEarly.outcome).toEqual({ a: 'failed', e: 'ok', b: 'not run', c: 'not run', d: 'not run' });
+    const serial = await schedule({ fail: ['a'], parallelism: 1 });
+    expect(serial.outcome).toEqual({ a: 'failed', b: 'not run', c: 'not run', d: 'not run', e: 'not run' });
+    let ran = 0; // stopped (Ctrl-C) after two stacks
+    const stoppedAfterTwo = await runScheduled(order, (s) => deps[s], { parallelism: 1, stopOnFailure: false, stopped: () => ran >= 2 }, async () => (ran++, true));
+    expect(Object.fromEntries(stoppedAfterTwo)).toEqual({ a: 'ok', b: 'ok', c: 'not run', d: 'not run', e: 'not run' });
+    const keepGoing = await schedule({ fail: ['b'], stopOnFailure: false, parallelism: 1 });
+    expect(keepGoing.outcome).toEqual({ a: 'ok', b: 'failed', c: 'ok', d: 'not run', e: 'ok' });
+  });
+});
+
+// ---- the script, against the fake cdktf (synth) and the fake terraform ----
 
 interface LogEntry {
   readonly kind: string;
   readonly cmd: string;
   readonly stack: string;
   readonly at: number;
+  readonly rest: string;
 }
 
 function readLog(file: string): LogEntry[] {
@@ -231,27 +285,43 @@ function readLog(file: string): LogEntry[] {
     .trim()
     .split('\n')
     .map((l) => l.split(' '))
-    .map(([kind, a, b, c]) => (kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a) } : { kind, cmd: a, stack: b, at: Number(c) }));
+    .map(([kind, a, b, c, ...rest]) =>
+      kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a), rest: '' } : kind === 'init' || kind === 'lock' ? { kind, cmd: a, stack: a, at: Number(b), rest: [c, ...rest].filter(Boolean).join(' ') } : { kind, cmd: a, stack: b, at: Number(c), rest: rest.join(' ') },
+    );
 }
 
-function fakeRun(args: string[], opts: { fail?: string; env?: Record<string, string>; path?: string } = {}) {
-  const log = join(mkdtempSync(join(tmpdir(), 'cdktf-log-')), 'cdktf.log');
+interface FakeOptions {
+  fail?: string;
+  env?: Record<string, string>;
+  path?: string;
+  /** Working directory: a new one unless given (a second run in the same one finds it initialized). */
+  cwd?: string;
+}
+
+function fakeRun(args: string[], opts: FakeOptions = {}) {
+  const log = join(mkdtempSync(join(tmpdir(), 'fake-log-')), 'calls.log');
   const outputs = { deploy: tfFile('apply'), diff: tfFile('freshPlan'), 'diff:cluster': tfFile('noChanges'), 'diff:jaeger': tfFile('mixedPlan'), destroy: tfFile('destroy'), error: tfFile('error') };
-  const r = runScript(args, {
-    PATH: opts.path ?? pathWith({ terraform: 0, docker: 0 }, { cdktf: true }),
-    FAKE_CDKTF_MANIFEST: manifestFile,
-    FAKE_CDKTF_LOG: log,
-    FAKE_CDKTF_OUTPUTS: JSON.stringify(outputs),
-    FAKE_CDKTF_FAIL: opts.fail ?? '',
-    ...opts.env,
-  });
+  const r = runScript(
+    args,
+    {
+      PATH: opts.path ?? pathWith({ docker: 0 }, { cdktf: true, terraform: true }),
+      FAKE_CDKTF_MANIFEST: manifestFile,
+      FAKE_LOG: log,
+      FAKE_TF_OUTPUTS: JSON.stringify(outputs),
+      FAKE_TF_FAIL: opts.fail ?? '',
+      FAKE_TF_DELAY_MS: '150',
+      ...opts.env,
+    },
+    opts.cwd,
+  );
   const entries = readLog(log);
   expect(entries.filter((e) => e.kind === 'usage-error')).toEqual([]);
-  return { ...r, out: r.stdout + r.stderr, logFile: log, log: entries, started: entries.filter((e) => e.kind === 'start').map((e) => e.stack) };
+  const started = entries.filter((e) => e.kind === 'start').map((e) => e.stack);
+  return { ...r, out: r.stdout + r.stderr, logFile: log, log: entries, started, inits: entries.filter((e) => e.kind === 'init').map((e) => e.stack) };
 }
 
-/** No stack started before the stacks it depends on (deploy) / that depend on it (destroy) ended; never two at once. */
-function expectSequentialInOrder(log: LogEntry[], reverse = false): void {
+/** Every stack started after the stacks it depends on (deploy) / that depend on it (destroy) ended. */
+function expectDependencyOrder(log: LogEntry[], reverse = false): void {
   const start = new Map(log.filter((e) => e.kind === 'start').map((e) => [e.stack, e.at]));
   const end = new Map(log.filter((e) => e.kind === 'end').map((e) => [e.stack, e.at]));
   for (const s of manifest) {
@@ -260,8 +330,12 @@ function expectSequentialInOrder(log: LogEntry[], reverse = false): void {
       if (start.has(then)) expect({ stack: then, startedAfterEndOf: first, ok: end.get(first)! <= start.get(then)! }).toEqual({ stack: then, startedAfterEndOf: first, ok: true });
     }
   }
-  const runs = log.filter((e) => e.kind !== 'synth');
-  for (let i = 0; i < runs.length; i += 2) expect([runs[i].kind, runs[i + 1]?.kind, runs[i + 1]?.stack]).toEqual(['start', 'end', runs[i].stack]);
+}
+
+/** Whether the two stacks ran at the same time. */
+function overlapped(log: LogEntry[], a: string, b: string): boolean {
+  const at = (kind: string, s: string) => log.find((e) => e.kind === kind && e.stack === s)!.at;
+  return at('start', a) < at('end', b) && at('start', b) < at('end', a);
 }
 
 /** The stack's row of the summary table (printed after `== cdktf <cmd> summary`). */
@@ -271,39 +345,86 @@ const rowOf = (out: string, stack: string) =>
     .split('\n')
     .find((l) => l.startsWith(`${stack} `));
 
+const sorted = (xs: string[]) => [...xs].sort();
+
 describe('npm run deploy', () => {
-  it('synthesizes once, then deploys one stack at a time in dependency order, with a summary', () => {
+  it('synthesizes once, then applies every stack after its dependencies, independent ones side by side, with a summary', () => {
     const r = fakeRun(['deploy']);
     expect(r.status).toBe(0);
     expect(r.log.filter((e) => e.kind === 'synth')).toHaveLength(1);
     expect(r.log[0].kind).toBe('synth');
-    expect(r.started).toEqual(dependencyOrder(manifest));
-    expectSequentialInOrder(r.log);
+    expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
+    expectDependencyOrder(r.log);
+    expect(overlapped(r.log, 'elasticsearch', 'jaeger')).toBe(true); // both need only the cluster
     expect(r.stdout).toMatch(/== cdktf deploy summary\nstack\s+to add\s+to change\s+to destroy\s+result\s+duration/);
     for (const s of dependencyOrder(manifest)) expect(rowOf(r.stdout, s)).toMatch(new RegExp(`^${s}\\s+3\\s+0\\s+0\\s+ok\\s+\\d+\\.\\ds$`));
-    expect(r.stdout).toMatch(/^elasticsearch  /m); // cdktf's output is streamed
-    expect(r.stdout).toContain('Apply complete! Resources: 3 added, 0 changed, 0 destroyed.');
+    expect(r.stdout).toMatch(/^elasticsearch +Apply complete! Resources: 3 added, 0 changed, 0 destroyed\.$/m); // Terraform's output is streamed, behind the stack's name
   });
 
-  it('stops at the first failure, naming it and the stacks not run, and exits 1', () => {
-    const order = dependencyOrder(manifest);
-    const r = fakeRun(['deploy'], { fail: 'logging' });
+  it('runs terraform init only where the working directory is not initialized for the same providers and lock file', () => {
+    const first = fakeRun(['deploy']);
+    expect(sorted(first.inits)).toEqual(sorted(dependencyOrder(manifest)));
+    const again = fakeRun(['deploy'], { cwd: first.cwd });
+    expect(again.status).toBe(0);
+    expect(again.inits).toEqual([]);
+    expect(sorted(again.started)).toEqual(sorted(dependencyOrder(manifest)));
+    // a new provider version: every stack needs init again
+    const upgraded = fakeRun(['deploy'], { cwd: first.cwd, env: { FAKE_CDKTF_PROVIDER_VERSION: '2.39.0' } });
+    expect(sorted(upgraded.inits)).toEqual(sorted(dependencyOrder(manifest)));
+    for (const s of manifest) expect(upgraded.log.find((e) => e.kind === 'init' && e.stack === s.name)!.at).toBeLessThan(upgraded.log.find((e) => e.kind === 'start' && e.stack === s.name)!.at);
+    // a lock file changed behind our back (e.g. by another tool): init again there only
+    writeFileSync(join(first.cwd, 'cdktf.out', 'stacks', 'jaeger', '.terraform.lock.hcl'), '# another lock\n');
+    expect(fakeRun(['deploy'], { cwd: first.cwd, env: { FAKE_CDKTF_PROVIDER_VERSION: '2.39.0' } }).inits).toEqual(['jaeger']);
+  });
+
+  it('for stacks run in HCP Terraform, adds linux_amd64 to the lock file after init, as cdktf does', () => {
+    const cloud = fakeRun(['deploy', 'cluster', 'jaeger'], { env: { FAKE_CDKTF_CLOUD: '1' } });
+    expect(cloud.status).toBe(0);
+    expect(cloud.log.filter((e) => e.kind === 'lock').map((e) => `${e.cmd} ${e.rest}`)).toEqual(['cluster -platform=linux_amd64 -no-color', 'jaeger -platform=linux_amd64 -no-color']);
+    expect(fakeRun(['deploy', 'cluster']).log.filter((e) => e.kind === 'lock')).toEqual([]);
+  });
+
+  it('when Terraform still asks for init, runs it and the stack once more', () => {
+    const first = fakeRun(['deploy']);
+    const r = fakeRun(['deploy'], { cwd: first.cwd, env: { FAKE_TF_ASK_INIT: 'jaeger' } });
+    expect(r.status).toBe(0);
+    expect(r.inits).toEqual(['jaeger']);
+    expect(r.started.filter((s) => s === 'jaeger')).toHaveLength(2);
+    expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+3\s+0\s+0\s+ok/);
+  });
+
+  it('stops at the first failure (what already runs finishes), naming it and the stacks not run, and exits 1', () => {
+    const r = fakeRun(['deploy'], { fail: 'elasticsearch' });
     expect(r.status).toBe(1);
-    const notRun = order.slice(order.indexOf('logging') + 1);
-    expect(r.started).toEqual(order.slice(0, order.indexOf('logging') + 1));
-    expect(r.stderr).toContain(`deploy stopped at stack logging: Unable to find remote state (exit 1). Not run: ${notRun.join(', ')}.`);
-    expect(rowOf(r.stdout, 'logging')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
-    for (const s of notRun) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
+    expect(sorted(r.started)).toEqual(['cluster', 'elasticsearch', 'jaeger']);
+    expect(r.stderr).toContain('deploy stopped at stack elasticsearch: Unable to find remote state (exit 1). Not run: logging, otel-collector, sample-app.');
+    expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
+    expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+3\s+0\s+0\s+ok/);
+    for (const s of ['logging', 'otel-collector', 'sample-app']) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
   });
 
-  it('stack names select a subset, still in order; cdktf options go after --', () => {
-    const r = fakeRun(['deploy', 'sample-app', 'elasticsearch', '--', '--terraform-parallelism', '5']);
+  it('stack names select a subset, still in order; cdktf options after -- become Terraform options', () => {
+    const r = fakeRun(['deploy', 'sample-app', 'elasticsearch', '--', '--terraform-parallelism', '5', '--var=x=1', '--no-color']);
     expect(r.status).toBe(0);
     expect(r.started).toEqual(['elasticsearch', 'sample-app']);
-    expect(readFileSync(r.logFile, 'utf8')).toMatch(/^start deploy elasticsearch \d+ --terraform-parallelism 5$/m);
+    // sample-app reads from elasticsearch only through otel-collector (not selected): it still waits
+    expect(overlapped(r.log, 'elasticsearch', 'sample-app')).toBe(false);
+    expect(r.log.find((e) => e.kind === 'start' && e.stack === 'elasticsearch')!.rest).toBe('-parallelism=5 -var=x=1 -no-color');
+    expect(r.log.find((e) => e.kind === 'init' && e.stack === 'elasticsearch')!.rest).toBe('-no-color');
   });
 
-  it('an unknown stack name lists the valid ones; an unknown option gets the usage', () => {
+  it('-- --parallelism 1 runs one stack at a time; --migrate-state re-inits with it; --skip-synth uses cdktf.out as it is', () => {
+    const serial = fakeRun(['deploy', '--', '--parallelism', '1']);
+    expect(serial.status).toBe(0);
+    expect(serial.started).toEqual(dependencyOrder(manifest));
+    expect(overlapped(serial.log, 'elasticsearch', 'jaeger')).toBe(false);
+    const migrate = fakeRun(['deploy', 'cluster', '--', '--migrate-state', '--skip-synth'], { cwd: serial.cwd });
+    expect(migrate.status).toBe(0);
+    expect(migrate.log.filter((e) => e.kind === 'synth')).toEqual([]);
+    expect(migrate.log.filter((e) => e.kind === 'init').map((e) => `${e.stack} ${e.rest}`)).toEqual(['cluster -no-color -migrate-state -force-copy']); // -no-color: output is not a terminal
+  });
+
+  it('an unknown stack name lists the valid ones; an unknown option gets the usage; an unsupported cdktf option is named', () => {
     const r = fakeRun(['deploy', 'grafana']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`cannot deploy: unknown stack grafana: the stacks are ${dependencyOrder(manifest).join(', ')}`);
@@ -311,21 +432,27 @@ describe('npm run deploy', () => {
     const u = fakeRun(['deploy', '--parallelism', '1']);
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/unknown option --parallelism: put cdktf options after --\nusage/);
+    const o = fakeRun(['deploy', '--', '--outputs-file', 'x.json']);
+    expect(o.status).toBe(2);
+    expect(o.stderr).toMatch(/^unsupported cdktf option --outputs-file\. After -- npm run deploy takes these cdktf options \(it runs Terraform itself\): --terraform-parallelism <n>, /);
+    expect(o.log).toEqual([]);
   });
 });
 
 describe('npm run diff', () => {
-  it('diffs every stack in order, keeps going after an error, and exits 1 with the error in its row', () => {
+  it('plans every stack at once, prints them in order, keeps going after an error, and exits 1 with the error in its row', () => {
     const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'diff.md');
     const r = fakeRun(['diff', '--summary-file', summary], { fail: 'elasticsearch' });
     expect(r.status).toBe(1);
-    expect(r.started).toEqual(dependencyOrder(manifest));
-    expectSequentialInOrder(r.log);
+    expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
+    expect(overlapped(r.log, 'cluster', 'elasticsearch')).toBe(true); // read-only plans do not wait for each other
+    const headers = [...r.stdout.matchAll(new RegExp(`^== terraform plan (\\S+) \\(\\d+/${manifest.length}\\)$`, 'gm'))].map((m) => m[1]);
+    expect(headers).toEqual(dependencyOrder(manifest));
     expect(rowOf(r.stdout, 'cluster')).toMatch(/^cluster\s+0\s+0\s+0\s+no changes$/);
     expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+1\s+1\s+1\s+ok$/);
     expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/^elasticsearch\s+-\s+-\s+-\s+failed: Unable to find remote state \(exit 1\)$/);
     expect(rowOf(r.stdout, 'sample-app')).toMatch(/^sample-app\s+3\s+0\s+0\s+ok$/);
-    expect(r.stderr).toContain('1 of 7 stacks failed: elasticsearch');
+    expect(r.stderr).toContain(`1 of ${manifest.length} stacks failed: elasticsearch`);
 
     const md = readFileSync(summary, 'utf8');
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| stack'));
@@ -347,17 +474,18 @@ describe('npm run diff', () => {
   it('exits 0 when every stack planned', () => {
     const r = fakeRun(['diff']);
     expect(r.status).toBe(0);
-    expect(r.started).toHaveLength(7);
+    expect(r.started).toHaveLength(manifest.length);
   });
 });
 
 describe('npm run destroy', () => {
-  it('destroys in reverse order, one at a time, and completes (kind: no CRD step)', () => {
+  it('destroys every stack after the stacks that read from it, and completes (kind: no CRD step)', () => {
     const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
-    const r = fakeRun(['destroy'], { path: pathWith({ terraform: 0, docker: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+    const r = fakeRun(['destroy'], { path: pathWith({ docker: 0 }, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
     expect(r.status).toBe(0);
-    expect(r.started).toEqual(destroyOrder(manifest));
-    expectSequentialInOrder(r.log, true);
+    expect(sorted(r.started)).toEqual(sorted(destroyOrder(manifest)));
+    expectDependencyOrder(r.log, true);
+    expect(r.started[r.started.length - 1]).toBe('cluster');
     for (const s of manifest) expect(rowOf(r.stdout, s.name)).toMatch(/\s0\s+0\s+3\s+ok\s+\d+\.\ds$/);
     expect(r.stdout).toContain('ECK CRDs: nothing to remove, the kind cluster itself was deleted with the cluster stack.');
     expect(existsSync(kubectlLog)).toBe(false);
@@ -366,9 +494,9 @@ describe('npm run destroy', () => {
   it('stops at the first failure and does not touch the CRDs', () => {
     const r = fakeRun(['destroy'], { fail: 'otel-collector' });
     expect(r.status).toBe(1);
-    const order = destroyOrder(manifest);
-    expect(r.started).toEqual(order.slice(0, order.indexOf('otel-collector') + 1));
-    expect(r.stderr).toContain('destroy stopped at stack otel-collector');
+    // what reads from nothing else goes first (sample-app, logging); jaeger, elasticsearch, cluster wait for otel-collector
+    expect(sorted(r.started)).toEqual(['logging', 'otel-collector', 'sample-app']);
+    expect(r.stderr).toContain('destroy stopped at stack otel-collector: Unable to find remote state (exit 1). Not run: jaeger, elasticsearch, cluster.');
     expect(r.stdout).not.toContain('ECK CRDs');
   });
 
@@ -382,7 +510,7 @@ describe('npm run destroy', () => {
     it('deletes them with kubectl and the selector after all stacks are gone', () => {
       const env = existing();
       const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
-      const r = fakeRun(['destroy'], { env, path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      const r = fakeRun(['destroy'], { env, path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
       expect(r.status).toBe(0);
       expect(readFileSync(kubectlLog, 'utf8').trim()).toBe(`--kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd -l ${ECK_CRD_SELECTOR} --ignore-not-found`);
       expect(r.stdout).toContain('ECK CRDs (kept by Helm) removed:');
@@ -390,9 +518,10 @@ describe('npm run destroy', () => {
 
     it('leaves them after a partial destroy', () => {
       const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
-      const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: existing(), path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: existing(), path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
       expect(r.status).toBe(0);
-      expect(r.started).toEqual(destroyOrder(manifest).filter((s) => s === 'sample-app' || s === 'logging'));
+      expect(sorted(r.started)).toEqual(['logging', 'sample-app']);
+      expect(overlapped(r.log, 'logging', 'sample-app')).toBe(true); // neither reads from the other
       expect(existsSync(kubectlLog)).toBe(false);
       expect(r.stdout).toContain('ECK CRDs left in place: only some stacks were destroyed');
     });
@@ -400,12 +529,12 @@ describe('npm run destroy', () => {
     it('without kubectl (or when it fails) prints the command and still exits 0', () => {
       const env = existing();
       const command = `kubectl --kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd -l ${ECK_CRD_SELECTOR} --ignore-not-found`;
-      const missing = fakeRun(['destroy'], { env });
+      const missing = fakeRun(['destroy'], { env, path: pathWith({}, { cdktf: true, terraform: true }) });
       expect(missing.status).toBe(0);
       expect(missing.stdout).toContain(`ECK CRDs (kept by Helm) NOT removed: kubectl is not installed. Remove them with:\n  ${command}`);
 
       const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
-      const failing = fakeRun(['destroy'], { env, path: pathWith({ terraform: 0 }, { cdktf: true, kubectl: { log: kubectlLog, exit: 1 } }) });
+      const failing = fakeRun(['destroy'], { env, path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 1 } }) });
       expect(failing.status).toBe(0);
       expect(failing.stdout).toContain(`NOT removed: kubectl exited with 1. Remove them with:\n  ${command}`);
     });

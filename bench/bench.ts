@@ -1,8 +1,10 @@
 /**
- * npm run bench: (1) synth cost of the six stacks against a one-resource CDKTF app, (2) the
+ * npm run bench: (1) our deploy / diff / destroy / synth against the floor of the tools they
+ * wrap (bench/speed.ts: offline, paired rounds; the table goes into README.md), (2) the
  * cluster footprint of each profile from the synthesized JSON (dev, with and without Kibana,
  * against one 2-CPU / 4-GiB node; production: requests, limits at max scale, volumes, nodes), (3) the
  * sample app's OTel on/off ratios. Prints all three and writes bench-results/bench.json.
+ * Section 1 alone: `npx ts-node --transpile-only bench/speed.ts`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,25 +14,10 @@ import { validateConfig } from '../config/load';
 import { buildMonitoringApp } from '../stacks/app';
 import { computeFootprint, fitsBudget, Footprint, GiB } from '../ops/footprint';
 import { readStacks } from '../ops/terraform-json';
+import { measureSpeed, reportSpeed } from './speed';
 
 const ROOT = join(__dirname, '..');
-const RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
-const SYNTH_TARGET = 1.5;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function synthRuns(kind: 'full' | 'trivial') {
-  const runs: { ms: number; inProcessMs: number; maxRssBytes: number }[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'synth-once.ts'), kind], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
-    // Wall time of the whole process, as a user's `cdktf synth` pays it (load + build + write).
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const child = JSON.parse(out) as { ms: number; maxRssBytes: number };
-    runs.push({ ms, inProcessMs: child.ms, maxRssBytes: child.maxRssBytes });
-  }
-  return { medianMs: median(runs.map((r) => r.ms)), medianInProcessMs: median(runs.map((r) => r.inProcessMs)), medianMaxRssBytes: median(runs.map((r) => r.maxRssBytes)), runs };
-}
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /** The profiles' starting configs (README "Production on an existing cluster"). */
 const PROFILE_CONFIGS = {
@@ -54,14 +41,9 @@ function footprint(profile: keyof typeof PROFILE_CONFIGS) {
 
 const mib = (b: number) => `${Math.round(b / 1024 ** 2)}Mi`;
 
-console.log('1. Synth cost (median of %d runs, each in a fresh process)', RUNS);
-const full = synthRuns('full');
-const trivial = synthRuns('trivial');
-const timeRatio = full.medianMs / trivial.medianMs;
-const memRatio = full.medianMaxRssBytes / trivial.medianMaxRssBytes;
-console.log(`   six stacks : ${full.medianMs.toFixed(0)} ms wall (${full.medianInProcessMs.toFixed(0)} ms building + writing), peak RSS ${mib(full.medianMaxRssBytes)}`);
-console.log(`   trivial app: ${trivial.medianMs.toFixed(0)} ms wall (${trivial.medianInProcessMs.toFixed(0)} ms building + writing), peak RSS ${mib(trivial.medianMaxRssBytes)}`);
-console.log(`   ratio wall time ${timeRatio.toFixed(2)}x (target <= ${SYNTH_TARGET}x: ${timeRatio <= SYNTH_TARGET ? 'OK' : 'MISSED'}), peak memory ${memRatio.toFixed(2)}x`);
+console.log(`1. Our commands vs the tools they wrap, offline (${ROUNDS} paired rounds; a few minutes)`);
+const speed = measureSpeed(ROUNDS);
+reportSpeed(speed);
 
 const line = (label: string, f: Footprint) =>
   `   ${label.padEnd(15)} requests ${String(Math.round(f.cpuRequestsMilli)).padStart(5)}m ${mib(f.memoryRequestsBytes).padStart(7)}   limits ${String(Math.round(f.cpuLimitsMilli)).padStart(5)}m ${mib(f.memoryLimitsBytes).padStart(7)}`;
@@ -95,7 +77,7 @@ mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
 const result = {
   date: new Date().toISOString(),
   node: process.version,
-  synth: { runs: RUNS, full, trivial, timeRatio, memoryRatio: memRatio, target: SYNTH_TARGET },
+  speed,
   footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget, withoutKibana: { total: bare, fits: bareBudget } },
   footprintByProfile: Object.fromEntries(Object.entries(footprints).map(([profile, { nodes, report }]) => [profile, { nodes, ...report }])),
   sampleApp: appBench,

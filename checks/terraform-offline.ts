@@ -272,6 +272,9 @@ export class OfflineTerraform {
     return {
       ...env,
       TF_CLI_CONFIG_FILE: this.cliConfig,
+      // `terraform providers lock` (which cdktf runs after a first init) ignores the CLI
+      // config's provider_installation and asks the registry unless given a mirror.
+      TF_CLI_ARGS_providers_lock: `-fs-mirror=${this.mirror}`,
       CHECKPOINT_DISABLE: '1',
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
@@ -353,6 +356,15 @@ export class OfflineTerraform {
     const pins = requiredProviders(json, stack.name);
     for (const pin of pins) this.addToMirror(pin, stack.name);
     return pins;
+  }
+
+  /**
+   * Puts the stand-ins of every provider these stacks pin into the session's mirror, for
+   * Terraform runs in the stacks' own directories (the cdktf CLI, `npm run deploy`) with
+   * terraformEnv(): their `terraform init` then installs the stand-ins, offline.
+   */
+  mirrorProviders(stacks: StackDir[]): void {
+    for (const stack of stacks) this.prepare(stack, readStackJson(stack).json);
   }
 
   /** `terraform init` then `terraform validate -json` in a copy of the stack's cdk.tf.json. */

@@ -1,29 +1,36 @@
 /**
- * npm run synth|list|diff|deploy|destroy: runs cdktf ONE stack at a time, in the order of the
- * app's cross-stack dependencies (read from cdktf.out/manifest.json after one `cdktf synth`),
- * and prints one summary table. Why not `cdktf deploy <all stacks>`: with
- * --ignore-missing-stack-dependencies cdktf 0.21 ignores the dependencies and starts every stack
- * at once (--parallelism defaults to -1), and `cdktf diff [stack]` takes a single stack.
+ * npm run synth|list|diff|deploy|destroy: one `cdktf synth`, then Terraform itself on the
+ * synthesized stacks (cdktf.out/stacks/<stack>), in the order of the app's cross-stack
+ * dependencies (read from cdktf.out/manifest.json), independent stacks side by side, and one
+ * summary table. What runs per stack is what cdktf runs, without a cdktf CLI start per stack and
+ * without re-running `terraform init` in a directory already initialized for the same providers,
+ * backend and lock file (cdktf runs it for every stack on every deploy).
  *
  *   synth    cdktf synth, then print the stacks in dependency order
  *   list     cdktf synth (its output on stderr), then the stacks in dependency order on stdout, one a line
- *   deploy   cdktf deploy <stack> --skip-synth --auto-approve --ignore-missing-stack-dependencies, per
- *            stack in dependency order; stops at the first failure
- *   diff     cdktf diff <stack> --skip-synth, per stack in dependency order; goes on after an error
- *   destroy  cdktf destroy <stack> --skip-synth --auto-approve --ignore-missing-stack-dependencies, per
- *            stack in reverse order; stops at the first failure; after destroying ALL stacks, deletes
- *            the ECK CRDs that Helm keeps (cluster modes existing/environment; kind: the cluster is gone)
+ *   deploy   terraform apply -auto-approve per stack, each after the stacks it reads from;
+ *            stops at the first failure (stacks already running finish, no new one starts)
+ *   diff     terraform plan of every stack at once (read-only), printed in dependency order;
+ *            goes on after an error
+ *   destroy  terraform apply -destroy -auto-approve per stack, each after the stacks that read
+ *            from it; stops at the first failure; after destroying ALL stacks, deletes the ECK
+ *            CRDs that Helm keeps (cluster modes existing/environment; kind: the cluster is gone)
+ * (`terraform init` first where the directory needs it, plus `terraform providers lock
+ * -platform=linux_amd64` for stacks run in HCP Terraform, as cdktf does; output lines carry the
+ * stack's name.)
  *
  * Arguments: stack names select stacks (still run in dependency order; their dependencies are
  * not added); `--summary-file <path>` also writes the summary as Markdown (diff/deploy/destroy;
- * also written when the run stops before any stack, saying why); everything after `--` is passed
- * to every per-stack cdktf call (or to `cdktf synth` for synth), e.g. `-- --terraform-parallelism 5`.
- * `cdktf` is run from PATH (npm run puts node_modules/.bin first). Exit: 0 ok, 1 failure (a tool
- * missing, synth failed, a stack failed), 2 usage (unknown command, option or stack name).
+ * also written when the run stops before any stack, saying why); everything after `--` is a
+ * cdktf option (ops/stack-runs.ts translates it for Terraform, e.g. `-- --terraform-parallelism 5`;
+ * for synth it goes to `cdktf synth`). `cdktf` and `terraform` are run from PATH (npm run puts
+ * node_modules/.bin first). Exit: 0 ok, 1 failure (a tool missing, synth failed, a stack
+ * failed), 2 usage (unknown command, option or stack name).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
 import {
@@ -33,13 +40,15 @@ import {
   firstErrorLine,
   formatSummaryMarkdown,
   formatSummaryText,
+  ManifestStack,
   parsePlanSummary,
   readManifest,
   selectStacks,
   StackResult,
 } from '../ops/stack-order';
+import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
 
-type Command = 'synth' | 'list' | 'diff' | 'deploy' | 'destroy';
+type Command = 'synth' | 'list' | StackCommand;
 const COMMANDS: readonly Command[] = ['synth', 'list', 'diff', 'deploy', 'destroy'];
 const USAGE = 'usage: run-stacks.ts synth|list|diff|deploy|destroy [stack …] [--summary-file <path>] [-- <cdktf option> …]';
 
@@ -92,21 +101,21 @@ const HELP: Record<string, string> = {
   docker: 'Docker is required in kind mode (kind nodes and the local registry run as containers): https://docs.docker.com/get-docker/ (cluster.mode existing or environment needs no Docker)',
 };
 
+const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
+
 /** Checks the tools `command` needs; returns the message of the first one missing. */
 function preflight(command: Command): string | undefined {
   const needs = { synth: [], list: [], diff: ['terraform'], deploy: ['terraform', 'docker'], destroy: ['terraform', 'docker'] }[command];
   for (const tool of needs) {
     if (tool === 'docker' && clusterMode() !== 'kind') continue;
-    const probe = spawnSync(tool, tool === 'docker' ? ['info', '--format', '{{.ServerVersion}}'] : ['version'], { stdio: 'ignore' });
+    const probe = spawnSync(tool, tool === 'docker' ? ['info', '--format', '{{.ServerVersion}}'] : ['version'], { stdio: 'ignore', env });
     if (probe.error || probe.status !== 0) return `cannot ${command}: ${tool} is not installed or not running. ${HELP[tool]}`;
   }
   return undefined;
 }
 
-const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
-
 interface Run {
-  /** Exit code; undefined when cdktf could not be started. */
+  /** Exit code; null when the process could not be started or was killed. */
   readonly code: number | null;
   readonly signal?: NodeJS.Signals | null;
   readonly spawnError?: Error;
@@ -114,32 +123,33 @@ interface Run {
   readonly durationMs: number;
 }
 
-/** Runs `cdktf <args>`, streaming its output (stdout to `stdoutTo`) and collecting it. */
-function cdktf(args: string[], stdoutTo: NodeJS.WriteStream = process.stdout): Promise<Run> {
+type Sink = (text: string, stream: 'stdout' | 'stderr') => void;
+
+/** Runs `file args` in `cwd`, handing its output to `sink` as it comes and collecting it. */
+function run(file: string, args: string[], cwd: string, sink: Sink): Promise<Run> {
   const started = Date.now();
   return new Promise((done) => {
     let output = '';
     let child: ChildProcess;
     try {
-      child = spawn('cdktf', args, { env, stdio: ['inherit', 'pipe', 'pipe'] });
+      child = spawn(file, args, { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
     } catch (err) {
       done({ code: null, spawnError: err as Error, output, durationMs: 0 });
       return;
     }
     let spawnError: Error | undefined;
     let settled = false;
-    const finish = (run: Run) => {
-      if (!settled) done(run);
+    const finish = (r: Run) => {
+      if (!settled) done(r);
       settled = true;
     };
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      stdoutTo.write(d);
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-      process.stderr.write(d);
-    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]!.on('data', (d: Buffer) => {
+        const text = d.toString();
+        output += text;
+        sink(text, stream);
+      });
+    }
     child.on('error', (err) => {
       spawnError = err;
       if (child.pid === undefined) finish({ code: null, spawnError, output, durationMs: Date.now() - started });
@@ -148,16 +158,34 @@ function cdktf(args: string[], stdoutTo: NodeJS.WriteStream = process.stdout): P
   });
 }
 
-function cannotStart(command: Command, run: Run): string {
-  const missing = (run.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-  return missing
-    ? `cannot ${command}: cdktf is not on PATH. Run it through npm (npm run ${command}), which puts node_modules/.bin first, after npm ci.`
-    : `cannot ${command}: cdktf could not be started: ${run.spawnError!.message}`;
+/** Output straight through (stdout to `stdoutTo`). */
+const passThrough =
+  (stdoutTo: NodeJS.WriteStream = process.stdout): Sink =>
+  (text, stream) =>
+    (stream === 'stdout' ? stdoutTo : process.stderr).write(text);
+
+/** A stack's output, line by line, each line behind the stack's name (stacks run side by side). */
+function prefixed(prefix: string): Sink {
+  const partial = { stdout: '', stderr: '' };
+  return (text, stream) => {
+    const lines = (partial[stream] + text).split('\n');
+    partial[stream] = lines.pop()!;
+    if (lines.length) (stream === 'stdout' ? process.stdout : process.stderr).write(lines.map((l) => `${prefix}${l.replace(/\r$/, '')}\n`).join(''));
+  };
 }
 
-function failureOf(run: Run, stack: string): string {
-  const how = run.signal ? `killed by ${run.signal}` : `exit ${run.code}`;
-  const first = firstErrorLine(run.output, stack);
+function cannotStart(command: Command, tool: string, r: Run): string {
+  const missing = (r.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+  if (!missing) return `cannot ${command}: ${tool} could not be started: ${r.spawnError!.message}`;
+  return tool === 'cdktf'
+    ? `cannot ${command}: cdktf is not on PATH. Run it through npm (npm run ${command}), which puts node_modules/.bin first, after npm ci.`
+    : `cannot ${command}: ${tool} is not on PATH. ${HELP[tool] ?? ''}`.trimEnd();
+}
+
+function failureOf(r: Run, stack: string): string {
+  if (r.spawnError) return r.spawnError.message;
+  const how = r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+  const first = firstErrorLine(r.output, stack);
   return first ? `${first} (${how})` : how;
 }
 
@@ -197,10 +225,49 @@ async function removeEckCrds(): Promise<Note> {
   return { text: 'ECK CRDs (kept by Helm) removed:', command };
 }
 
+/**
+ * One stack: `terraform init` when its directory needs it, then the command's plan/apply. If
+ * Terraform still asks for init (a directory changed behind our back), init and run once more.
+ */
+async function runStack(command: StackCommand, dir: string, options: RunOptions, sink: Sink): Promise<Run> {
+  const started = Date.now();
+  const color = process.stdout.isTTY || options.terraformArgs.includes('-no-color') ? [] : ['-no-color'];
+  let output = '';
+  const init = async (): Promise<Run | undefined> => {
+    const r = await run('terraform', ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
+    output += r.output;
+    if (r.code !== 0) return r;
+    if (runsRemotely(dir)) {
+      const lock = await run('terraform', ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
+      output += lock.output;
+      if (lock.code !== 0) return lock;
+    }
+    markInitialized(dir);
+    return undefined;
+  };
+  let initialized = false;
+  if (options.forceInit || needsInit(dir)) {
+    const failed = await init();
+    if (failed) return { ...failed, output, durationMs: Date.now() - started };
+    initialized = true;
+  }
+  const args = [...terraformArgsFor(command, options), ...color];
+  let r = await run('terraform', args, dir, sink);
+  if (r.code !== 0 && !r.spawnError && !initialized && asksForInit(r.output)) {
+    output += r.output;
+    const failed = await init();
+    if (failed) return { ...failed, output, durationMs: Date.now() - started };
+    r = await run('terraform', args, dir, sink);
+  }
+  return { ...r, output: output + r.output, durationMs: Date.now() - started };
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: Args;
+  let options: RunOptions | undefined;
   try {
     args = parseArgs(argv);
+    if (args.command !== 'synth' && args.command !== 'list') options = translateCdktfOptions(args.command, args.passthrough);
   } catch (err) {
     console.error((err as Error).message);
     return 2;
@@ -215,13 +282,17 @@ async function main(argv: string[]): Promise<number> {
   const problem = preflight(command);
   if (problem) return stop(problem, 1);
 
-  // One synth for all stacks; every later cdktf call gets --skip-synth.
-  const synth = await cdktf(['synth', ...(command === 'synth' ? args.passthrough : [])], command === 'list' ? process.stderr : process.stdout);
-  if (synth.spawnError) return stop(cannotStart(command, synth), 1);
-  if (synth.code !== 0) return stop(`cannot ${command}: cdktf synth failed (${synth.signal ? `killed by ${synth.signal}` : `exit ${synth.code}`}); see its output above`, 1);
+  // One synth for all stacks (unless -- --skip-synth: the stacks already in cdktf.out).
+  if (!options?.skipSynth) {
+    const synth = await run('cdktf', ['synth', ...(command === 'synth' ? args.passthrough : [])], process.cwd(), passThrough(command === 'list' ? process.stderr : process.stdout));
+    if (synth.spawnError) return stop(cannotStart(command, 'cdktf', synth), 1);
+    if (synth.code !== 0) return stop(`cannot ${command}: cdktf synth failed (${synth.signal ? `killed by ${synth.signal}` : `exit ${synth.code}`}); see its output above`, 1);
+  }
+  const outdir = cdktfOutdir(process.cwd());
+  let manifest: ManifestStack[];
   let order: string[];
   try {
-    const manifest = readManifest(cdktfOutdir(process.cwd()));
+    manifest = readManifest(outdir);
     order = command === 'destroy' ? destroyOrder(manifest) : dependencyOrder(manifest);
   } catch (err) {
     return stop(`cannot ${command}: ${(err as Error).message}`, 1);
@@ -242,37 +313,78 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const perStack = {
-    deploy: (s: string) => ['deploy', s, '--skip-synth', '--auto-approve', '--ignore-missing-stack-dependencies'],
-    diff: (s: string) => ['diff', s, '--skip-synth'],
-    destroy: (s: string) => ['destroy', s, '--skip-synth', '--auto-approve', '--ignore-missing-stack-dependencies'],
+  const byName = new Map(manifest.map((s) => [s.name, s]));
+  // Transitive: with a subset selected, a stack still waits for a selected stack it reads from
+  // through one that is not selected (sample-app → otel-collector → elasticsearch).
+  const upstream = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const d of byName.get(name)!.dependencies) if (!seen.has(d)) upstream(d, seen.add(d));
+    return seen;
+  };
+  const waitsFor = {
+    deploy: (s: string) => [...upstream(s)],
+    destroy: (s: string) => manifest.filter((m) => upstream(m.name).has(s)).map((m) => m.name),
+    diff: () => [],
   }[command];
+  // Plans are read-only and independent: all at once, bounded by the CPUs (each starts its providers).
+  const parallelism = command === 'diff' ? Math.min(options!.parallelism, Math.max(2, availableParallelism())) : options!.parallelism;
   const stopOnFailure = command !== 'diff';
-  const results: StackResult[] = [];
-  let failed: string | undefined;
-  for (const [i, stack] of stacks.entries()) {
-    if (failed && stopOnFailure) {
-      results.push({ stack, status: 'not run' });
-      continue;
+  const width = Math.max(...stacks.map((s) => s.length));
+  const runs = new Map<string, Run>();
+  const failedOrder: string[] = [];
+
+  // diff: each stack's plan is printed whole, in dependency order, as soon as the ones before it are.
+  const buffered = new Map<string, [string, 'stdout' | 'stderr'][]>();
+  let printed = 0;
+  const flush = () => {
+    while (printed < stacks.length && runs.has(stacks[printed])) {
+      const s = stacks[printed++];
+      console.log(`\n== terraform plan ${s} (${printed}/${stacks.length})`);
+      for (const [text, stream] of buffered.get(s) ?? []) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
     }
-    console.log(`\n== cdktf ${command} ${stack} (${i + 1}/${stacks.length})`);
-    const run = await cdktf([...perStack(stack), ...args.passthrough]);
-    if (run.spawnError) return stop(cannotStart(command, run), 1);
-    const timing = command === 'diff' ? {} : { durationMs: run.durationMs };
-    const plan = parsePlanSummary(run.output, stack);
-    if (run.code === 0) {
-      results.push({ stack, status: 'ok', plan, ...timing });
+  };
+
+  // Ctrl-C reaches the running Terraform processes too (same process group): they stop cleanly,
+  // no new stack starts, and the summary still says what happened. A second Ctrl-C exits at once.
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error('\ninterrupted: waiting for the running Terraform processes to stop; no further stack starts (Ctrl-C again to quit now)');
+  });
+  await runScheduled(stacks, waitsFor, { parallelism, stopOnFailure, stopped: () => interrupted }, async (stack) => {
+    const dir = join(outdir, byName.get(stack)!.workingDirectory);
+    let sink: Sink;
+    if (command === 'diff') {
+      const chunks: [string, 'stdout' | 'stderr'][] = [];
+      buffered.set(stack, chunks);
+      sink = (text, stream) => chunks.push([text, stream]);
     } else {
-      results.push({ stack, status: 'failed', plan, error: failureOf(run, stack), ...timing });
-      failed ??= stack;
+      console.log(`== ${stack}: terraform ${command === 'deploy' ? 'apply' : 'apply -destroy'} (${stacks.indexOf(stack) + 1}/${stacks.length})`);
+      sink = prefixed(`${stack.padEnd(width)}  `);
     }
-  }
+    const r = await runStack(command, dir, options!, sink);
+    runs.set(stack, r);
+    if (command === 'diff') flush();
+    if (r.code !== 0) failedOrder.push(stack);
+    return r.code === 0;
+  });
+
+  const results: StackResult[] = stacks.map((stack) => {
+    const r = runs.get(stack);
+    if (!r) return { stack, status: 'not run' };
+    const timing = command === 'diff' ? {} : { durationMs: r.durationMs };
+    const plan = parsePlanSummary(r.output);
+    return r.code === 0 ? { stack, status: 'ok', plan, ...timing } : { stack, status: 'failed', plan, error: failureOf(r, stack), ...timing };
+  });
 
   const notes: Note[] = [];
   const failures = results.filter((r) => r.status === 'failed');
   const notRun = results.filter((r) => r.status === 'not run').map((r) => r.stack);
+  const failed = failedOrder[0];
   if (failures.length && stopOnFailure) {
-    notes.push({ text: `${command} stopped at stack ${failed}: ${failures[0].error}.${notRun.length ? ` Not run: ${notRun.join(', ')}.` : ''}`, error: true });
+    const first = failures.find((r) => r.stack === failed)!;
+    const others = failures.filter((r) => r.stack !== failed).map((r) => r.stack);
+    notes.push({ text: `${command} stopped at stack ${failed}: ${first.error}.${others.length ? ` Also failed: ${others.join(', ')}.` : ''}${notRun.length ? ` Not run: ${notRun.join(', ')}.` : ''}`, error: true });
   } else if (failures.length) {
     notes.push({ text: `${failures.length} of ${results.length} stacks failed: ${failures.map((r) => r.stack).join(', ')} (see each stack's output above).`, error: true });
   }
@@ -288,7 +400,7 @@ async function main(argv: string[]): Promise<number> {
     const md = notes.map((n) => (n.command ? `${n.text} \`${n.command}\`` : n.text));
     writeFileSync(resolve(args.summaryFile), formatSummaryMarkdown(results, title) + (md.length ? `\n${md.join('\n\n')}\n` : ''));
   }
-  return failures.length ? 1 : 0;
+  return failures.length || interrupted ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,0 +1,116 @@
+/**
+ * A throw-away copy of how a user runs this app — a project directory with cdktf.json and the
+ * npm scripts — wired to the offline Terraform world of checks/terraform-offline.ts: the REAL
+ * cdktf CLI and the REAL Terraform, with stand-in providers (serving the real schemas) installed
+ * from a filesystem mirror, local state in the project directory, no network. The end-to-end
+ * test of the stack commands and `npm run bench` run `cdktf deploy '*'`, `npm run deploy` etc. in it.
+ */
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { OfflineTerraform, stacksOf } from './terraform-offline';
+
+const REPO = join(__dirname, '..');
+
+export interface OfflineProjectOptions {
+  /** Log every Terraform call (`start|end <stack dir> <ns> …`) to `callLog` through a shim on PATH. */
+  logCalls?: boolean;
+  /** The app's entry file; default main.ts of this repository. */
+  main?: string;
+}
+
+export interface TerraformCall {
+  readonly event: 'start' | 'end';
+  readonly stack: string;
+  readonly atNs: bigint;
+  /** Terraform's arguments (start) or `<exit code> <subcommand>` (end). */
+  readonly args: string[];
+}
+
+export class OfflineProject {
+  readonly dir: string;
+  readonly callLog: string;
+  private readonly bin: string;
+  private readonly session: OfflineTerraform;
+
+  constructor(options: OfflineProjectOptions = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'offline-project-'));
+    this.bin = join(this.dir, '.bin');
+    this.callLog = join(this.dir, 'terraform-calls.log');
+    mkdirSync(this.bin);
+    symlinkSync(join(REPO, 'node_modules'), join(this.dir, 'node_modules'), 'dir');
+    // The repository's own cdktf.json app command and npm scripts, pointed at the repository's files.
+    const cdktf = JSON.parse(readFileSync(join(REPO, 'cdktf.json'), 'utf8')) as { app: string };
+    const main = options.main ?? join(REPO, 'main.ts');
+    const absolute = (command: string) => command.replace(/(^|\s)((?:scripts|bench)\/\S+|main\.ts)(?=\s|$)/g, (_, space: string, file: string) => `${space}${file === 'main.ts' ? main : join(REPO, file)}`);
+    writeFileSync(join(this.dir, 'cdktf.json'), JSON.stringify({ ...cdktf, app: absolute(cdktf.app) }, null, 2));
+    const scripts = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    const mine = Object.fromEntries(['synth', 'list', 'deploy', 'diff', 'destroy'].map((s) => [s, absolute(scripts[s])]));
+    writeFileSync(join(this.dir, 'package.json'), JSON.stringify({ name: 'offline-project', private: true, scripts: mine }, null, 2));
+    // No Docker engine here: the docker provider is a stand-in too, so the preflight's probe answers yes.
+    this.tool('docker', 'exit 0');
+    if (options.logCalls) {
+      const real = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
+      if (!real) throw new Error('terraform is not on PATH: the offline project runs the real Terraform');
+      this.tool('terraform', `echo "start $(basename "$PWD") $(date +%s%N) $*" >> "${this.callLog}"\n"${real}" "$@"\nrc=$?\necho "end $(basename "$PWD") $(date +%s%N) $rc $1" >> "${this.callLog}"\nexit $rc`);
+    }
+    this.session = new OfflineTerraform({ computed: 'placeholder' });
+  }
+
+  private tool(name: string, body: string): void {
+    writeFileSync(join(this.bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(this.bin, name), 0o755);
+  }
+
+  /** Environment of every command: offline Terraform (mirror-only CLI config, no proxy), our shims and node_modules/.bin first. */
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const base = this.session.terraformEnv();
+    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...extra };
+  }
+
+  /** Runs a command in the project directory. */
+  run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    return spawnSync(file, args, { cwd: this.dir, env: this.env(extraEnv), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 15 * 60_000 });
+  }
+
+  /** `cdktf synth` once, then the stand-ins of every provider the stacks pin go into the mirror. */
+  prepare(): void {
+    const r = this.run(join(this.dir, 'node_modules', '.bin', 'cdktf'), ['synth']);
+    if (r.status !== 0) throw new Error(`cdktf synth failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+    this.session.mirrorProviders(stacksOf(join(this.dir, 'cdktf.out')));
+  }
+
+  /** Removes the local state files: the next deploy starts from a fresh state. */
+  freshState(): void {
+    for (const f of readdirSync(this.dir)) if (/^terraform\..+\.tfstate(\.backup)?$/.test(f)) rmSync(join(this.dir, f));
+  }
+
+  /** The managed resources in a stack's local state (none when the file does not exist). */
+  resources(stack: string): string[] {
+    const file = join(this.dir, `terraform.${stack}.tfstate`);
+    if (!existsSync(file)) return [];
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { resources?: { mode: string; type: string; name: string }[] };
+    return (state.resources ?? []).filter((r) => r.mode === 'managed').map((r) => `${r.type}.${r.name}`);
+  }
+
+  /** The Terraform calls logged so far (logCalls), and clears the log. */
+  takeCalls(): TerraformCall[] {
+    if (!existsSync(this.callLog)) return [];
+    const calls = readFileSync(this.callLog, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [event, stack, at, ...args] = l.split(' ');
+        return { event: event as 'start' | 'end', stack, atNs: BigInt(at), args };
+      });
+    rmSync(this.callLog);
+    return calls;
+  }
+
+  dispose(): void {
+    this.session.dispose();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
