@@ -397,10 +397,10 @@ describe('npm run deploy', () => {
     const r = fakeRun(['deploy'], { fail: 'elasticsearch' });
     expect(r.status).toBe(1);
     expect(sorted(r.started)).toEqual(['cluster', 'elasticsearch', 'jaeger']);
-    expect(r.stderr).toContain('deploy stopped at stack elasticsearch: Unable to find remote state (exit 1). Not run: logging, otel-collector, sample-app.');
+    expect(r.stderr).toContain('deploy stopped at stack elasticsearch: Unable to find remote state (exit 1). Not run: kibana, logging, otel-collector, sample-app.');
     expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
     expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+3\s+0\s+0\s+ok/);
-    for (const s of ['logging', 'otel-collector', 'sample-app']) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
+    for (const s of ['kibana', 'logging', 'otel-collector', 'sample-app']) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
   });
 
   it('stack names select a subset, still in order; cdktf options after -- become Terraform options', () => {
@@ -494,8 +494,8 @@ describe('npm run destroy', () => {
   it('stops at the first failure and does not touch the CRDs', () => {
     const r = fakeRun(['destroy'], { fail: 'otel-collector' });
     expect(r.status).toBe(1);
-    // what reads from nothing else goes first (sample-app, logging); jaeger, elasticsearch, cluster wait for otel-collector
-    expect(sorted(r.started)).toEqual(['logging', 'otel-collector', 'sample-app']);
+    // what nothing else reads from goes first (kibana, logging, otel-collector, sample-app); jaeger, elasticsearch, cluster wait for otel-collector
+    expect(sorted(r.started)).toEqual(['kibana', 'logging', 'otel-collector', 'sample-app']);
     expect(r.stderr).toContain('destroy stopped at stack otel-collector: Unable to find remote state (exit 1). Not run: jaeger, elasticsearch, cluster.');
     expect(r.stdout).not.toContain('ECK CRDs');
   });
