@@ -1,5 +1,5 @@
 import type { MonitoringConfig } from '../config/schema';
-import { DATA_VIEW_IDS } from '../constructs/kibana/names';
+import { dataViews } from '../constructs/kibana/data-views';
 
 /** Kibana's HTTP API as `npm run verify` reaches it (a port-forward), with basic auth. */
 export interface KibanaTarget {
@@ -9,9 +9,9 @@ export interface KibanaTarget {
   readonly password: string;
 }
 
-/** The data views Terraform creates for a config: logs and events always, Jaeger's spans when Jaeger stores them in Elasticsearch. */
-export function expectedDataViews(config: Pick<MonitoringConfig, 'jaeger'>): string[] {
-  return [DATA_VIEW_IDS.logs, DATA_VIEW_IDS.events, ...(config.jaeger.storage === 'elasticsearch' ? [DATA_VIEW_IDS.spans] : [])];
+/** Ids of the data views the data-view Job creates for a config (the same list it sends). */
+export function expectedDataViews(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>): string[] {
+  return Object.values(dataViews(config)).flatMap((view) => (view ? [view.id] : []));
 }
 
 async function kibanaGet(target: KibanaTarget, path: string, timeoutMs = 5000): Promise<{ status: number; body: any }> {
