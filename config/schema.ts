@@ -121,6 +121,12 @@ const ElasticsearchSchema = z.strictObject({
   indexReplicas: z.int().min(0).max(5),
   /** Daily indices older than this many days are deleted (0 keeps them forever). */
   retentionDays: z.int().min(0).max(3650).default(7),
+  /**
+   * Raise it to rotate every Elasticsearch user's password on the next deploy: each is generated
+   * anew (never stored in Terraform state), written to both of its Secrets, and the pods that
+   * read it roll. Any other change leaves the passwords alone.
+   */
+  credentialsRevision: z.int().min(1).max(1_000_000_000).default(1),
 });
 
 const JaegerSchema = z.strictObject({

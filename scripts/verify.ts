@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
-import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_CERT_SECRET } from '../constructs/elasticsearch/names';
+import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
 import { KIBANA_SERVICE } from '../constructs/kibana/names';
 import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   try {
     const [[esPort, jaegerPort, appPort, kibanaPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
-    const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_CERT_SECRET, 'ca.crt');
+    const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
     console.log(`verifying the example scenario (context ${access.context ?? 'current'}, up to ${timeoutMs / 1000} s)…`);
     const results = await runVerify(

@@ -32,11 +32,8 @@ export class ClusterStack extends MonitoringStack {
     this.connection = kind.connection;
     this.registry = kind.registry;
 
+    // No credential in an output: other stacks (and kubectl) use the kubeconfig file kind writes.
     new TerraformOutput(this, 'endpoint', { value: kind.cluster.endpoint, description: 'Kubernetes API server URL' });
-    new TerraformOutput(this, 'cluster_ca_certificate', { value: kind.cluster.clusterCaCertificate, sensitive: true });
-    new TerraformOutput(this, 'client_certificate', { value: kind.cluster.clientCertificate, sensitive: true });
-    new TerraformOutput(this, 'client_key', { value: kind.cluster.clientKey, sensitive: true });
-    new TerraformOutput(this, 'kubeconfig', { value: kind.cluster.kubeconfig, sensitive: true, description: 'terraform output -raw kubeconfig > kind.kubeconfig' });
     new TerraformOutput(this, 'kube_context', { value: kindContext(cluster.name) });
     new TerraformOutput(this, 'kubeconfig_path', { value: kindKubeconfigPath(cluster.name), description: 'relative to the project directory: export KUBECONFIG=$PWD/<this>' });
     new TerraformOutput(this, 'registry', { value: kind.registry, description: 'push images here; nodes pull the same name' });

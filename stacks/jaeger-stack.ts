@@ -5,7 +5,8 @@ import type { MonitoringConfig } from '../config/schema';
 import { JaegerAddOn, JaegerElasticsearchProps } from '../constructs/addons/jaeger';
 import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
 import { JAEGER_MAX_SPAN_AGE_DAYS_LIMIT, JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
-import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
+import { elasticsearchUser } from '../constructs/elasticsearch/users';
+import { JAEGER_ES_USER, JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
 import { buildJaegerUiConfig, JaegerUiConfig } from '../constructs/jaeger/ui-config';
 import { DATA_VIEW_IDS } from '../constructs/kibana/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
@@ -77,9 +78,8 @@ export class JaegerStack extends MonitoringStack {
   /** Jaeger's Elasticsearch client (its own user, our CA) when traces are stored there. */
   private elasticsearchStorage(config: MonitoringConfig, namespace: string, elasticsearch: ElasticsearchStack) {
     if (config.jaeger.storage !== 'elasticsearch') return undefined;
-    const user = elasticsearch.jaegerUser;
-    if (!user) throw new Error('jaeger.storage is "elasticsearch" but the elasticsearch stack created no Jaeger user');
-    const client = new ElasticsearchClientSecrets(this, 'es-client', { namespace, username: user.username, password: user.password, caCertPem: elasticsearch.caCertPem });
+    const user = elasticsearchUser(config, JAEGER_ES_USER);
+    const client = new ElasticsearchClientSecrets(this, 'es-client', { namespace, elasticsearch: elasticsearch.refs, user, credentialsRevision: config.elasticsearch.credentialsRevision });
     const es = config.elasticsearch;
     const props: JaegerElasticsearchProps = {
       url: elasticsearch.url,

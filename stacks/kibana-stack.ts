@@ -1,11 +1,12 @@
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { EckKibanaAddOn } from '../constructs/addons/eck-kibana';
 import { dataViewRequests } from '../constructs/kibana/data-views';
 import { KibanaDataViewsJob } from '../constructs/kibana/data-views-job';
-import { KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
+import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
+import { elasticsearchUser } from '../constructs/elasticsearch/users';
+import { DATA_VIEWS_USER, KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
 import { resourceRequirements } from '../constructs/k8s/resources';
@@ -23,9 +24,6 @@ export class KibanaStack extends MonitoringStack {
   constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection, elasticsearch: ElasticsearchStack) {
     super(scope, 'kibana', config);
     new KubernetesProviders(this, 'providers', { connection });
-    const user = elasticsearch.dataViewsUser;
-    if (!user) throw new Error('kibana.enabled is true but the elasticsearch stack created no data-view user');
-
     // A Terraform resource, so a destroy removes it (Helm never deletes namespaces).
     const namespace = new SecureNamespace(this, 'namespace', { name: config.namespaces.kibana, denyIngressByDefault: config.networkPolicies.enabled });
     const ns = namespace.metadata.name;
@@ -41,20 +39,22 @@ export class KibanaStack extends MonitoringStack {
       publicUrl: config.kibana.publicUrl,
     });
 
-    // The Job's password, from the elasticsearch stack, only in a Secret of this namespace.
-    const credentials = new SecretV1(this, 'data-views-credentials', {
-      metadata: { name: `kibana-${user.username}`, namespace: ns },
-      type: 'kubernetes.io/basic-auth',
-      data: { username: user.username, password: user.password },
+    // The Job's own user, born here: its Secret in this namespace and its file-realm user.
+    const credentials = new ElasticsearchClientSecrets(this, 'data-views-credentials', {
+      namespace: ns,
+      elasticsearch: elasticsearch.refs,
+      user: elasticsearchUser(config, DATA_VIEWS_USER),
+      credentialsRevision: config.elasticsearch.credentialsRevision,
+      ca: 'none', // the Job talks to Kibana, not to Elasticsearch
     });
     const kibanaUrl = `http://${KIBANA_SERVICE}.${ns}.svc:${KIBANA_PORT}`;
     new KibanaDataViewsJob(this, 'data-views', {
       namespace: ns,
       kibanaUrl,
-      credentialsSecret: credentials.metadata.name,
+      credentialsSecret: credentials.credentialsSecret,
       requests: dataViewRequests(config),
       image: config.elasticsearch.jobImage,
-      dependsOn: [kibana.release, credentials],
+      dependsOn: [kibana.release, ...credentials.secrets],
     });
 
     new TerraformOutput(this, 'url', { value: kibanaUrl, description: 'in-cluster HTTP endpoint' });

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
 import { IndexRetention } from '../constructs/elasticsearch/index-retention';
-import { dailyIndexFamilies } from '../constructs/elasticsearch/names';
+import { dailyIndexFamilies, INDEX_JANITOR_USER, LOG_WRITER_USER } from '../constructs/elasticsearch/names';
+import { elasticsearchUser } from '../constructs/elasticsearch/users';
 import { Fluentd } from '../constructs/fluentd/fluentd';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
@@ -29,11 +30,11 @@ export class LoggingStack extends MonitoringStack {
       denyIngressByDefault: config.networkPolicies.enabled,
     });
     if (config.networkPolicies.enabled) new LoggingIngress(this, 'ingress', { config, namespace: namespace.metadata.name });
+    const client = { elasticsearch: elasticsearch.refs, credentialsRevision: config.elasticsearch.credentialsRevision };
     const writer = new ElasticsearchClientSecrets(this, 'es-writer', {
+      ...client,
       namespace: namespace.metadata.name,
-      username: elasticsearch.writerUsername,
-      password: elasticsearch.writerPassword,
-      caCertPem: elasticsearch.caCertPem,
+      user: elasticsearchUser(config, LOG_WRITER_USER),
     });
     this.fluentd = new Fluentd(this, 'fluentd', {
       namespace: namespace.metadata.name,
@@ -46,12 +47,10 @@ export class LoggingStack extends MonitoringStack {
     });
     if (config.elasticsearch.retentionDays > 0) {
       const janitor = new ElasticsearchClientSecrets(this, 'es-janitor', {
+        ...client,
         namespace: namespace.metadata.name,
-        name: 'elasticsearch-retention',
-        username: elasticsearch.janitorUsername,
-        password: elasticsearch.janitorPassword,
-        caCertPem: elasticsearch.caCertPem,
-        existingCaSecret: writer.caSecret,
+        user: elasticsearchUser(config, INDEX_JANITOR_USER),
+        ca: { existingSecret: writer.caSecret },
       });
       new IndexRetention(this, 'retention', {
         namespace: namespace.metadata.name,

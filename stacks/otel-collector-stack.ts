@@ -2,7 +2,8 @@ import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
 import { ElasticsearchClientSecrets } from '../constructs/elasticsearch/client-secrets';
-import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
+import { EVENTS_INDEX_PREFIX, EVENTS_WRITER_USER } from '../constructs/elasticsearch/names';
+import { elasticsearchUser } from '../constructs/elasticsearch/users';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { ClusterConnection, KubernetesProviders } from '../constructs/k8s/cluster-connection';
 import { SecureNamespace } from '../constructs/k8s/namespace';
@@ -33,9 +34,9 @@ export class OtelCollectorStack extends MonitoringStack {
     if (config.networkPolicies.enabled) new CollectorIngress(this, 'ingress', { config, namespace: namespace.metadata.name });
     const es = new ElasticsearchClientSecrets(this, 'es-writer', {
       namespace: namespace.metadata.name,
-      username: elasticsearch.writerUsername,
-      password: elasticsearch.writerPassword,
-      caCertPem: elasticsearch.caCertPem,
+      elasticsearch: elasticsearch.refs,
+      user: elasticsearchUser(config, EVENTS_WRITER_USER),
+      credentialsRevision: config.elasticsearch.credentialsRevision,
     });
     const clusterName = config.cluster.mode === 'existing' ? config.cluster.context : config.cluster.name;
     const c = config.collector;

@@ -37,7 +37,8 @@ export interface EckElasticsearchValues {
   readonly fullnameOverride: string;
   readonly version: string;
   readonly http: {
-    readonly tls: { readonly certificate: { readonly secretName: string } };
+    /** ECK issues and rotates the HTTP certificate with its own CA (spec.http.tls.selfSignedCertificate, ECK v3.5.0). */
+    readonly tls: { readonly selfSignedCertificate: { readonly subjectAltNames: { readonly dns?: string; readonly ip?: string }[] } };
   };
   readonly auth: {
     readonly fileRealm: { readonly secretName: string }[];
@@ -66,8 +67,12 @@ export interface EckElasticsearchAddOnProps {
   readonly zoneAwareness?: boolean;
   /** PersistentVolumeClaim per node; emptyDir when omitted. @default - emptyDir */
   readonly persistence?: { readonly size: string; readonly storageClass?: string };
-  /** Secret (tls.crt, tls.key, ca.crt) that ECK serves HTTP with. */
-  readonly httpCertificateSecret: string;
+  /**
+   * Extra names of ECK's self-signed HTTP certificate (it covers `<name>-es-http[.<ns>[.svc]]`
+   * itself): the Service names clients use and port-forward's localhost. No private key ever
+   * leaves the cluster: ECK keeps its CA and key in its own Secrets.
+   */
+  readonly httpCertificateNames: { readonly dns: string[]; readonly ips: string[] };
   /** File-realm user secrets (kubernetes.io/basic-auth with `roles`). */
   readonly fileRealmSecrets: string[];
   /** Secrets holding roles.yml. */
@@ -148,7 +153,7 @@ export class EckElasticsearchAddOn extends HelmAddOn<EckElasticsearchValues> {
       values: {
         fullnameOverride: name,
         version: props.elasticsearchVersion,
-        http: { tls: { certificate: { secretName: props.httpCertificateSecret } } },
+        http: { tls: { selfSignedCertificate: { subjectAltNames: [...props.httpCertificateNames.dns.map((dns) => ({ dns })), ...props.httpCertificateNames.ips.map((ip) => ({ ip }))] } } },
         auth: {
           fileRealm: props.fileRealmSecrets.map((secretName) => ({ secretName })),
           roles: props.roleSecrets.map((secretName) => ({ secretName })),

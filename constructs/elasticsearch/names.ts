@@ -10,14 +10,19 @@ export const ELASTICSEARCH_CLUSTER = 'elasticsearch';
 /** Our Service in front of ECK's `<cluster>-es-http` (the name users type). */
 export const ELASTICSEARCH_SERVICE = 'elasticsearch';
 export const ELASTICSEARCH_PORT = 9200;
-/** Secret (tls.crt, tls.key, ca.crt) ECK serves HTTP with; its ca.crt is what clients trust. */
-export const ELASTICSEARCH_HTTP_CERT_SECRET = 'elasticsearch-http-certificate';
+/**
+ * ECK's public copy of the HTTP certificate it issues and rotates (`tls.crt`, `ca.crt`; no key),
+ * made to be copied into client namespaces: its ca.crt is what clients trust.
+ */
+export const ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET = `${ELASTICSEARCH_CLUSTER}-es-http-certs-public`;
 /** ECK's Secret with the `elastic` superuser password (key `elastic`). */
 export const ELASTIC_USER_SECRET = `${ELASTICSEARCH_CLUSTER}-es-elastic-user`;
 
-/** File-realm users: Fluentd and the collector write; the janitor applies templates and prunes. */
+/** File-realm users (see users.ts): one per client, each with its own password. */
 export const LOG_WRITER_USER = 'log-writer';
+export const EVENTS_WRITER_USER = 'events-writer';
 export const INDEX_JANITOR_USER = 'index-janitor';
+export const INDEX_TEMPLATES_USER = 'index-templates';
 
 /** Daily indices of Kubernetes events: `<prefix>-YYYY-MM-DD`. */
 export const EVENTS_INDEX_PREFIX = 'k8s-events';

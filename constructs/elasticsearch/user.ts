@@ -1,49 +1,43 @@
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { terraformLiteral } from '../terraform/literal';
+import { ElasticsearchUserSpec, fileRealmSecretName, roleSecretName } from './users';
 
-/** An Elasticsearch role as roles.yml writes it. */
-export interface ElasticsearchRole {
-  readonly cluster: string[];
-  readonly indices: { readonly names: string[]; readonly privileges: string[] }[];
-  /** Application privileges, e.g. Kibana's feature privileges (`kibana-.kibana`, `feature_<id>.<all|read>`, `space:<id>`). */
-  readonly applications?: { readonly application: string; readonly privileges: string[]; readonly resources: string[] }[];
-}
+export type { ElasticsearchRole } from './users';
 
-export interface ElasticsearchUserProps {
-  readonly namespace: string;
-  readonly username: string;
-  readonly roleName: string;
-  readonly role: ElasticsearchRole;
+export interface ElasticsearchFileRealmUserProps {
+  /** Elasticsearch's namespace: ECK reads file-realm and role Secrets only there. */
+  readonly elasticsearchNamespace: string;
+  readonly user: ElasticsearchUserSpec;
+  /** An ephemeral password: written with a write-only argument, never stored in state. */
+  readonly password: string;
+  /** The write-only data is sent on create and whenever this number changes. */
+  readonly revision: number;
 }
 
 /**
- * A file-realm user for ECK (`spec.auth.fileRealm` + `spec.auth.roles`). The password is a
- * random_password kept in Terraform state: generated once, unchanged by later applies.
+ * A file-realm user for ECK (`spec.auth.fileRealm` + `spec.auth.roles`): a basic-auth Secret
+ * and its role, in Elasticsearch's namespace. ECK hashes the password into the realm it mounts;
+ * a missing Secret is skipped with an event until it exists (read in ECK v3.5.0).
  */
-export class ElasticsearchUser extends Construct {
-  readonly username: string;
-  readonly password: string;
-  readonly userSecretName: string;
-  readonly roleSecretName: string;
+export class ElasticsearchFileRealmUser extends Construct {
+  readonly secret: SecretV1;
+  readonly roleSecret: SecretV1;
 
-  constructor(scope: Construct, id: string, props: ElasticsearchUserProps) {
+  constructor(scope: Construct, id: string, props: ElasticsearchFileRealmUserProps) {
     super(scope, id);
-    const password = new Password(this, 'password', { length: 32, special: false });
-    const user = new SecretV1(this, 'user', {
-      metadata: { name: `elasticsearch-${props.username}-user`, namespace: props.namespace },
+    const { user } = props;
+    this.secret = new SecretV1(this, 'user', {
+      metadata: { name: fileRealmSecretName(user.username), namespace: props.elasticsearchNamespace },
       type: 'kubernetes.io/basic-auth',
-      data: { username: props.username, password: password.result, roles: props.roleName },
+      // With a write-only revision the provider writes only data_wo (data is ignored), so every key goes there.
+      dataWo: { username: user.username, password: props.password, roles: user.roleName },
+      dataWoRevision: props.revision,
     });
-    const role = new SecretV1(this, 'role', {
-      metadata: { name: `elasticsearch-${props.username}-role`, namespace: props.namespace },
-      data: { 'roles.yml': terraformLiteral(stringify({ [props.roleName]: props.role })) },
+    this.roleSecret = new SecretV1(this, 'role', {
+      metadata: { name: roleSecretName(user.username), namespace: props.elasticsearchNamespace },
+      data: { 'roles.yml': terraformLiteral(stringify({ [user.roleName]: user.role })) },
     });
-    this.username = props.username;
-    this.password = password.result;
-    this.userSecretName = user.metadata.name;
-    this.roleSecretName = role.metadata.name;
   }
 }

@@ -129,6 +129,10 @@ export class KindCluster extends TerraformResource {
   get clusterCaCertificate(): string {
     return Fn.sensitive(this.getStringAttribute('cluster_ca_certificate'));
   }
+  /** Where the provider wrote the kubeconfig (as configured, else kind's default); a path, no secret. */
+  get kubeconfigPathAttribute(): string {
+    return this.getStringAttribute('kubeconfig_path');
+  }
   /** Whole kubeconfig document, client key included (marked sensitive here). */
   get kubeconfig(): string {
     return Fn.sensitive(this.getStringAttribute('kubeconfig'));

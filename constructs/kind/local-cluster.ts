@@ -11,7 +11,7 @@ import type { ClusterConnection } from '../k8s/cluster-connection';
 import { pathForTerraform } from '../terraform/paths';
 import { terraformLiteral } from '../terraform/literal';
 import { KindCluster } from './cluster';
-import { kindDir, kindKubeconfigPath, REGISTRY_CONTAINER, REGISTRY_INTERNAL_PORT, registryHost } from './names';
+import { kindContext, kindDir, kindKubeconfigPath, REGISTRY_CONTAINER, REGISTRY_INTERNAL_PORT, registryHost } from './names';
 import { KindProvider } from './provider';
 
 export interface LocalKindClusterProps {
@@ -85,13 +85,10 @@ export class LocalKindCluster extends Construct {
       dependsOn: [this.cluster],
     });
 
-    this.connection = {
-      type: 'credentials',
-      host: this.cluster.endpoint,
-      clientCertificate: this.cluster.clientCertificate,
-      clientKey: this.cluster.clientKey,
-      clusterCaCertificate: this.cluster.clusterCaCertificate,
-    };
+    // Other stacks connect through the kubeconfig file kind writes, not through outputs: the
+    // cluster's admin key would otherwise be copied into every stack's state (remote state).
+    // The path is relative to a stack directory, the same for every stack (siblings).
+    this.connection = { type: 'kubeconfig', configPath: this.cluster.kubeconfigPathAttribute, configContext: kindContext(props.name) };
     const kubernetes = new KubernetesProvider(this, 'kubernetes', {
       host: this.cluster.endpoint,
       clientCertificate: this.cluster.clientCertificate,
