@@ -3,7 +3,7 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { terraformLiteral } from '../constructs/terraform/literal';
 import { HelmAddOn } from '../constructs/helm/helm-addon';
 import { SecureDeployment } from '../constructs/k8s/secure-deployment';
-import { ElasticsearchUser } from '../constructs/elasticsearch/user';
+import { ElasticsearchFileRealmUser } from '../constructs/elasticsearch/user';
 import { build, config, helmRelease, helmValues, providerSchema, resourcesOf, synth, TfJson } from './helpers';
 
 const image = 'ghcr.io/acme/sample-app:1.0.0';
@@ -45,7 +45,7 @@ describe('one escaping rule for literal text', () => {
       podAnnotations: { note: '%{x}' },
       containers: [{ name: 'c', image: 'i:1', command: ['sh', '-c', 'echo ${a#b}'], env: [{ name: 'E', value: '${E}' }], resources: { requests: { cpu: '1m', memory: '1Mi' }, limits: { cpu: '1m', memory: '1Mi' } }, readinessProbe: { exec: { command: ['true'] } }, livenessProbe: { exec: { command: ['true'] } } }],
     });
-    new ElasticsearchUser(stack, 'u', { namespace: 'n', username: 'u', roleName: 'r', role: { cluster: [], indices: [{ names: ['${x}-*'], privileges: ['read'] }] } });
+    new ElasticsearchFileRealmUser(stack, 'u', { elasticsearchNamespace: 'n', user: { username: 'u', roleName: 'r', owner: 'logging', role: { cluster: [], indices: [{ names: ['${x}-*'], privileges: ['read'] }] } }, password: 'p', revision: 1 });
     const json = JSON.parse(Testing.synth(stack));
     const unescaped = strings(json.resource).concat(strings(json.locals)).filter((s) => /(^|[^$])\$\{(?!sha256|kubernetes_|random_|local\.)|(^|[^%])%\{/.test(s));
     expect(unescaped).toEqual([]);

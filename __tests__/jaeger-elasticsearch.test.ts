@@ -15,7 +15,6 @@ import { chartDataFile, resourcesOf, TfJson } from './helpers';
 
 const CHART_VERSION = '4.11.1';
 const ES_URL = 'https://elasticsearch.elasticsearch.svc:9200';
-const PASSWORD = 'password-from-the-elasticsearch-stack';
 const resources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
 
 interface Built {
@@ -35,7 +34,12 @@ interface Built {
 function build(props: Partial<JaegerAddOnProps> = {}, es: Partial<NonNullable<JaegerAddOnProps['elasticsearch']>> | null = {}): Built {
   const app = Testing.app();
   const stack = new TerraformStack(app, 'jaeger');
-  const client = new ElasticsearchClientSecrets(stack, 'es-client', { namespace: 'jaeger', username: JAEGER_ES_USER, password: PASSWORD, caCertPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+  const client = new ElasticsearchClientSecrets(stack, 'es-client', {
+    namespace: 'jaeger',
+    elasticsearch: { namespace: 'elasticsearch', namespaceUid: 'uid-of-elasticsearch-ns' },
+    user: { username: JAEGER_ES_USER, roleName: 'jaeger_storage', role: jaegerElasticsearchRole(), owner: 'jaeger' },
+    credentialsRevision: 1,
+  });
   const addOn = new JaegerAddOn(stack, 'jaeger', {
     namespace: 'jaeger',
     chartVersion: CHART_VERSION,
@@ -58,7 +62,7 @@ function build(props: Partial<JaegerAddOnProps> = {}, es: Partial<NonNullable<Ja
     texts: (release.values as string[]).map((v) => resolveTemplate(v, 'jaeger', { jaeger: json }, 'keep')),
     docs: helmValueDocuments(json, release),
     resolved: (release.values as string[]).map((v) => parse(resolveTemplate(v, 'jaeger', { jaeger: json }))),
-    secrets: { credentials: secret(`-${JAEGER_ES_USER}`), ca: secret('-ca') },
+    secrets: { credentials: secret(`-${JAEGER_ES_USER}-credentials`), ca: secret('-ca') },
   };
 }
 
@@ -103,7 +107,6 @@ describe('Jaeger on Elasticsearch: storage wiring', () => {
     expect(es.auth).toEqual({ basic: { username: 'jaeger', password_file: '/etc/jaeger/es-credentials/password' } });
     // The password reaches the pod only through the mounted Secret, never through the values.
     expect(b.texts.join('\n')).toContain('password_file: /etc/jaeger/es-credentials/password');
-    for (const doc of b.texts) expect(doc).not.toContain(PASSWORD);
     expect(b.texts.join('\n')).not.toMatch(/random_password|data\.password|\bpassword:/);
   });
 

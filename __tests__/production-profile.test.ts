@@ -129,11 +129,12 @@ describe('Jaeger on Elasticsearch, production', () => {
   });
 
   it("Jaeger's user may touch only Jaeger's indices; the janitor may delete them; retention covers them", () => {
-    const role = roleOf(p.elasticsearch, 'jaeger_storage');
+    // Each client stack carries its own user's role (Secrets in Elasticsearch's namespace).
+    const role = roleOf(p.jaeger, 'jaeger_storage');
     expect(role.indices.flatMap((i: any) => i.names).every((n: string) => n.startsWith('jaeger-'))).toBe(true);
     expect(role.cluster).not.toContain('all');
     expect(role.cluster).not.toContain('manage');
-    const janitor = roleOf(p.elasticsearch, 'index_janitor');
+    const janitor = roleOf(p.logging, 'index_janitor');
     expect(janitor.indices[0].names).toEqual(expect.arrayContaining(JAEGER_INDEX_FAMILIES.map((f) => `${f}-*`)));
     const retention = resourcesOf(p.logging, 'kubernetes_cron_job_v1')[0];
     const script = retention.spec.job_template.spec.template.spec.container[0].command.join(' ');
@@ -144,7 +145,7 @@ describe('Jaeger on Elasticsearch, production', () => {
     const v = helmValues(d.jaeger, 'jaeger');
     expect(v.userconfig.extensions.jaeger_storage.backends).toEqual({ memstore: { memory: { max_traces: 50000 } } });
     expect(v.jaeger.replicas).toBeUndefined();
-    expect(() => roleOf(d.elasticsearch, 'jaeger_storage')).toThrow('no roles.yml');
+    expect(() => roleOf(d.jaeger, 'jaeger_storage')).toThrow('no roles.yml');
     expect(resourcesOf(d.jaeger, 'kubernetes_pod_disruption_budget_v1')).toEqual([]);
   });
 });

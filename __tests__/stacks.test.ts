@@ -15,7 +15,8 @@ const json = {
 describe('resources per stack (kind mode)', () => {
   it.each<[keyof typeof json, string[]]>([
     ['cluster', ['docker_container', 'docker_image', 'kind_cluster', 'kubernetes_config_map_v1', 'local_file']],
-    ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1', 'random_password', 'tls_cert_request', 'tls_locally_signed_cert', 'tls_private_key', 'tls_self_signed_cert']],
+    // No random_password or tls_* resource: passwords are ephemeral, ECK issues the certificate.
+    ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1']],
     ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_service_v1']],
     ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1']],
     ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
@@ -50,10 +51,17 @@ describe('kind cluster binding', () => {
     expect(file.filename).toMatch(/certs\.d\/localhost:5001\/hosts\.toml$/);
     expect(file.content).toContain('[host."http://kind-registry:5000"]');
   });
-  it('marks every credential output sensitive', () => {
+  it('hands other stacks the kubeconfig file kind writes, never a credential', () => {
     const outputs = json.cluster.output!;
-    for (const name of ['client_certificate', 'client_key', 'cluster_ca_certificate', 'kubeconfig']) expect(outputs[name].sensitive).toBe(true);
-    for (const [name, out] of Object.entries(outputs)) if (name.startsWith('cross-stack-output-')) expect((out as any).sensitive).toBe(true);
+    for (const name of ['client_certificate', 'client_key', 'cluster_ca_certificate', 'kubeconfig']) expect(outputs).not.toHaveProperty(name);
+    const provider = (json.elasticsearch.provider as any).kubernetes[0];
+    expect(Object.keys(provider).filter((k) => k !== 'alias').sort()).toEqual(['config_context', 'config_path']);
+    expect(provider.config_context).toBe('kind-monitoring');
+    // The path comes from the cluster stack (so its stacks deploy after it): a remote-state output of kind_cluster.kubeconfig_path.
+    const [, output] = /^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.([^}]+)\}$/.exec(provider.config_path)!;
+    expect(outputs[output].value).toMatch(/^\$\{kind_cluster\.[^.]+\.kubeconfig_path\}$/);
+    // Relative to a stack directory: the same for every stack (siblings under <outdir>/stacks).
+    expect(resourcesOf(json.cluster, 'kind_cluster')[0].kubeconfig_path).toMatch(/^\.\.\/\.\.\/.*\.kind\/monitoring\/kubeconfig$/);
   });
 });
 
@@ -72,33 +80,31 @@ describe('Helm charts are the official ones, pinned', () => {
 
 describe('elasticsearch', () => {
   const values = helmValues(json.elasticsearch, 'eck-elasticsearch');
-  it('is one bounded node serving TLS with our certificate and the log-writer realm', () => {
+  it("is one bounded node serving TLS with ECK's certificate and every client's file-realm user", () => {
     expect(values.nodeSets).toHaveLength(1);
     expect(values.nodeSets[0].count).toBe(1);
     const container = values.nodeSets[0].podTemplate.spec.containers[0];
     expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms640m -Xmx640m' });
     expect(container.resources.limits).toEqual({ cpu: '2', memory: '1536Mi' });
-    expect(values.http.tls.certificate.secretName).toBe('${kubernetes_secret_v1.http-certificate.metadata[0].name}');
-    // Each file-realm reference resolves to a basic-auth Secret carrying the user's role.
-    const secrets = json.elasticsearch.resource!.kubernetes_secret_v1;
-    const realmRoles = values.auth.fileRealm.map((r: { secretName: string }) => {
-      const id = /^\$\{kubernetes_secret_v1\.([^.]+)\.metadata\[0\]\.name\}$/.exec(r.secretName)![1];
-      expect(secrets[id].type).toBe('kubernetes.io/basic-auth');
-      return secrets[id].data.roles;
-    });
-    // The Kibana data-view Job's user (kibana.enabled, the default): Kibana privileges only.
-    expect(realmRoles).toEqual(['log_writer', 'index_janitor', 'kibana_data_views']);
+    expect(values.http.tls).not.toHaveProperty('certificate');
+    // Names only: each client stack creates its user's Secrets (ECK skips them until then).
+    expect(values.auth.fileRealm).toEqual(['index-templates', 'log-writer', 'events-writer', 'index-janitor', 'kibana-data-views'].map((u) => ({ secretName: `elasticsearch-${u}-user` })));
+    expect(values.auth.roles).toEqual(['index-templates', 'log-writer', 'events-writer', 'index-janitor', 'kibana-data-views'].map((u) => ({ secretName: `elasticsearch-${u}-role` })));
   });
-  it('keeps the writer password stable (random_password in state) and outputs secrets as sensitive', () => {
-    const pw = resourcesOf(json.elasticsearch, 'random_password')[0];
-    expect(pw.length).toBe(32);
-    expect(pw.keepers).toBeUndefined();
-    expect(json.elasticsearch.output!.log_writer_password.sensitive).toBe(true);
-    expect(json.elasticsearch.output!.ca_certificate.sensitive).toBe(true);
+  it('keeps no password, key or CA in its resources or outputs', () => {
+    expect(resourcesOf(json.elasticsearch, 'random_password')).toEqual([]);
+    expect(Object.keys(json.elasticsearch.resource!).filter((t) => t.startsWith('tls_'))).toEqual([]);
+    expect(Object.keys(json.elasticsearch.output!).filter((o) => /password|certificate|key/.test(o) && !o.endsWith('_command'))).toEqual([]);
+    // The gate's own user: written write-only, every key in data_wo (the provider ignores data then).
+    const gateUser = resourcesOf(json.elasticsearch, 'kubernetes_secret_v1').find((s) => s.metadata.name === 'elasticsearch-index-templates-user');
+    expect(gateUser.data).toBeUndefined();
+    expect(Object.keys(gateUser.data_wo).sort()).toEqual(['password', 'roles', 'username']);
+    expect(gateUser.data_wo.password).toMatch(/^\$\{ephemeral\.random_password\.[^.]+\.result\}$/);
+    expect(gateUser.data_wo_revision).toBe(1);
   });
   it('covers the Service names clients use in the certificate', () => {
-    const csr = resourcesOf(json.elasticsearch, 'tls_cert_request')[0];
-    expect(csr.dns_names).toEqual(expect.arrayContaining(['elasticsearch.elasticsearch.svc', 'elasticsearch.elasticsearch.svc.cluster.local', 'localhost']));
+    const sans = values.http.tls.selfSignedCertificate.subjectAltNames;
+    expect(sans).toEqual(expect.arrayContaining([{ dns: 'elasticsearch.elasticsearch.svc' }, { dns: 'elasticsearch.elasticsearch.svc.cluster.local' }, { dns: 'localhost' }, { ip: '127.0.0.1' }]));
   });
   it('persistence switches emptyDir for a claim', () => {
     const v = helmValues(synth(build(config({ elasticsearch: { persistence: { enabled: true, size: '10Gi' } } })).elasticsearch), 'eck-elasticsearch');
