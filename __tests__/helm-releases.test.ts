@@ -52,7 +52,7 @@ describe('Helm releases with the values Helm receives', () => {
     expect(values.config.exporters['elasticsearch/events'].endpoints).toEqual(['https://elasticsearch.elasticsearch.svc:9200']);
     expect(values.config.exporters['elasticsearch/events'].password).toBe('${env:ES_PASSWORD}');
     expect(values.config.receivers.otlp.protocols.grpc.endpoint).toBe('${env:MY_POD_IP}:4317');
-    expect(values.extraEnvs[0].valueFrom.secretKeyRef.name).toBe('elasticsearch-log-writer');
+    expect(values.extraEnvs[0].valueFrom.secretKeyRef.name).toBe('elasticsearch-events-writer-credentials');
     // Known only after apply: a hash of the right shape.
     expect(values.podAnnotations['checksum/elasticsearch-client']).toMatch(/^[0-9a-f]{64}$/);
     expect(parse(byChart('jaeger').documents[1]).jaeger.extraEnv[0].value).toMatch(/^[0-9a-f]{64}$/);

@@ -70,8 +70,9 @@ describe('index retention job', () => {
     expect(container.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
     expect(container.security_context).toMatchObject({ run_as_non_root: true, read_only_root_filesystem: true });
     expect(container.resources.limits.memory).toBe('64Mi');
-    const secrets = Object.values(logging.resource!.kubernetes_secret_v1).map((s: any) => s.data.username).filter(Boolean);
-    expect(secrets.sort()).toEqual(['index-janitor', 'log-writer']);
+    // Each user twice: the client copy here and the file-realm copy in Elasticsearch's namespace.
+    const secrets = Object.values(logging.resource!.kubernetes_secret_v1).map((s: any) => s.data_wo?.username).filter(Boolean);
+    expect(secrets.sort()).toEqual(['index-janitor', 'index-janitor', 'log-writer', 'log-writer']);
     const none = synth(build(config({ elasticsearch: { retentionDays: 0 } })).logging);
     expect(resourcesOf(none, 'kubernetes_cron_job_v1')).toEqual([]);
   });

@@ -256,11 +256,27 @@ describe('the Job as Terraform runs it', () => {
   });
 
   it("authenticates as its own file-realm user, whose role holds Kibana's data-view and default-view privileges and nothing in Elasticsearch", () => {
-    const secrets = Object.values<any>(stacks.elasticsearch.resource!.kubernetes_secret_v1);
+    // The kibana stack creates its own user: role and file-realm Secrets in Elasticsearch's namespace.
+    const secrets = Object.values<any>(stacks.kibana.resource!.kubernetes_secret_v1);
     const role = secrets.find((s) => s.metadata.name === 'elasticsearch-kibana-data-views-role');
-    expect(parse(resolveTemplate(role.data['roles.yml'], 'elasticsearch', stacks))).toEqual({
+    expect(resolveTemplate(role.metadata.namespace, 'kibana', stacks)).toBe('elasticsearch');
+    expect(parse(resolveTemplate(role.data['roles.yml'], 'kibana', stacks))).toEqual({
       kibana_data_views: { cluster: [], indices: [], applications: [{ application: 'kibana-.kibana', privileges: ['feature_indexPatterns.all', 'feature_advancedSettings.all'], resources: ['space:default'] }] },
     });
+    const release = Object.values<any>(stacks.elasticsearch.resource!.helm_release).find((r) => r.chart === 'eck-elasticsearch');
+    const values = parse(resolveTemplate(stacks.elasticsearch.locals![Object.keys(stacks.elasticsearch.locals!).find((k) => k.startsWith('eck-elasticsearch'))!] as string, 'elasticsearch', stacks));
+    expect(release).toBeDefined();
+    expect(values.auth.fileRealm).toContainEqual({ secretName: 'elasticsearch-kibana-data-views-user' });
+    // One ephemeral password, written (write-only) to the file-realm user and to the Job's Secret: nothing crosses stacks.
+    const realmUser = secrets.find((s) => s.metadata.name === 'elasticsearch-kibana-data-views-user');
+    const credentials = secrets.find((s) => s.metadata.name === 'elasticsearch-kibana-data-views-credentials');
+    expect(credentials.data).toBeUndefined();
+    expect(credentials.data_wo.password).toMatch(/^\$\{ephemeral\.random_password\.[^.]+\.result\}$/);
+    expect(realmUser.data_wo.password).toBe(credentials.data_wo.password);
+    expect(JSON.stringify(stacks.kibana)).not.toMatch(/outputs\.[^}]*password/);
+    const secretRef = job.spec.template.spec.container[0].env.find((e: any) => e.name === 'KB_PASSWORD').value_from.secret_key_ref.name;
+    expect(resolveTemplate(secretRef, 'kibana', stacks)).toBe(credentials.metadata.name);
+  });
     const release = Object.values<any>(stacks.elasticsearch.resource!.helm_release).find((r) => r.chart === 'eck-elasticsearch');
     const values = parse(resolveTemplate(stacks.elasticsearch.locals![Object.keys(stacks.elasticsearch.locals!).find((k) => k.startsWith('eck-elasticsearch'))!] as string, 'elasticsearch', stacks));
     expect(release).toBeDefined();
