@@ -277,16 +277,6 @@ describe('the Job as Terraform runs it', () => {
     const secretRef = job.spec.template.spec.container[0].env.find((e: any) => e.name === 'KB_PASSWORD').value_from.secret_key_ref.name;
     expect(resolveTemplate(secretRef, 'kibana', stacks)).toBe(credentials.metadata.name);
   });
-    const release = Object.values<any>(stacks.elasticsearch.resource!.helm_release).find((r) => r.chart === 'eck-elasticsearch');
-    const values = parse(resolveTemplate(stacks.elasticsearch.locals![Object.keys(stacks.elasticsearch.locals!).find((k) => k.startsWith('eck-elasticsearch'))!] as string, 'elasticsearch', stacks));
-    expect(release).toBeDefined();
-    expect(values.auth.fileRealm).toContainEqual({ secretName: 'elasticsearch-kibana-data-views-user' });
-    // The password reaches the kibana stack only as a remote-state reference, into a Secret.
-    const credentials = Object.values<any>(stacks.kibana.resource!.kubernetes_secret_v1).find((s) => s.metadata.name === 'kibana-kibana-data-views');
-    expect(credentials.data.password).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-elasticsearch\.outputs\./);
-    const secretRef = job.spec.template.spec.container[0].env.find((e: any) => e.name === 'KB_PASSWORD').value_from.secret_key_ref.name;
-    expect(resolveTemplate(secretRef, 'kibana', stacks)).toBe(credentials.metadata.name);
-  });
 });
 
 describe('kibana.enabled: false', () => {

@@ -62,7 +62,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         VERIFY_TIMEOUT_SECONDS: '5',
         FAKE_KUBECTL_LOG: log,
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
-        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': tls.cert }),
+        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': tls.cert }),
       });
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
@@ -72,7 +72,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       expect(calls.map((a) => a.slice(4).filter((x) => !x.startsWith('jsonpath=')).join(' ')).sort()).toEqual([
         '-n elasticsearch get secret elasticsearch-es-elastic-user -o',
-        '-n elasticsearch get secret elasticsearch-http-certificate -o',
+        '-n elasticsearch get secret elasticsearch-es-http-certs-public -o',
         '-n elasticsearch port-forward --address 127.0.0.1 svc/elasticsearch :9200',
         '-n jaeger port-forward --address 127.0.0.1 svc/jaeger-query :16686',
         '-n kibana port-forward --address 127.0.0.1 svc/kibana-kb-http :5601',
@@ -91,7 +91,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const child = runScript('verify.ts', dir, {
         VERIFY_TIMEOUT_SECONDS: '2',
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': 9, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
-        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': 'x' }),
+        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': 'x' }),
       });
       const output = collect(child);
       expect(await exitOf(child)).toBe(1);
@@ -110,7 +110,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
 });
 
 describe('npm run verify (CLI), collector in the gateway layout', () => {
-  const secrets = (ca: string) => JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': ca });
+  const secrets = (ca: string) => JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': ca });
   const gatewayLabels = { ...collectorPodLabels('otel-collector'), 'pod-template-hash': '6b8f9c7d5' };
   /** Pods verify must not forward to: Pending, terminating, the cluster collector, another namespace. */
   const bystanders = [

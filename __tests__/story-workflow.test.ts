@@ -160,7 +160,7 @@ describe('story-on-kind: its Docker-free steps, executed here', () => {
         KUBECTL,
         VERIFY_TIMEOUT_SECONDS: '3',
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
-        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-http-certificate/ca.crt': tls.cert }),
+        FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': tls.cert }),
       });
       expect(r.status).toBe(code);
       const written = readFileSync(join(dir, 'verify-table.txt'), 'utf8');

@@ -123,22 +123,24 @@ describe('a config change reaches the pods that read it (checksums computed by T
     expect(link).toEqual({ before: 'http://localhost:16686/trace/{{value}}', after: 'https://jaeger.example.com/trace/{{value}}' });
   });
 
-  it('a new Elasticsearch CA or password rolls Fluentd and the collector (checksum/elasticsearch-client)', async () => {
-    // The producer's outputs change as a re-issued CA / rotated password would change them.
-    const statePath = join(session.root, 'state', 'elasticsearch.tfstate');
-    const state = JSON.parse(readFileSync(statePath, 'utf8'));
-    const rotated = Object.values<any>(state.outputs).filter((o) => typeof o.value === 'string' && /^standin:(tls_self_signed_cert\.cert_pem|random_password\.result)$/.test(o.value));
-    expect(rotated.length).toBeGreaterThanOrEqual(3); // CA + writer + janitor passwords
-    for (const o of rotated) o.value = `${o.value}-rotated`;
-    state.serial += 1;
-    writeFileSync(statePath, JSON.stringify(state));
-    const logging = await session.planStack(stack('logging'));
+  it('elasticsearch.credentialsRevision rewrites both copies of each password in place and rolls Fluentd and the collector (checksum/elasticsearch-client)', async () => {
+    const logging = await planWith({ elasticsearch: { credentialsRevision: 2 } }, 'logging');
     const fluentd = afterValue(logging, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/elasticsearch-client']);
+    expect(fluentd.after).toMatch(/^[0-9a-f]{64}$/);
     expect(fluentd.after).not.toBe(fluentd.before);
     // Only what changed: the config checksum stays.
     const config = afterValue(logging, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
     expect(config.after).toBe(config.before);
-    const collector = await session.planStack(stack('otel-collector'));
+    // Every write-only Secret (client copy + file-realm copy, writer and janitor) gets a new revision, in place.
+    const rewritten = changed(logging).filter((c) => c.type === 'kubernetes_secret_v1');
+    expect(rewritten.map((c) => c.change.before.metadata[0].name).sort()).toEqual([
+      'elasticsearch-index-janitor-credentials', 'elasticsearch-index-janitor-user', 'elasticsearch-log-writer-credentials', 'elasticsearch-log-writer-user',
+    ]);
+    for (const c of rewritten) {
+      expect(c.change.actions).toEqual(['update']);
+      expect(c.change.after.data_wo_revision ?? 'unknown').not.toBe(c.change.before.data_wo_revision);
+    }
+    const collector = await planWith({ elasticsearch: { credentialsRevision: 2 } }, 'otel-collector');
     const annotation = afterValue(collector, 'helm_release', (a) => parse(a.values[0]).podAnnotations['checksum/elasticsearch-client']);
     expect(annotation.after).not.toBe(annotation.before);
   });

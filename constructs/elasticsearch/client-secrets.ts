@@ -97,7 +97,9 @@ export class ElasticsearchClientSecrets extends Construct implements Elasticsear
       });
       const ca = new SecretV1(this, 'ca', {
         metadata: { name: 'elasticsearch-ca', namespace: props.namespace },
-        data: { 'ca.crt': Fn.lookup(publicCerts.data, 'ca.crt', '') },
+        // Read after the elasticsearch stack's gate saw Elasticsearch healthy, so ECK has issued it;
+        // if it were missing the provider reads no data, and the copy stays empty (TLS then fails loudly).
+        data: { 'ca.crt': Fn.try([Fn.lookup(publicCerts.data, 'ca.crt'), '']) },
       });
       this.caSecret = ca.metadata.name;
       this.secrets.push(ca);
