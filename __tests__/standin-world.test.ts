@@ -13,26 +13,35 @@ jest.setTimeout(300_000);
 
 const PROVIDERS = {
   required_providers: {
+    helm: { source: 'hashicorp/helm', version: '3.1.1' },
     kubernetes: { source: 'hashicorp/kubernetes', version: '2.38.0' },
     random: { source: 'hashicorp/random', version: '3.7.2' },
   },
 };
-const PROVIDER = { kubernetes: [{ config_path: '/nonexistent/kubeconfig' }], random: [{}] };
+const PROVIDER = { kubernetes: [{ config_path: '/nonexistent/kubeconfig' }], helm: [{ kubernetes: { config_path: '/nonexistent/kubeconfig' } }], random: [{}] };
 const EPHEMERAL_PASSWORD = '${ephemeral.random_password.writer.result}';
 
-/** Two Secrets (Elasticsearch's user file and the consumer's credentials) fed by one ephemeral password. */
+/**
+ * Two Secrets (Elasticsearch's user file and the consumer's credentials) fed by one ephemeral
+ * password, and a Helm release given it with set_wo.
+ */
 function sharedPassword(revision: number, labels: Record<string, string> = {}): object {
   const secret = (name: string, namespace: string) => ({
     metadata: { name, namespace, labels },
     data: { username: 'writer' },
-    data_wo: { password: EPHEMERAL_PASSWORD },
+    data_wo: { password: EPHEMERAL_PASSWORD, token: '${ephemeral.random_password.token.result}' },
     data_wo_revision: revision,
   });
   return {
     terraform: PROVIDERS,
     provider: PROVIDER,
-    ephemeral: { random_password: { writer: { length: 24, special: false } } },
-    resource: { kubernetes_secret_v1: { es_users: secret('es-users', 'elastic'), writer_credentials: secret('writer-credentials', 'logging') } },
+    ephemeral: { random_password: { writer: { length: 24, special: false }, token: { length: 40 } } },
+    resource: {
+      kubernetes_secret_v1: { es_users: secret('es-users', 'elastic'), writer_credentials: secret('writer-credentials', 'logging') },
+      helm_release: {
+        client: { name: 'es-client', namespace: 'logging', chart: 'es-client', repository: 'https://charts.example.invalid', version: '1.0.0', set_wo: [{ name: 'auth.password', value: EPHEMERAL_PASSWORD }], set_wo_revision: revision },
+      },
+    },
     output: { credentials_secret: { value: '${kubernetes_secret_v1.writer_credentials.metadata[0].name}' }, es_users_uid: { value: '${kubernetes_secret_v1.es_users.metadata[0].uid}' } },
   };
 }
@@ -83,8 +92,11 @@ describe('one ephemeral password, written write-only to two Secrets', () => {
 
   it('plans the write-only arguments null (the saved plan holds no value of them)', async () => {
     const plan = await session.planStack(shared());
-    expect(actions(plan)).toEqual({ 'kubernetes_secret_v1.es_users': 'create', 'kubernetes_secret_v1.writer_credentials': 'create' });
-    for (const rc of plan.resource_changes ?? []) expect((rc.change.after as Record<string, unknown>).data_wo).toBeNull();
+    expect(actions(plan)).toEqual({ 'helm_release.client': 'create', 'kubernetes_secret_v1.es_users': 'create', 'kubernetes_secret_v1.writer_credentials': 'create' });
+    const after = Object.fromEntries((plan.resource_changes ?? []).map((rc) => [rc.address, rc.change.after as Record<string, unknown>]));
+    expect(after['kubernetes_secret_v1.es_users'].data_wo).toBeNull();
+    expect(after['kubernetes_secret_v1.writer_credentials'].data_wo).toBeNull();
+    expect(after['helm_release.client'].set_wo).toBeNull();
   });
 
   it('apply: both Secrets in the cluster hold the same fresh password; no state, backup, plan or output does', async () => {
@@ -94,25 +106,37 @@ describe('one ephemeral password, written write-only to two Secrets', () => {
     const writer = secret('logging', 'writer-credentials');
     password = es.clusterData!.password;
     expect(password).toMatch(/^[A-Za-z0-9]{24}$/); // length 24, special = false
-    expect(writer.clusterData).toEqual({ username: 'writer', password });
+    const token = es.clusterData!.token;
+    expect(token).toHaveLength(40);
+    expect(token).toMatch(/[^A-Za-z0-9]/); // special characters by default (a miss: p = (62/83)^40 < 1e-5)
+    expect(writer.clusterData).toEqual({ username: 'writer', password, token });
+    const versions = [es, writer].map((o) => (o.config.metadata as { resource_version: string }[])[0].resource_version);
+    expect(versions[0]).toMatch(/^\d+$/);
+    expect(versions[1]).not.toBe(versions[0]);
     // what the provider sent to the API server: the configuration with the write-only value
     expect((es.config.data_wo as Record<string, string>).password).toBe(password);
+    const release = readWorld(world).find((o) => o.type === 'helm_release' && o.namespace === 'logging' && o.name === 'es-client');
+    expect(release?.config.set_wo).toEqual([{ name: 'auth.password', value: password, type: null }]);
     uid = (es.config.metadata as { uid: string }[])[0].uid;
     expect(uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect((writer.config.metadata as { uid: string }[])[0].uid).not.toBe(uid);
 
     const plan = await session.planStack(st); // a saved plan made with the applied state
-    const findings = scanForSecrets([{ name: 'writer password', value: password }], await artefacts(st, plan));
+    const findings = scanForSecrets([{ name: 'writer password', value: password }, { name: 'token', value: token }], await artefacts(st, plan));
     expect(formatFindings(findings)).toBe('');
-    expect(actions(plan)).toEqual({ 'kubernetes_secret_v1.es_users': 'no-op', 'kubernetes_secret_v1.writer_credentials': 'no-op' });
+    expect(actions(plan)).toEqual({ 'helm_release.client': 'no-op', 'kubernetes_secret_v1.es_users': 'no-op', 'kubernetes_secret_v1.writer_credentials': 'no-op' });
     const state = await session.showState(st);
-    for (const r of state.values?.root_module?.resources ?? []) expect(r.values.data_wo).toBeNull();
+    expect(state.values?.root_module?.resources?.map((r) => [r.address, r.type === 'helm_release' ? r.values.set_wo : r.values.data_wo])).toEqual([
+      ['helm_release.client', null],
+      ['kubernetes_secret_v1.es_users', null],
+      ['kubernetes_secret_v1.writer_credentials', null],
+    ]);
   });
 
   it('an update without a new revision sends no new value: the Secrets keep theirs (as the real provider)', async () => {
     const st = stack('shared', sharedPassword(1, { team: 'observability' }));
     const plan = await session.planStack(st);
-    expect(actions(plan)).toEqual({ 'kubernetes_secret_v1.es_users': 'update', 'kubernetes_secret_v1.writer_credentials': 'update' });
+    expect(actions(plan)).toEqual({ 'helm_release.client': 'no-op', 'kubernetes_secret_v1.es_users': 'update', 'kubernetes_secret_v1.writer_credentials': 'update' });
     await session.applyStacks([st]);
     const es = secret('elastic', 'es-users');
     expect(es.clusterData!.password).toBe(password);
@@ -123,7 +147,7 @@ describe('one ephemeral password, written write-only to two Secrets', () => {
 
   it('bumping data_wo_revision rewrites both Secrets with one new password', async () => {
     const st = stack('shared', sharedPassword(2, { team: 'observability' }));
-    expect(actions(await session.planStack(st))).toEqual({ 'kubernetes_secret_v1.es_users': 'update', 'kubernetes_secret_v1.writer_credentials': 'update' });
+    expect(actions(await session.planStack(st))).toEqual({ 'helm_release.client': 'update', 'kubernetes_secret_v1.es_users': 'update', 'kubernetes_secret_v1.writer_credentials': 'update' });
     await session.applyStacks([st]);
     const rotated = secret('elastic', 'es-users').clusterData!.password;
     expect(rotated).toMatch(/^[A-Za-z0-9]{24}$/);
@@ -137,7 +161,7 @@ describe('one ephemeral password, written write-only to two Secrets', () => {
   it('a Secret deleted out of band is planned for creation, and comes back with a new uid (and a new password: the copies drift)', async () => {
     const st = stack('shared', sharedPassword(2, { team: 'observability' }));
     deleteFromWorld(world, 'kubernetes_secret_v1', 'es-users', 'elastic');
-    expect(actions(await session.planStack(st))).toEqual({ 'kubernetes_secret_v1.es_users': 'create', 'kubernetes_secret_v1.writer_credentials': 'no-op' });
+    expect(actions(await session.planStack(st))).toEqual({ 'helm_release.client': 'no-op', 'kubernetes_secret_v1.es_users': 'create', 'kubernetes_secret_v1.writer_credentials': 'no-op' });
     await session.applyStacks([st]);
     const es = secret('elastic', 'es-users');
     expect((es.config.metadata as { uid: string }[])[0].uid).not.toBe(uid);
@@ -149,8 +173,7 @@ describe('one ephemeral password, written write-only to two Secrets', () => {
 
   it('destroy empties the world', async () => {
     await session.destroyStacks([shared()]);
-    expect(secretsOf('elastic')).toEqual([]);
-    expect(secretsOf('logging')).toEqual([]);
+    expect(readWorld(world)).toEqual([]);
   });
 });
 
