@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
@@ -25,7 +25,12 @@ import { writeProviderSchemas } from './provider-schemas';
 
 const REPO = join(__dirname, '..');
 const STANDIN_SRC = join(REPO, 'tools', 'tf-standin');
-const STANDIN_FILES = ['go.mod', 'go.sum', 'main.go'];
+/** The stand-in's sources (what its cache directory is keyed by): go.mod, go.sum and every .go file. */
+function standinFiles(): string[] {
+  return readdirSync(STANDIN_SRC)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || (f.endsWith('.go') && !f.endsWith('_test.go')))
+    .sort();
+}
 const DEFAULT_HOST = 'registry.terraform.io';
 
 /** Directory of `<type>-<version>.json` schema files (env PROVIDER_SCHEMAS_DIR). */
@@ -44,7 +49,7 @@ export function toolsCacheDir(): string {
 /** Builds tools/tf-standin once per source hash into the cache; returns the binary's path. */
 export function ensureStandin(log: (line: string) => void = () => undefined): string {
   const hash = createHash('sha256');
-  for (const file of STANDIN_FILES) hash.update(`${file}\0`).update(readFileSync(join(STANDIN_SRC, file))).update('\0');
+  for (const file of standinFiles()) hash.update(`${file}\0`).update(readFileSync(join(STANDIN_SRC, file))).update('\0');
   const dir = join(toolsCacheDir(), `tf-standin-${hash.digest('hex').slice(0, 12)}`);
   const binary = join(dir, 'terraform-provider-standin');
   if (existsSync(binary)) return binary;
@@ -226,6 +231,13 @@ export interface OfflineOptions {
    * network runs this same code path against them).
    */
   providers?: 'standin' | 'registry';
+  /**
+   * A directory for the stand-ins' fake cluster (env TF_STANDIN_WORLD): apply writes each
+   * managed object there as JSON, destroy removes it, and a refresh treats a removed file as
+   * an object deleted out of band. Read it with readWorld (checks/standin-world.ts).
+   * Default: no world (the stand-ins only echo).
+   */
+  world?: string;
   log?: (line: string) => void;
 }
 
@@ -279,6 +291,7 @@ export class OfflineTerraform {
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
       TF_STANDIN_COMPUTED: this.options.computed ?? 'null',
+      ...(this.options.world ? { TF_STANDIN_WORLD: resolve(this.options.world) } : {}),
       HTTPS_PROXY: closed,
       HTTP_PROXY: closed,
       NO_PROXY: '',
@@ -478,6 +491,24 @@ export class OfflineTerraform {
     await this.checked(['plan', '-input=false', '-json', '-out=plan.tfplan', ...(options.destroy ? ['-destroy'] : [])], dir, mapper, `${stack.name}: terraform plan failed`);
     const show = await this.checked(['show', '-json', 'plan.tfplan'], dir, mapper, `${stack.name}: terraform show failed`);
     return JSON.parse(show.stdout) as TerraformPlan;
+  }
+
+  /** The stack's local state file in this session (Terraform keeps its backup beside it, `<file>.backup`). */
+  stateFile(stack: StackDir): string {
+    return join(this.root, 'state', `${stack.name}.tfstate`);
+  }
+
+  /** The saved plan the last planStack of this stack wrote (binary; read it with `terraform show -json`). */
+  planFile(stack: StackDir): string {
+    return join(this.workDir('run', stack), 'plan.tfplan');
+  }
+
+  /** `terraform output -json` of the stack's state in this session (after applyStacks). */
+  async outputs(stack: StackDir): Promise<Record<string, { value: unknown; type: unknown; sensitive: boolean }>> {
+    const dir = this.workDir('run', stack);
+    const mapper = new DiagnosticMapper(stack.name, '{}');
+    const out = await this.checked(['output', '-json'], dir, mapper, `${stack.name}: terraform output failed`);
+    return JSON.parse(out.stdout) as Record<string, { value: unknown; type: unknown; sensitive: boolean }>;
   }
 
   /** `terraform show -json` of the stack's state in this session (after applyStacks). */

@@ -3,7 +3,21 @@
 // own executable (one provider's entry of `terraform providers schema -json`), so Terraform
 // core validates configurations exactly as with the real provider. It has no provider logic:
 // validation RPCs accept everything, and plan/apply echo the configuration (unknown values
-// become null) so that stacks can be planned and applied offline.
+// become null, or typed placeholders with TF_STANDIN_COMPUTED=placeholder) so that stacks can
+// be planned and applied offline.
+//
+// Like real providers (and as Terraform >= 1.11 requires), it never returns a write-only
+// attribute's value: write-only attributes are null in planned, applied, read and upgraded
+// states. Opening an ephemeral resource fills its computed attributes, strings with fresh
+// crypto-random values on every open (random_password's `result` honours length and the
+// character-set settings). With TF_STANDIN_COMPUTED=placeholder, an apply gives an unknown
+// metadata[0].uid a new random UUID and an unknown metadata[0].resource_version a new value,
+// as an API server does.
+//
+// With TF_STANDIN_WORLD=<dir>, the stand-in keeps a fake cluster there (world.go): apply
+// writes each managed object as JSON (its configuration, write-only values included, plus
+// computed values; Secrets also with the data a pod would read), destroy removes it, and a
+// refresh reports an object whose file is gone as deleted, so Terraform plans to create it.
 //
 // Served: provider block, resources, data sources and ephemeral resources. Not served:
 // provider-defined functions (Terraform would report them as unknown functions), list
@@ -12,6 +26,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -174,6 +189,10 @@ type standin struct {
 	ephemerals map[string]*tfprotov6.Schema
 	// attributes of each resource type by path: names joined by "." (element keys omitted)
 	attrs map[string]map[string]*tfprotov6.SchemaAttribute
+	// the same for ephemeral resource types
+	ephemeralAttrs map[string]map[string]*tfprotov6.SchemaAttribute
+	// the fake cluster, or nil (see world.go)
+	world *world
 }
 
 func load() (*standin, error) {
@@ -203,7 +222,7 @@ func load() (*standin, error) {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	s := &standin{resources: map[string]*tfprotov6.Schema{}, dataSrcs: map[string]*tfprotov6.Schema{}, ephemerals: map[string]*tfprotov6.Schema{}, attrs: map[string]map[string]*tfprotov6.SchemaAttribute{}}
+	s := &standin{resources: map[string]*tfprotov6.Schema{}, dataSrcs: map[string]*tfprotov6.Schema{}, ephemerals: map[string]*tfprotov6.Schema{}, attrs: map[string]map[string]*tfprotov6.SchemaAttribute{}, ephemeralAttrs: map[string]map[string]*tfprotov6.SchemaAttribute{}, world: worldFromEnv()}
 	if s.provider, err = convertSchema(p.Provider, "provider"); err != nil {
 		return nil, err
 	}
@@ -220,6 +239,10 @@ func load() (*standin, error) {
 	for name, schema := range s.resources {
 		s.attrs[name] = map[string]*tfprotov6.SchemaAttribute{}
 		collectAttributes(schema.Block, "", s.attrs[name])
+	}
+	for name, schema := range s.ephemerals {
+		s.ephemeralAttrs[name] = map[string]*tfprotov6.SchemaAttribute{}
+		collectAttributes(schema.Block, "", s.ephemeralAttrs[name])
 	}
 	return s, nil
 }
@@ -302,18 +325,96 @@ func placeholder(ty tftypes.Type, name string) tftypes.Value {
 	return tftypes.NewValue(ty, nil)
 }
 
-// resolveUnknowns replaces every unknown value with null (default) or a placeholder.
-func resolveUnknowns(typeName string) func(tftypes.Value) (tftypes.Value, error) {
+// newUID is a random (version 4) UUID, as an API server gives each object it creates.
+func newUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
+}
+
+// newResourceVersion is an opaque, practically unique decimal string, like an API server's
+// resourceVersion (which changes on every write).
+func newResourceVersion() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1e12))
+	if err != nil {
+		return "", err
+	}
+	return n.Add(n, big.NewInt(1e12)).String(), nil
+}
+
+// serverMetadata is the value an API server gives an unknown metadata[0].uid or
+// metadata[0].resource_version at a write (ok false for any other attribute).
+func serverMetadata(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, bool, error) {
+	if !v.Type().Equal(tftypes.String) {
+		return v, false, nil
+	}
+	var gen func() (string, error)
+	switch namePath(p) {
+	case "metadata.uid":
+		gen = newUID
+	case "metadata.resource_version":
+		gen = newResourceVersion
+	default:
+		return v, false, nil
+	}
+	s, err := gen()
+	return tftypes.NewValue(tftypes.String, s), true, err
+}
+
+// resolveUnknowns replaces every unknown value with null (default) or a placeholder. With
+// placeholders, write (apply of a managed resource) gives metadata uid/resource_version fresh
+// values instead; an update plans them as their prior values (the proposed new state keeps
+// computed values), so in practice only a create or a replace changes the uid.
+func resolveUnknowns(typeName string, write bool) func(tftypes.Value) (tftypes.Value, error) {
 	if os.Getenv("TF_STANDIN_COMPUTED") != "placeholder" {
 		return nullUnknowns
 	}
 	return func(v tftypes.Value) (tftypes.Value, error) {
 		return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
-			if !v.IsKnown() {
-				return placeholder(v.Type(), typeName+"."+namePath(p)), nil
+			if v.IsKnown() {
+				return v, nil
+			}
+			if write {
+				if server, ok, err := serverMetadata(p, v); ok || err != nil {
+					return server, err
+				}
+			}
+			return placeholder(v.Type(), typeName+"."+namePath(p)), nil
+		})
+	}
+}
+
+// nullWriteOnly nulls every write-only attribute of a resource type's value, at any depth:
+// Terraform (>= 1.11) rejects a provider that returns a write-only value in any state.
+func (s *standin) nullWriteOnly(typeName string) func(tftypes.Value) (tftypes.Value, error) {
+	attrs := s.attrs[typeName]
+	return func(v tftypes.Value) (tftypes.Value, error) {
+		return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+			if _, isName := p.LastStep().(tftypes.AttributeName); !isName || v.IsNull() {
+				return v, nil
+			}
+			if a := attrs[namePath(p)]; a != nil && a.WriteOnly {
+				return tftypes.NewValue(v.Type(), nil), nil
 			}
 			return v, nil
 		})
+	}
+}
+
+// then chains value transforms.
+func then(fs ...func(tftypes.Value) (tftypes.Value, error)) func(tftypes.Value) (tftypes.Value, error) {
+	return func(v tftypes.Value) (tftypes.Value, error) {
+		var err error
+		for _, f := range fs {
+			if v, err = f(v); err != nil {
+				return v, err
+			}
+		}
+		return v, nil
 	}
 }
 
@@ -388,6 +489,9 @@ func (s *standin) UpgradeResourceState(_ context.Context, req *tfprotov6.Upgrade
 	if err != nil {
 		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: errorDiag("Cannot decode the stored state", err)}, nil
 	}
+	if v, err = s.nullWriteOnly(req.TypeName)(v); err != nil {
+		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: errorDiag("Cannot upgrade the stored state", err)}, nil
+	}
 	out, err := tfprotov6.NewDynamicValue(ty, v)
 	if err != nil {
 		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: errorDiag("Cannot encode the state", err)}, nil
@@ -395,8 +499,37 @@ func (s *standin) UpgradeResourceState(_ context.Context, req *tfprotov6.Upgrade
 	return &tfprotov6.UpgradeResourceStateResponse{UpgradedState: &out}, nil
 }
 
+// ReadResource returns the current state (write-only attributes null). With a world, an
+// object whose file is gone was deleted out of band: a null state, so Terraform plans to
+// create it again.
 func (s *standin) ReadResource(_ context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}, nil
+	schema, ok := s.resources[req.TypeName]
+	if !ok || req.CurrentState == nil {
+		return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}, nil
+	}
+	ty := schema.ValueType()
+	current, err := req.CurrentState.Unmarshal(ty)
+	if err != nil {
+		return &tfprotov6.ReadResourceResponse{Diagnostics: errorDiag("Cannot decode the current state", err)}, nil
+	}
+	if s.world != nil {
+		exists, err := s.world.exists(req.TypeName, current)
+		if err != nil {
+			return &tfprotov6.ReadResourceResponse{Diagnostics: errorDiag("Cannot read the world", err)}, nil
+		}
+		if !exists {
+			gone, err := tfprotov6.NewDynamicValue(ty, tftypes.NewValue(ty, nil))
+			if err != nil {
+				return &tfprotov6.ReadResourceResponse{Diagnostics: errorDiag("Cannot encode the state", err)}, nil
+			}
+			return &tfprotov6.ReadResourceResponse{NewState: &gone}, nil
+		}
+	}
+	state, err := echo(schema, req.CurrentState, s.nullWriteOnly(req.TypeName))
+	if err != nil {
+		return &tfprotov6.ReadResourceResponse{Diagnostics: errorDiag("Cannot read", err)}, nil
+	}
+	return &tfprotov6.ReadResourceResponse{NewState: state, Private: req.Private}, nil
 }
 
 // PlanResourceChange plans the proposed new state (configuration, plus prior values of
@@ -438,17 +571,41 @@ func (s *standin) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResou
 }
 
 // ApplyResourceChange "creates" or "updates" the planned state (unknown values become null,
-// or placeholders: see placeholder) and deletes on destroy (planned state null).
+// or placeholders: see placeholder; write-only attributes null) and deletes on destroy
+// (planned state null). With a world, it writes or removes the object's file there.
 func (s *standin) ApplyResourceChange(_ context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	schema, ok := s.resources[req.TypeName]
 	if !ok {
 		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errorDiag("Unknown resource type", fmt.Errorf("%s", req.TypeName))}, nil
 	}
-	state, err := echo(schema, req.PlannedState, resolveUnknowns(req.TypeName))
+	state, err := echo(schema, req.PlannedState, then(resolveUnknowns(req.TypeName, true), s.nullWriteOnly(req.TypeName)))
 	if err != nil {
 		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errorDiag("Cannot apply", err)}, nil
 	}
+	if s.world != nil {
+		if err := s.applyToWorld(schema.ValueType(), req, state); err != nil {
+			return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errorDiag("Cannot write the world", err)}, nil
+		}
+	}
 	return &tfprotov6.ApplyResourceChangeResponse{NewState: state, Private: req.PlannedPrivate}, nil
+}
+
+func (s *standin) applyToWorld(ty tftypes.Type, req *tfprotov6.ApplyResourceChangeRequest, state *tfprotov6.DynamicValue) error {
+	var prior, newState, config tftypes.Value
+	var err error
+	if prior, err = req.PriorState.Unmarshal(ty); err != nil {
+		return err
+	}
+	if newState, err = state.Unmarshal(ty); err != nil {
+		return err
+	}
+	if newState.IsNull() {
+		return s.world.remove(req.TypeName, prior)
+	}
+	if config, err = req.Config.Unmarshal(ty); err != nil {
+		return err
+	}
+	return s.world.record(req.TypeName, config, prior, newState)
 }
 
 func (s *standin) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
@@ -476,7 +633,7 @@ func (s *standin) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSourc
 	if !ok {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("Unknown data source", fmt.Errorf("%s", req.TypeName))}, nil
 	}
-	state, err := echo(schema, req.Config, resolveUnknowns(req.TypeName))
+	state, err := echo(schema, req.Config, resolveUnknowns(req.TypeName, false))
 	if err != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("Cannot read", err)}, nil
 	}
@@ -492,7 +649,7 @@ func (s *standin) OpenEphemeralResource(_ context.Context, req *tfprotov6.OpenEp
 	if !ok {
 		return &tfprotov6.OpenEphemeralResourceResponse{Diagnostics: errorDiag("Unknown ephemeral resource", fmt.Errorf("%s", req.TypeName))}, nil
 	}
-	result, err := echo(schema, req.Config, nullUnknowns)
+	result, err := echo(schema, req.Config, func(v tftypes.Value) (tftypes.Value, error) { return s.openEphemeral(req.TypeName, v) })
 	if err != nil {
 		return &tfprotov6.OpenEphemeralResourceResponse{Diagnostics: errorDiag("Cannot open", err)}, nil
 	}
