@@ -1,5 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { build, config, outdirOf } from './helpers';
@@ -68,7 +66,9 @@ describe('dev → production on the same cluster, deployed stack by stack in dep
     const created = (name: string) => changed(plans[name]).filter((c) => c.change.actions.join() === 'create').map((c) => c.type);
     expect(created('jaeger')).toEqual(expect.arrayContaining(['kubernetes_secret_v1', 'kubernetes_pod_disruption_budget_v1']));
     expect(created('otel-collector').filter((t) => t === 'helm_release')).toHaveLength(1);
-    expect(created('elasticsearch').filter((t) => t === 'random_password')).toHaveLength(1);
+    // The jaeger stack creates its own user: client copy + file-realm user + role Secrets, no stored password anywhere.
+    expect(created('jaeger').filter((t) => t === 'kubernetes_secret_v1')).toHaveLength(4); // + the CA copy
+    expect(Object.values(plans).flatMap((p) => changed(p)).filter((c) => c.type === 'random_password')).toEqual([]);
   });
 });
 
@@ -87,17 +87,14 @@ describe('production deploy', () => {
     expect(env.ES_CLIENT_SHA256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('a rotated Jaeger password rolls Jaeger (ES_CLIENT_SHA256)', async () => {
-    const statePath = join(session.root, 'state', 'elasticsearch.tfstate');
-    const state = JSON.parse(readFileSync(statePath, 'utf8'));
-    const output = Object.entries<any>(state.outputs).find(([name]) => /jaeger/.test(name) && /password|random_password/.test(name));
-    expect(output).toBeDefined();
-    output![1].value = `${output![1].value}-rotated`;
-    state.serial += 1;
-    writeFileSync(statePath, JSON.stringify(state));
-    const plan = await session.planStack(stack('jaeger', prodStacks));
+  it('a rotated Jaeger password (credentialsRevision) rolls Jaeger (ES_CLIENT_SHA256)', async () => {
+    const rotated = stacksOf(outdirOf(build(config({ ...environment, profile: 'production', elasticsearch: { credentialsRevision: 2 } }))));
+    const plan = await session.planStack(stack('jaeger', rotated));
     const release = (plan.resource_changes ?? []).find((c) => c.type === 'helm_release')!;
     const env = (v: any) => Object.fromEntries(parse(v.values[1]).jaeger.extraEnv.map((e: any) => [e.name, e.value]));
+    expect(env(release.change.after).ES_CLIENT_SHA256).toMatch(/^[0-9a-f]{64}$/);
     expect(env(release.change.after).ES_CLIENT_SHA256).not.toBe(env(release.change.before).ES_CLIENT_SHA256);
+    // Only the checksum: the config hash stays.
+    expect(env(release.change.after).CONFIG_SHA256).toBe(env(release.change.before).CONFIG_SHA256);
   });
 });

@@ -1,5 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
@@ -132,7 +130,7 @@ describe('a config change reaches the pods that read it (checksums computed by T
     const config = afterValue(logging, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
     expect(config.after).toBe(config.before);
     // Every write-only Secret (client copy + file-realm copy, writer and janitor) gets a new revision, in place.
-    const rewritten = changed(logging).filter((c) => c.type === 'kubernetes_secret_v1');
+    const rewritten = changed(logging).filter((c) => c.type === 'kubernetes_secret_v1') as { change: { actions: string[]; before: any; after: any } }[];
     expect(rewritten.map((c) => c.change.before.metadata[0].name).sort()).toEqual([
       'elasticsearch-index-janitor-credentials', 'elasticsearch-index-janitor-user', 'elasticsearch-log-writer-credentials', 'elasticsearch-log-writer-user',
     ]);

@@ -75,10 +75,12 @@ func (w *world) file(typeName, namespace, name string) (string, error) {
 	return filepath.Join(w.dir, typeName, namespace, name+".json"), nil
 }
 
-// fileOf is the object's file, or "" when the type has no name/namespace.
+// fileOf is the object's file, or "" when the type has no name/namespace or is not a
+// Kubernetes object (docker images, kind clusters and local files are named by paths and
+// references, and are not what the fake cluster is about).
 func (w *world) fileOf(typeName string, v tftypes.Value) (string, error) {
 	namespace, name, ok := objectName(v)
-	if !ok {
+	if !ok || !(strings.HasPrefix(typeName, "kubernetes_") || typeName == "helm_release") {
 		return "", nil
 	}
 	return w.file(typeName, namespace, name)
