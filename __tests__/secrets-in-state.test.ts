@@ -187,7 +187,7 @@ describe('the two copies of a password cannot drift apart (dev, kind)', () => {
     deleteFromWorld(d.world, 'kubernetes_secret_v1', name, ns);
     const changes = await d.planAll();
     expect(changes.logging.filter((c) => c.startsWith('kubernetes_secret_v1.es-writer'))).toEqual([
-      expect.stringMatching(/^kubernetes_secret_v1\.es-writer_credentials_[0-9A-F]+: create$/),
+      expect.stringMatching(/^kubernetes_secret_v1\.es-writer_client-copy_[0-9A-F]+: create$/),
       expect.stringMatching(/^kubernetes_secret_v1\.es-writer_file-realm_user_[0-9A-F]+: update$/),
     ]);
     await d.session.applyStacks(d.stacks);

@@ -68,7 +68,10 @@ export class ElasticsearchClientSecrets extends Construct implements Elasticsear
     super(scope, id);
     const { user } = props;
     const password = new EphemeralRandomPassword(this, 'password');
-    const credentials = new SecretV1(this, 'credentials', {
+    // A new construct id (and Secret name) for the write-only layout: an upgrade from the stored-password
+    // layout destroys the old resource (and its stored `data`) instead of updating it in place,
+    // where the provider would keep the old `data` in state (it is computed, and no longer read).
+    const credentials = new SecretV1(this, 'client-copy', {
       metadata: { name: `elasticsearch-${user.username}-credentials`, namespace: props.namespace },
       type: 'kubernetes.io/basic-auth',
       dataWo: { username: user.username, password: password.result },
