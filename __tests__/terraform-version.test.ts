@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIMUM_TERRAFORM_VERSION, TERRAFORM_VERSION_CONSTRAINT, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
+import { firstErrorLine } from '../ops/stack-order';
 import { meetsMinimum, parseTerraformVersion, terraformVersionProblem } from '../ops/terraform-version';
 import { build, config, synth } from './helpers';
 
@@ -73,6 +74,10 @@ describe('the real Terraform and the constraint', () => {
     expect(r.valid).toBe(false);
     expect(r.diagnostics.map((d) => d.summary)).toEqual(['Unsupported Terraform Core version']);
     expect(r.diagnostics[0].detail).toMatch(new RegExp(`^This configuration does not support Terraform version ${installed.replace(/\./g, '\\.')}\\. To proceed, either choose another supported Terraform version or update this version constraint\\.`));
+    // What a stack run by an older core (e.g. a Terraform Cloud workspace on 1.10) shows in the summary table of npm run deploy/diff
+    const plan = terraform(['plan', '-no-color', '-input=false'], join(scratch, `c${n - 1}`));
+    expect(plan.status).toBe(1);
+    expect(firstErrorLine(plan.stdout + plan.stderr)).toBe('Unsupported Terraform Core version');
   });
 
   it('decides ">= X" exactly as our preflight does, on both sides of the installed version', () => {
