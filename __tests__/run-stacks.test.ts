@@ -94,7 +94,7 @@ function terraformOutputs(): void {
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1' };
   const tfIn = (dir: string, args: string[], allowFail = false): string => {
     const r = spawnSync(terraform, args, { cwd: dir, env, encoding: 'utf8' });
-    if (r.error) throw new Error(`these tests run the real Terraform (built-in terraform_data only, offline): ${terraform} not found (${r.error.message}); install Terraform >= 1.5 or set TERRAFORM`);
+    if (r.error) throw new Error(`these tests run the real Terraform (built-in terraform_data only, offline): ${terraform} not found (${r.error.message}); install Terraform >= 1.11 (the stacks' required_version) or set TERRAFORM`);
     if (r.status !== 0 && !allowFail) throw new Error(`terraform ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
     return r.stdout + r.stderr;
   };
