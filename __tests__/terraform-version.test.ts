@@ -149,6 +149,9 @@ describe('terraformVersionProblem: one error naming found, required, why and the
     const enoent = Object.assign(new Error('spawnSync terraform ENOENT'), { code: 'ENOENT' });
     expect(terraformVersionProblem('destroy', { error: enoent, status: null, stdout: '', stderr: '' })).toMatch(/^cannot destroy: terraform is not installed \(not on PATH\)\. Terraform >= 1\.11\.0 is required \(the stacks write credentials with write-only arguments, .*\)\. Install Terraform 1\.11\.0 or newer: https:\/\/developer\.hashicorp\.com\/terraform\/install /);
     expect(terraformVersionProblem('diff', { status: 1, stdout: '', stderr: 'Error: something broke\n' })).toMatch(/^cannot diff: `terraform version -json` failed \(exit 1: Error: something broke\)\. Terraform >= 1\.11\.0 is required/);
+    expect(terraformVersionProblem('diff', { status: null, signal: 'SIGKILL', stdout: '', stderr: '' })).toMatch(/^cannot diff: `terraform version -json` failed \(killed by SIGKILL\)\. Terraform >= 1\.11\.0 is required/);
+    const eacces = Object.assign(new Error('spawnSync terraform EACCES'), { code: 'EACCES' });
+    expect(terraformVersionProblem('deploy', { error: eacces, status: null, stdout: '', stderr: '' })).toMatch(/^cannot deploy: terraform could not be started \(spawnSync terraform EACCES\)\. Terraform >= 1\.11\.0 is required/);
     expect(terraformVersionProblem('deploy', ok('hello'))).toMatch(/^cannot deploy: no Terraform version in the output of `terraform version -json` \("hello"\); is `terraform` on PATH the Terraform CLI\? Terraform >= 1\.11\.0 is required/);
   });
 });

@@ -66,6 +66,7 @@ export function meetsMinimum(version: string, minimum = MINIMUM_TERRAFORM_VERSIO
 export interface VersionProbe {
   readonly error?: Error;
   readonly status: number | null;
+  readonly signal?: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -75,11 +76,12 @@ export function terraformVersionProblem(command: string, probe: VersionProbe): s
   const need = `Terraform ${TERRAFORM_VERSION_CONSTRAINT} is required (${TERRAFORM_WHY}).`;
   if (probe.error) {
     const missing = (probe.error as NodeJS.ErrnoException).code === 'ENOENT';
-    return `cannot ${command}: terraform is not installed (not on PATH)${missing ? '' : `: ${probe.error.message}`}. ${need} ${TERRAFORM_FIX}`;
+    return `cannot ${command}: ${missing ? 'terraform is not installed (not on PATH)' : `terraform could not be started (${probe.error.message})`}. ${need} ${TERRAFORM_FIX}`;
   }
   if (probe.status !== 0) {
     const said = `${probe.stderr}\n${probe.stdout}`.split('\n').find((l) => l.trim())?.trim();
-    return `cannot ${command}: \`terraform version -json\` failed (exit ${probe.status ?? 'by signal'}${said ? `: ${said}` : ''}). ${need} ${TERRAFORM_FIX}`;
+    const how = probe.status === null ? `killed by ${probe.signal ?? 'a signal'}` : `exit ${probe.status}`;
+    return `cannot ${command}: \`terraform version -json\` failed (${how}${said ? `: ${said}` : ''}). ${need} ${TERRAFORM_FIX}`;
   }
   let version: string;
   try {
