@@ -49,21 +49,21 @@ function runScript(args: string[], env: Record<string, string>, cwd = mkdtempSyn
 }
 
 describe('npm run deploy/diff/destroy preflight', () => {
-  it('stops at once, naming Terraform and where to get it, when it is missing', () => {
+  it('stops at once, naming Terraform, the version required and where to get it, when it is missing', () => {
     const r = runScript(['deploy'], { PATH: pathWith({}) });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cannot deploy: terraform is not installed or not running\. Terraform >= 1\.5 is required/);
+    expect(r.stderr).toMatch(/^cannot deploy: terraform is not installed \(not on PATH\)\. Terraform >= 1\.11\.0 is required \(the stacks write credentials with write-only arguments, which Terraform 1\.11\.0 added to keep secrets out of the state\)\. Install Terraform 1\.11\.0 or newer: https:\/\/developer\.hashicorp\.com\/terraform\/install/);
     expect(r.stderr).not.toMatch(/at .*\.[jt]s:\d+/); // no stack trace
   });
 
   it('names Docker when Terraform is there but no Docker engine answers', () => {
-    const r = runScript(['deploy'], { PATH: pathWith({ terraform: 0, docker: 1 }) });
+    const r = runScript(['deploy'], { PATH: pathWith({ docker: 1 }, { terraform: true }) });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot deploy: docker is not installed or not running/);
   });
 
   it('does not ask for Docker outside kind mode', () => {
-    const r = runScript(['deploy'], { PATH: pathWith({ terraform: 0, docker: 1 }), MONITORING_CLUSTER_MODE: 'environment' });
+    const r = runScript(['deploy'], { PATH: pathWith({ docker: 1 }, { terraform: true }), MONITORING_CLUSTER_MODE: 'environment' });
     expect(r.stderr).not.toMatch(/docker/);
     // the next thing it needs is cdktf, found on PATH (npm run puts node_modules/.bin first)
     expect(r.stderr).toMatch(/cannot deploy: cdktf is not on PATH/);
@@ -94,7 +94,7 @@ function terraformOutputs(): void {
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1' };
   const tfIn = (dir: string, args: string[], allowFail = false): string => {
     const r = spawnSync(terraform, args, { cwd: dir, env, encoding: 'utf8' });
-    if (r.error) throw new Error(`these tests run the real Terraform (built-in terraform_data only, offline): ${terraform} not found (${r.error.message}); install Terraform >= 1.5 or set TERRAFORM`);
+    if (r.error) throw new Error(`these tests run the real Terraform (built-in terraform_data only, offline): ${terraform} not found (${r.error.message}); install Terraform >= 1.11 (the stacks' required_version) or set TERRAFORM`);
     if (r.status !== 0 && !allowFail) throw new Error(`terraform ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
     return r.stdout + r.stderr;
   };
@@ -286,7 +286,7 @@ function readLog(file: string): LogEntry[] {
     .split('\n')
     .map((l) => l.split(' '))
     .map(([kind, a, b, c, ...rest]) =>
-      kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a), rest: '' } : kind === 'init' || kind === 'lock' ? { kind, cmd: a, stack: a, at: Number(b), rest: [c, ...rest].filter(Boolean).join(' ') } : { kind, cmd: a, stack: b, at: Number(c), rest: rest.join(' ') },
+      kind === 'synth' ? { kind, cmd: 'synth', stack: '', at: Number(a), rest: '' } : kind === 'version' ? { kind, cmd: 'version', stack: '', at: Number(a), rest: [b, c, ...rest].filter(Boolean).join(' ') } : kind === 'init' || kind === 'lock' ? { kind, cmd: a, stack: a, at: Number(b), rest: [c, ...rest].filter(Boolean).join(' ') } : { kind, cmd: a, stack: b, at: Number(c), rest: rest.join(' ') },
     );
 }
 
@@ -347,12 +347,56 @@ const rowOf = (out: string, stack: string) =>
 
 const sorted = (xs: string[]) => [...xs].sort();
 
+describe('the Terraform version, read once before anything runs', () => {
+  const REQUIRED = 'the stacks require Terraform >= 1.11.0 (their required_version): the stacks write credentials with write-only arguments, which Terraform 1.11.0 added to keep secrets out of the state.';
+  const FIX = 'Install Terraform 1.11.0 or newer: https://developer.hashicorp.com/terraform/install (tfenv: tfenv install 1.11.4 && tfenv use 1.11.4; GitHub Actions: hashicorp/setup-terraform with terraform_version: 1.11.4;';
+
+  it.each(['deploy', 'diff', 'destroy'])('%s with Terraform 1.10.5: one clear error, no synth, no stack, and the summary file says why', (command) => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
+    const r = fakeRun([command, '--summary-file', summary], { env: { FAKE_TF_VERSION: '1.10.5' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`cannot ${command}: found Terraform 1.10.5, but ${REQUIRED} ${FIX} Terraform Cloud runs use the workspace's "Terraform version" setting).\n`);
+    expect(r.log.map((e) => `${e.kind} ${e.rest}`.trim())).toEqual(['version -json']);
+    expect(readFileSync(summary, 'utf8')).toContain(`### cdktf ${command}\n\ncannot ${command}: found Terraform 1.10.5, but the stacks require Terraform >= 1.11.0`);
+  });
+
+  it.each(['1.11.0', '1.11.4', '1.12.0', '1.12.2'])('Terraform %s: the stacks run', (version) => {
+    const r = fakeRun(['deploy', 'cluster'], { env: { FAKE_TF_VERSION: version } });
+    expect(r.status).toBe(0);
+    expect(r.log.filter((e) => e.kind === 'version')).toHaveLength(1);
+    expect(r.started).toEqual(['cluster']);
+  });
+
+  it('output without a version (not the Terraform CLI): named, nothing runs', () => {
+    const r = fakeRun(['diff'], { env: { FAKE_TF_VERSION_OUTPUT: 'tofu says hi\n' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cannot diff: no Terraform version in the output of `terraform version -json` \("tofu says hi"\); is `terraform` on PATH the Terraform CLI\? Terraform >= 1\.11\.0 is required \(/);
+    expect(r.log.map((e) => e.kind)).toEqual(['version']);
+  });
+
+  it('a core too old for -json (0.12) is read from its text and refused by version', () => {
+    const r = fakeRun(['deploy'], { env: { FAKE_TF_VERSION_OUTPUT: 'Terraform v0.12.31\n' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cannot deploy: found Terraform 0\.12\.31, but the stacks require Terraform >= 1\.11\.0/);
+    expect(r.started).toEqual([]);
+  });
+
+  it('missing: named, with the version required and where to get it', () => {
+    const r = fakeRun(['destroy'], { path: pathWith({ docker: 0 }, { cdktf: true }) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cannot destroy: terraform is not installed \(not on PATH\)\. Terraform >= 1\.11\.0 is required/);
+    expect(r.log).toEqual([]);
+  });
+});
+
 describe('npm run deploy', () => {
   it('synthesizes once, then applies every stack after its dependencies, independent ones side by side, with a summary', () => {
     const r = fakeRun(['deploy']);
     expect(r.status).toBe(0);
     expect(r.log.filter((e) => e.kind === 'synth')).toHaveLength(1);
-    expect(r.log[0].kind).toBe('synth');
+    // one `terraform version -json` first (the preflight), then the synth
+    expect(r.log.slice(0, 2).map((e) => `${e.kind} ${e.rest}`.trim())).toEqual(['version -json', 'synth']);
+    expect(r.log.filter((e) => e.kind === 'version')).toHaveLength(1);
     expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
     expectDependencyOrder(r.log);
     expect(overlapped(r.log, 'elasticsearch', 'jaeger')).toBe(true); // both need only the cluster

@@ -74,9 +74,17 @@ describe('npm run deploy → deploy again → diff → destroy', () => {
   it('deploys in dependency order, then changes nothing without re-initializing, plans no change, destroys in reverse', () => {
     project.freshState();
     project.takeCalls();
+    // cdktf synth asks Terraform for its version itself; the preflight adds exactly one call.
+    const versionCalls = (calls: TerraformCall[]) => calls.filter((c) => c.event === 'start' && c.args[0] === 'version').map((c) => c.args.join(' '));
+    expect(npmRun('synth').status).toBe(0);
+    const bySynth = versionCalls(project.takeCalls());
     const deploy = npmRun('deploy');
     expect({ status: deploy.status, tail: output(deploy).slice(-3000) }).toMatchObject({ status: 0 });
-    expectOrdered(spans(project.takeCalls(), isApply), false);
+    const deployCalls = project.takeCalls();
+    // The preflight: one real `terraform version -json` (1.11.4 meets the stacks' >= 1.11.0), before anything else.
+    expect(deployCalls[0].args).toEqual(['version', '-json']);
+    expect(versionCalls(deployCalls)).toEqual(['version -json', ...bySynth]);
+    expectOrdered(spans(deployCalls, isApply), false);
     for (const s of dependencyOrder(manifest)) {
       expect({ s, resources: project.resources(s).length > 0, out: deploy.stdout.slice(-3000) }).toMatchObject({ s, resources: true });
       expect(deploy.stdout).toMatch(new RegExp(`^${s}\\s+[1-9]\\d*\\s+0\\s+0\\s+ok\\s+\\d`, 'm'));

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/load';
 import { providerSchemasDir } from '../checks/terraform-offline';
+import { workflowFiles } from '../checks/actionlint';
+import { TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
+import { meetsMinimum } from '../ops/terraform-version';
 import { build, outdirOf } from './helpers';
 
 const ROOT = join(__dirname, '..');
@@ -25,7 +28,7 @@ describe('CI workflow', () => {
   it('the test job pins the real tools and feeds the tests the upstream data through the two variables', () => {
     expect(test.steps.find((st: any) => st.uses?.startsWith('actions/setup-node')).with['node-version']).toBe(20);
     expect(test.steps.find((st: any) => st.uses?.startsWith('actions/setup-go')).with['go-version-file']).toBe('tools/tf-standin/go.mod');
-    expect(test.steps.find((st: any) => st.uses?.startsWith('hashicorp/setup-terraform')).with.terraform_version).toBe('1.11.4');
+    expect(test.steps.find((st: any) => st.uses?.startsWith('hashicorp/setup-terraform')).with.terraform_version).toBe(TESTED_TERRAFORM_VERSION);
     expect(test.steps.find((st: any) => st.uses?.startsWith('azure/setup-helm')).with.version).toMatch(/^v3\.\d+\.\d+$/);
     expect(test.env).toEqual({ PROVIDER_SCHEMAS_DIR: '${{ github.workspace }}/.upstream/provider-schemas', CHART_DATA_DIR: '${{ github.workspace }}/.upstream' });
   });
@@ -117,5 +120,27 @@ describe('CI workflow', () => {
     const config = loadConfig({ cwd: ROOT, env: { MONITORING_STACK_CONFIG: workflow.env.MONITORING_STACK_CONFIG, TF_CLOUD_ORGANIZATION: 'acme', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0' } });
     expect(config.cluster.mode).toBe('environment');
     expect(config.backend).toMatchObject({ type: 'cloud', organization: 'acme', workspacePrefix: 'monitoring-' });
+  });
+});
+
+describe('every workflow job that runs Terraform installs a pinned Terraform >= 1.11 first', () => {
+  /** A step that runs Terraform: itself, the offline check, the tests (real terraform validate), or deploy/diff/destroy. */
+  const RUNS_TERRAFORM = /\bterraform (init|plan|apply|validate|destroy)\b|checks\/terraform-offline\.ts|\bnpm (test|run (deploy|diff|destroy|check:terraform|e2e|bench))\b/;
+  const jobs = workflowFiles(ROOT).flatMap((file) => Object.entries(parse(readFileSync(join(ROOT, file), 'utf8')).jobs as Record<string, any>).map(([name, job]) => ({ job: `${file}:${name}`, steps: job.steps as any[] })));
+
+  it('finds the jobs that run it (CI test, diff, deploy; the story on kind)', () => {
+    const running = jobs.filter((j) => j.steps.some((st) => RUNS_TERRAFORM.test(st.run ?? ''))).map((j) => j.job);
+    expect(running.sort()).toEqual(['.github/workflows/ci.yml:deploy', '.github/workflows/ci.yml:diff', '.github/workflows/ci.yml:test', '.github/workflows/story-on-kind.yml:story']);
+  });
+
+  it.each(jobs.filter((j) => j.steps.some((st) => RUNS_TERRAFORM.test(st.run ?? ''))).map((j) => [j.job, j.steps]))('%s: setup-terraform pins the tested version, before the first step that runs Terraform, no wrapper', (_job, steps) => {
+    const setup = (steps as any[]).findIndex((st) => st.uses?.startsWith('hashicorp/setup-terraform@'));
+    const first = (steps as any[]).findIndex((st) => RUNS_TERRAFORM.test(st.run ?? ''));
+    expect(setup).toBeGreaterThanOrEqual(0); // never the runner's default Terraform
+    expect(setup).toBeLessThan(first);
+    const pinned = (steps as any[])[setup].with;
+    expect(pinned.terraform_version).toBe(TESTED_TERRAFORM_VERSION); // exact, not a range
+    expect(meetsMinimum(pinned.terraform_version)).toBe(true); // write-only arguments need >= 1.11.0
+    expect(pinned.terraform_wrapper).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { TERRAFORM_VERSION_CONSTRAINT, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
 import { DiagnosticMapper, StackDiagnostic, TfDiagnostic, TfJson, uiDiagnostics } from './terraform-diagnostics';
 
@@ -302,7 +303,7 @@ export class OfflineTerraform {
     return new Promise((done, fail) => {
       execFile('terraform', args, { cwd, env: this.terraformEnv(), maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-          fail(new Error('The Terraform CLI (`terraform`) is not on PATH: the offline check runs the real terraform init/validate. Install Terraform (1.11.4 here).'));
+          fail(new Error(`The Terraform CLI (\`terraform\`) is not on PATH: the offline check runs the real terraform init/validate. Install Terraform ${TERRAFORM_VERSION_CONSTRAINT} (the stacks' required_version; CI installs ${TESTED_TERRAFORM_VERSION}).`));
           return;
         }
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

@@ -46,6 +46,8 @@ import {
   selectStacks,
   StackResult,
 } from '../ops/stack-order';
+import { TERRAFORM_VERSION_CONSTRAINT } from '../constructs/terraform/required-version';
+import { TERRAFORM_FIX, terraformVersionProblem } from '../ops/terraform-version';
 import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
 
 type Command = 'synth' | 'list' | StackCommand;
@@ -97,18 +99,27 @@ function clusterMode(): string {
 }
 
 const HELP: Record<string, string> = {
-  terraform: 'Terraform >= 1.5 is required: https://developer.hashicorp.com/terraform/install',
+  terraform: `Terraform ${TERRAFORM_VERSION_CONSTRAINT} is required. ${TERRAFORM_FIX}`,
   docker: 'Docker is required in kind mode (kind nodes and the local registry run as containers): https://docs.docker.com/get-docker/ (cluster.mode existing or environment needs no Docker)',
 };
 
 const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
 
-/** Checks the tools `command` needs; returns the message of the first one missing. */
+/**
+ * Checks the tools `command` needs; returns the message of the first one missing. Terraform:
+ * one `terraform version -json` (as cheap as the plain `terraform version` it replaces), its
+ * version against the stacks' required_version.
+ */
 function preflight(command: Command): string | undefined {
   const needs = { synth: [], list: [], diff: ['terraform'], deploy: ['terraform', 'docker'], destroy: ['terraform', 'docker'] }[command];
   for (const tool of needs) {
+    if (tool === 'terraform') {
+      const problem = terraformVersionProblem(command, spawnSync('terraform', ['version', '-json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+      if (problem) return problem;
+      continue;
+    }
     if (tool === 'docker' && clusterMode() !== 'kind') continue;
-    const probe = spawnSync(tool, tool === 'docker' ? ['info', '--format', '{{.ServerVersion}}'] : ['version'], { stdio: 'ignore', env });
+    const probe = spawnSync(tool, ['info', '--format', '{{.ServerVersion}}'], { stdio: 'ignore', env });
     if (probe.error || probe.status !== 0) return `cannot ${command}: ${tool} is not installed or not running. ${HELP[tool]}`;
   }
   return undefined;

@@ -1,9 +1,11 @@
 import { CloudBackend, NamedCloudWorkspace, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MonitoringConfig } from '../config/schema';
+import { TERRAFORM_VERSION_CONSTRAINT } from '../constructs/terraform/required-version';
 
 /**
- * Base of every stack: the configured backend. Local state by default (cdktf's own per-stack
+ * Base of every stack: the Terraform version it needs (write-only arguments: >= 1.11) and the
+ * configured backend. Local state by default (cdktf's own per-stack
  * state file); with `backend.type: cloud`, one Terraform Cloud workspace per stack, and
  * cross-stack references read the other workspaces' outputs. The stacks exist once, in
  * stacks/app.ts; their order is derived from their cross-stack references (cdktf records
@@ -12,6 +14,7 @@ import type { MonitoringConfig } from '../config/schema';
 export abstract class MonitoringStack extends TerraformStack {
   protected constructor(scope: Construct, name: string, protected readonly config: MonitoringConfig) {
     super(scope, name);
+    this.addOverride('terraform.required_version', TERRAFORM_VERSION_CONSTRAINT);
     const backend = config.backend;
     if (backend.type === 'cloud') {
       new CloudBackend(this, {
