@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteFromWorld, readWorld, WorldObject } from '../checks/standin-world';
 import { formatFindings, NamedSecret, ScanInput, scanForSecrets } from '../checks/state-secrets';
 import { OfflineTerraform, StackDir, stacksOf, TerraformPlan } from '../checks/terraform-offline';
 import type { MonitoringConfig } from '../config/schema';
-import { fileRealmSecretName } from '../constructs/elasticsearch/users';
-import { elasticsearchUsers } from '../constructs/elasticsearch/users';
+import { ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
+import { elasticsearchUsers, fileRealmSecretName } from '../constructs/elasticsearch/users';
 import { build, config, outdirOf } from './helpers';
 
 /**
@@ -25,6 +25,9 @@ const PROFILES: Profile[] = [
   { name: 'dev, environment credentials', overrides: { cluster: { mode: 'environment', name: 'ci' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } } },
 ];
 
+/** A public certificate as ECK would publish it (`ca.crt`; no key). */
+const eckCa = (serial: string) => `-----BEGIN CERTIFICATE-----\nMIIBeckCA${serial}\n-----END CERTIFICATE-----\n`;
+
 /** One offline deployment: a session, its world, and the stacks as synthesized from `overrides`. */
 class Deployment {
   readonly root = mkdtempSync(join(tmpdir(), 'secrets-in-state-'));
@@ -37,6 +40,14 @@ class Deployment {
   constructor(readonly overrides: Record<string, unknown>) {
     this.cfg = config(overrides);
     this.stacks = stacksOf(outdirOf(build(this.cfg)));
+    this.publishEckCa('1');
+  }
+
+  /** Puts ECK's public certificate Secret into the fake cluster, as the operator does. */
+  publishEckCa(serial: string): void {
+    const dir = join(this.world, 'kubernetes_secret_v1', this.cfg.namespaces.elasticsearch);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET}.json`), JSON.stringify({ cluster_data: { 'ca.crt': eckCa(serial), 'tls.crt': eckCa(`${serial}leaf`) } }));
   }
 
   /** Re-synthesizes with more overrides (e.g. a rotation). */
@@ -73,8 +84,9 @@ class Deployment {
     return inputs;
   }
 
+  /** The Secrets Terraform wrote (not ECK's). */
   secrets(): WorldObject[] {
-    return readWorld(this.world).filter((o) => o.type === 'kubernetes_secret_v1');
+    return readWorld(this.world).filter((o) => o.type === 'kubernetes_secret_v1' && o.name !== ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET);
   }
 
   /** The password each copy of each user holds in the cluster, by `namespace/name`. */
@@ -144,8 +156,22 @@ describe.each(PROFILES)('$name', ({ overrides }) => {
       // The gate reads its file-realm Secret itself; every other user's pods read the client copy.
       expect(readByPods).toContain((client ?? fileRealm).split('/')[1]);
     }
+    // TLS: every client namespace holds exactly ECK's public CA, nothing else of its certificate.
+    const caCopies = d.secrets().filter((s) => s.name === 'elasticsearch-ca');
+    expect(caCopies.length).toBeGreaterThanOrEqual(2);
+    for (const ca of caCopies) expect(ca.clusterData).toEqual({ 'ca.crt': eckCa('1') });
     expect(await d.planAll()).toEqual(Object.fromEntries(d.stacks.map((s) => [s.name, []])));
     await expectNoLeak(d, first);
+  });
+
+  it("a CA renewed by ECK reaches the client copies and rolls their readers on the next deploy, and nothing else changes", async () => {
+    d.publishEckCa('2');
+    const changes = await d.planAll();
+    const all = Object.values(changes).flat();
+    expect(all.filter((c) => c.startsWith('kubernetes_secret_v1.')).every((c) => /_ca_[0-9A-F]+: update$/.test(c))).toBe(true);
+    expect(all).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_daemon_set_v1\..*: update$/)]));
+    await d.session.applyStacks(d.stacks);
+    for (const ca of d.secrets().filter((s) => s.name === 'elasticsearch-ca')) expect(ca.clusterData).toEqual({ 'ca.crt': eckCa('2') });
   });
 
   it('rotates every password with credentialsRevision: both copies rewritten in place, readers rolled, old and new values nowhere in state', async () => {
@@ -200,6 +226,7 @@ describe('the two copies of a password cannot drift apart (dev, kind)', () => {
     const es = d.cfg.namespaces.elasticsearch;
     for (const o of readWorld(d.world)) if (o.namespace === es) deleteFromWorld(d.world, o.type, o.name, o.namespace);
     deleteFromWorld(d.world, 'kubernetes_namespace_v1', es);
+    d.publishEckCa('renewed'); // ECK issues a new CA in the new namespace
     await d.session.applyStacks(d.stacks);
     clusterPasswords(d); // every user: both copies equal again
     expect(await d.planAll()).toEqual(Object.fromEntries(d.stacks.map((s) => [s.name, []])));
@@ -220,7 +247,7 @@ describe('the scan catches a password stored the old way', () => {
       writeFileSync(file, JSON.stringify(json, null, 2));
       await expect(d.session.validate([logging])).resolves.toEqual([expect.objectContaining({ valid: false })]);
       const [result] = await d.session.validate([logging]);
-      expect(JSON.stringify(result)).toMatch(/[Ee]phemeral value not allowed/);
+      expect(result.errors.map((e) => e.line)).toEqual([expect.stringMatching(/kubernetes_secret_v1\.es-writer_client-copy_[0-9A-F]+: data: Invalid use of ephemeral value/)]);
     } finally {
       d.dispose();
     }

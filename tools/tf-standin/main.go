@@ -633,7 +633,35 @@ func (s *standin) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSourc
 	if !ok {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("Unknown data source", fmt.Errorf("%s", req.TypeName))}, nil
 	}
-	state, err := echo(schema, req.Config, resolveUnknowns(req.TypeName, false))
+	resolve := resolveUnknowns(req.TypeName, false)
+	if s.world != nil {
+		// A Secret the world holds is read as the API server would return it.
+		config, err := req.Config.Unmarshal(schema.ValueType())
+		if err != nil {
+			return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("Cannot read", err)}, nil
+		}
+		if data, ok := s.world.secretData(req.TypeName, config); ok {
+			values := map[string]tftypes.Value{}
+			for k, v := range data {
+				values[k] = tftypes.NewValue(tftypes.String, v)
+			}
+			dataPath := tftypes.NewAttributePath().WithAttributeName("data")
+			fill := resolve
+			resolve = func(v tftypes.Value) (tftypes.Value, error) {
+				v, err := tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+					if p.Equal(dataPath) {
+						return tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, values), nil
+					}
+					return v, nil
+				})
+				if err != nil {
+					return v, err
+				}
+				return fill(v)
+			}
+		}
+	}
+	state, err := echo(schema, req.Config, resolve)
 	if err != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("Cannot read", err)}, nil
 	}

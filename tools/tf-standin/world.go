@@ -175,17 +175,22 @@ func previousClusterData(file string) map[string]any {
 }
 
 // secretClusterData is the data a pod reading the Secret sees, following the real provider
-// (kubernetes 2.38.0, resource_kubernetes_secret_v1.go): `data` merged with `data_wo` on
-// create; on update `data_wo` is sent only when `data_wo_revision` changed, else `data` only
-// when it changed, else the Secret keeps what it holds.
+// (kubernetes 2.38.0, resource_kubernetes_secret_v1.go): on create, `data_wo` alone when
+// `data_wo_revision` >= 1 (`data` is then ignored), else `data`; on update `data_wo` replaces
+// the data only when `data_wo_revision` changed, else `data` only when it changed, else the
+// Secret keeps what it holds.
 func secretClusterData(doc map[string]any, prior, newState tftypes.Value, previous map[string]any) map[string]any {
 	merged := func() map[string]any {
+		key := "data"
+		if rev, ok := doc["data_wo_revision"].(json.Number); ok {
+			if f, err := rev.Float64(); err == nil && f >= 1 {
+				key = "data_wo"
+			}
+		}
 		out := map[string]any{}
-		for _, key := range []string{"data", "data_wo"} {
-			if m, ok := doc[key].(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
-				}
+		if m, ok := doc[key].(map[string]any); ok {
+			for k, v := range m {
+				out[k] = v
 			}
 		}
 		return out
@@ -249,4 +254,28 @@ func toJSON(v tftypes.Value) any {
 		return b
 	}
 	return nil
+}
+
+// secretData is what a kubernetes_secret_v1 data source reads from the world: the Secret's
+// cluster data, when the world holds that Secret (written by an apply, or put there by a
+// test as another controller would, e.g. ECK's public certificate Secret).
+func (w *world) secretData(typeName string, config tftypes.Value) (map[string]string, bool) {
+	if typeName != "kubernetes_secret_v1" {
+		return nil, false
+	}
+	file, err := w.fileOf("kubernetes_secret_v1", config)
+	if err != nil || file == "" {
+		return nil, false
+	}
+	data := previousClusterData(file)
+	if data == nil {
+		return nil, false
+	}
+	out := map[string]string{}
+	for k, v := range data {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out, true
 }
