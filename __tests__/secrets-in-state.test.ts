@@ -7,6 +7,7 @@ import { OfflineTerraform, StackDir, stacksOf, TerraformPlan } from '../checks/t
 import type { MonitoringConfig } from '../config/schema';
 import { ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
 import { elasticsearchUsers, fileRealmSecretName } from '../constructs/elasticsearch/users';
+import { readStacks } from '../ops/terraform-json';
 import { build, config, outdirOf } from './helpers';
 
 /**
@@ -233,18 +234,27 @@ describe('the two copies of a password cannot drift apart (dev, kind)', () => {
   });
 });
 
+/**
+ * Removes the write-only argument of the log writer's client copy in the synthesized logging
+ * stack: `data` becomes what `toData` returns (it may also edit the stack JSON).
+ */
+function withoutWriteOnly(d: Deployment, toData: (secret: any, json: any, id: string) => Record<string, string>): StackDir {
+  const logging = d.stack('logging');
+  const file = join(logging.dir, 'cdk.tf.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const [id, secret] = Object.entries<any>(json.resource.kubernetes_secret_v1).find(([, s]) => s.metadata.name === 'elasticsearch-log-writer-credentials')!;
+  secret.data = toData(secret, json, id);
+  delete secret.data_wo;
+  delete secret.data_wo_revision;
+  writeFileSync(file, JSON.stringify(json, null, 2));
+  return logging;
+}
+
 describe('the scan catches a password stored the old way', () => {
   it('Terraform itself refuses the ephemeral password in a stored argument (`data` instead of `data_wo`)', async () => {
     const d = new Deployment({});
     try {
-      const logging = d.stack('logging');
-      const file = join(logging.dir, 'cdk.tf.json');
-      const json = JSON.parse(readFileSync(file, 'utf8'));
-      const secret = Object.values<any>(json.resource.kubernetes_secret_v1).find((s) => s.metadata.name === 'elasticsearch-log-writer-credentials')!;
-      secret.data = secret.data_wo;
-      delete secret.data_wo;
-      delete secret.data_wo_revision;
-      writeFileSync(file, JSON.stringify(json, null, 2));
+      const logging = withoutWriteOnly(d, (secret) => secret.data_wo);
       await expect(d.session.validate([logging])).resolves.toEqual([expect.objectContaining({ valid: false })]);
       const [result] = await d.session.validate([logging]);
       expect(result.errors.map((e) => e.line)).toEqual([expect.stringMatching(/kubernetes_secret_v1\.es-writer_client-copy_[0-9A-F]+: data: Invalid use of ephemeral value/)]);
@@ -256,17 +266,15 @@ describe('the scan catches a password stored the old way', () => {
   it('names the resource and the attribute when one Secret takes its password through `data` (a managed random_password) instead of `data_wo`', async () => {
     const d = new Deployment({});
     try {
-      const logging = d.stack('logging');
-      const file = join(logging.dir, 'cdk.tf.json');
-      const json = JSON.parse(readFileSync(file, 'utf8'));
-      const [id, secret] = Object.entries<any>(json.resource.kubernetes_secret_v1).find(([, s]) => s.metadata.name === 'elasticsearch-log-writer-credentials')!;
-      // Remove the write-only argument: the password goes to `data`, from a managed (stored) random_password.
-      const ephemeral = /^\$\{ephemeral\.random_password\.([^.]+)\.result\}$/.exec(secret.data_wo.password)![1];
-      json.resource.random_password = { [ephemeral]: json.ephemeral.random_password[ephemeral] };
-      secret.data = { ...secret.data_wo, password: `\${random_password.${ephemeral}.result}` };
-      delete secret.data_wo;
-      delete secret.data_wo_revision;
-      writeFileSync(file, JSON.stringify(json, null, 2));
+      let id = '';
+      let ephemeral = '';
+      // The password goes to `data`, from a managed (stored) random_password.
+      withoutWriteOnly(d, (secret, json, address) => {
+        id = address;
+        ephemeral = /^\$\{ephemeral\.random_password\.([^.]+)\.result\}$/.exec(secret.data_wo.password)![1];
+        json.resource.random_password = { [ephemeral]: json.ephemeral.random_password[ephemeral] };
+        return { ...secret.data_wo, password: `\${random_password.${ephemeral}.result}` };
+      });
 
       await d.session.applyStacks(d.stacks);
       const password = d.passwords().get(`${d.cfg.namespaces.logging}/elasticsearch-log-writer-credentials`)!;
@@ -278,6 +286,25 @@ describe('the scan catches a password stored the old way', () => {
       expect(lines).toContain(`random_password.${ephemeral}`);
     } finally {
       d.dispose();
+    }
+  });
+});
+
+describe('the cloud backend (Terraform Cloud workspaces, remote runs)', () => {
+  // Not applied offline (no Terraform Cloud here): the synthesized stacks are the same resources
+  // with a `cloud` block, so what their state versions can hold is decided by the same JSON.
+  const stacks = readStacks(outdirOf(build(config({ profile: 'production', cluster: { mode: 'environment', name: 'prod' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' }, backend: { type: 'cloud', organization: 'acme' } }))));
+
+  it.each(Object.keys(stacks))('%s: no stored password or key, no output built from a secret; passwords only in data_wo', (name) => {
+    const json = stacks[name] as any;
+    expect(json.terraform.cloud.organization).toBe('acme');
+    expect(Object.keys(json.resource ?? {}).filter((t) => t === 'random_password' || t.startsWith('tls_'))).toEqual([]);
+    // Outputs (cdktf marks its cross-stack ones sensitive) carry names, endpoints and uids only.
+    const secretSources = /\$\{[^}]*(ephemeral\.|random_password|tls_|\.data\b|data_wo|client_key|client_certificate|\.kubeconfig\b)/;
+    expect(Object.entries<any>(json.output ?? {}).filter(([, o]) => secretSources.test(JSON.stringify(o.value))).map(([n]) => n)).toEqual([]);
+    for (const [id, secret] of Object.entries<any>(json.resource?.kubernetes_secret_v1 ?? {})) {
+      expect({ id, data: JSON.stringify(secret.data ?? {}) }).toEqual({ id, data: expect.not.stringMatching(/password|ephemeral|random_password/) });
+      if (secret.data_wo) expect({ id, revision: typeof secret.data_wo_revision }).toEqual({ id, revision: expect.stringMatching(/number|string/) });
     }
   });
 });
