@@ -7,6 +7,7 @@ import { actionlint, ACTIONLINT_VERSION, ensureActionlint, workflowFiles } from 
 import { loadConfig } from '../config/load';
 import { kindKubeconfigPath } from '../constructs/kind/names';
 import { fakeWorld } from './fake-world';
+import { TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 
 /**
  * The nightly/manual workflow that runs the README's story on a kind cluster cannot run here
@@ -112,7 +113,7 @@ describe('story-on-kind: the README\'s commands on a real cluster', () => {
     if (config.cluster.mode !== 'kind') throw new Error('the default config is not kind mode');
     expect(job.env.KUBECONFIG_PATH).toBe(kindKubeconfigPath(config.cluster.name));
     const tf = (w: any, j: string) => w.jobs[j].steps.find((s: any) => s.uses?.startsWith('hashicorp/setup-terraform')).with;
-    expect(tf(workflow, 'story')).toEqual({ terraform_version: '1.11.4', terraform_wrapper: false });
+    expect(tf(workflow, 'story')).toEqual({ terraform_version: TESTED_TERRAFORM_VERSION, terraform_wrapper: false });
     expect(tf(workflow, 'story').terraform_version).toBe(tf(ci, 'test').terraform_version);
     expect(job.steps.find((s: any) => s.uses?.startsWith('helm/kind-action')).with).toMatchObject({ install_only: true });
   });

@@ -4,8 +4,6 @@ import { stringify } from 'yaml';
 import { terraformLiteral } from '../terraform/literal';
 import { ElasticsearchUserSpec, fileRealmSecretName, roleSecretName } from './users';
 
-export type { ElasticsearchRole } from './users';
-
 export interface ElasticsearchFileRealmUserProps {
   /** Elasticsearch's namespace: ECK reads file-realm and role Secrets only there. */
   readonly elasticsearchNamespace: string;

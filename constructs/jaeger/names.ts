@@ -17,7 +17,7 @@ export type JaegerIndexFamily = (typeof JAEGER_INDEX_FAMILIES)[number];
 /** File-realm user Jaeger authenticates to Elasticsearch as. */
 export const JAEGER_ES_USER = 'jaeger';
 
-/** An Elasticsearch role as roles.yml writes it (structurally the user construct's ElasticsearchRole). */
+/** An Elasticsearch role as roles.yml writes it (structurally ElasticsearchRole of constructs/elasticsearch/users.ts). */
 export interface JaegerElasticsearchRole {
   readonly cluster: string[];
   readonly indices: { readonly names: string[]; readonly privileges: string[] }[];
