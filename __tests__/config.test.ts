@@ -78,9 +78,10 @@ describe('configuration', () => {
       expect(validateConfig({ profile: 'production', cluster: { mode: 'kind', allowProductionProfile: true } }).profile).toBe('production');
     });
 
-    it("README's Profile defaults table lists every profile-dependent key with each profile's values", () => {
-      const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-      const section = readme.slice(readme.indexOf('### Profile defaults'));
+    it("docs/configuration.md's Profile defaults table lists every profile-dependent key with each profile's values", () => {
+      const page = readFileSync(join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
+      expect(page).toContain('\n## Profile defaults\n');
+      const section = page.slice(page.indexOf('\n## Profile defaults\n'));
       const rows = new Map(
         [...section.slice(0, section.indexOf('\n\n', section.indexOf('| key |'))).matchAll(/^\| `([\w.]+)` \| (.*) \| (.*) \|$/gm)].map((m) => [m[1], { dev: m[2], production: m[3] }]),
       );

@@ -237,7 +237,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       const hop = results.find((r) => r.hop === 'nothing dropped (queues, retries, app buffers)')!;
       expect(hop.ok).toBe(false);
       expect(hop.detail).toMatch(/^17 items refused by a full sending queue \(otelcol_exporter_enqueue_failed_\*: collector\.queue limits hit.*; 5 spans dropped by the apps \(telemetry_spans_dropped/);
-      expect(hop.cause).toMatch(/What survives what/);
+      expect(hop.cause).toMatch(/docs\/reliability\.md/);
       // Every other hop still passes: the loss is reported, not mistaken for a broken path.
       expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
     } finally {

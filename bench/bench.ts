@@ -1,6 +1,6 @@
 /**
  * npm run bench: (1) our deploy / diff / destroy / synth against the floor of the tools they
- * wrap (bench/speed.ts: offline, paired rounds; the table goes into README.md), (2) the
+ * wrap (bench/speed.ts: offline, paired rounds; the table goes into docs/performance.md), (2) the
  * cluster footprint of each profile from the synthesized JSON (dev, with and without Kibana,
  * against one 2-CPU / 4-GiB node; production: requests, limits at max scale, volumes, nodes), (3) the
  * sample app's OTel on/off ratios. Prints all three and writes bench-results/bench.json.
@@ -19,7 +19,7 @@ import { measureSpeed, reportSpeed } from './speed';
 const ROOT = join(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** The profiles' starting configs (README "Production on an existing cluster"). */
+/** The profiles' starting configs (docs/production.md). */
 const PROFILE_CONFIGS = {
   dev: {},
   /** The dev profile for laptops that need no UI for logs: `kibana.enabled: false`. */

@@ -164,7 +164,7 @@ const verdict = (p: Pair) => `**${p.ratio.toFixed(2)}×** ${p.ratio <= p.target 
 /** The issue's figures (real cluster and providers, quiet 2-core machine): the "before". */
 const TODAY = { deploy: '27.5 s vs 15.9 s = 1.73×', diff: '16.5 s vs 10.9 s = 1.51×', destroy: '51.7 s vs 28.3 s = 1.83×', synth: '3.3 s vs 2.2 s = 1.5×', synthMemory: '339 MB vs 271 MB = 1.26×' };
 
-/** The README table (between the bench:speed markers). */
+/** The speed table of docs/performance.md (between the bench:speed markers). */
 export function speedTable(r: SpeedResult): string {
   const row = (what: string, floor: string, p: Pair, f: (x: number) => string, today: string) =>
     `| ${what} | ${range(p.ours, f)} | ${floor}: ${range(p.floor, f)} | ${verdict(p)} | ≤ ${p.target}× | ${today} |`;
@@ -185,23 +185,26 @@ export function speedTable(r: SpeedResult): string {
 const START = '<!-- bench:speed:start -->';
 const END = '<!-- bench:speed:end -->';
 
-/** Replaces the table between the markers in README.md. */
-export function writeSpeedTable(readme: string, table: string): string {
-  const from = readme.indexOf(START);
-  const to = readme.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${START} … ${END} block for the speed table`);
-  return `${readme.slice(0, from + START.length)}\n${table}\n${readme.slice(to)}`;
+/** The page that holds the speed table. */
+export const SPEED_TABLE_PAGE = join('docs', 'performance.md');
+
+/** Replaces the table between the markers of the performance page. */
+export function writeSpeedTable(page: string, table: string): string {
+  const from = page.indexOf(START);
+  const to = page.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`${SPEED_TABLE_PAGE} has no ${START} … ${END} block for the speed table`);
+  return `${page.slice(0, from + START.length)}\n${table}\n${page.slice(to)}`;
 }
 
-/** Prints the table, writes it into README.md and bench-results/speed.json. */
+/** Prints the table, writes it into docs/performance.md and bench-results/speed.json. */
 export function reportSpeed(result: SpeedResult): void {
   const table = speedTable(result);
   console.log(table.replace(/^/gm, '   '));
-  const readme = join(ROOT, 'README.md');
-  writeFileSync(readme, writeSpeedTable(readFileSync(readme, 'utf8'), table));
+  const page = join(ROOT, SPEED_TABLE_PAGE);
+  writeFileSync(page, writeSpeedTable(readFileSync(page, 'utf8'), table));
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench-results', 'speed.json'), JSON.stringify(result, null, 2));
-  console.log('   (table written to README.md, "Footprint and performance"; figures in bench-results/speed.json)');
+  console.log(`   (table written to ${SPEED_TABLE_PAGE}; figures in bench-results/speed.json)`);
 }
 
 if (require.main === module) {

@@ -62,7 +62,7 @@ function formatIssues(error: z.ZodError, source: string): string {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length > 0 ? `${field}: ` : '';
-      return `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the configuration reference in README.md`;
+      return `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the configuration reference in docs/configuration.md`;
     }
     return `${field}: ${issue.message}`;
   });
@@ -78,7 +78,7 @@ function readConfigFile(file: string): unknown {
 }
 
 /**
- * Environment variables that override single config fields (documented in README). A path
+ * Environment variables that override single config fields (documented in docs/configuration.md). A path
  * may depend on the cluster mode, because each mode names its fields.
  */
 export const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>) => string[]> = {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The one typed configuration of the monitoring stack. Every field has a laptop-sized
- * default; README "Configuration reference" documents each one. Objects are strict, so a
+ * default; docs/configuration.md documents each one. Objects are strict, so a
  * misspelt key is an error instead of a silently ignored value.
  */
 
@@ -247,7 +247,7 @@ export type Profile = (typeof PROFILES)[number];
 
 /**
  * The keys whose default depends on `profile`. Each is still overridable in the config; the
- * README's "Profile defaults" table lists exactly these (a test compares them).
+ * docs/configuration.md's "Profile defaults" table lists exactly these (a test compares them).
  * dev: today's laptop stack. production: an existing cluster with durable, replicated data.
  */
 export const PROFILE_DEFAULTS = {

@@ -267,7 +267,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
       let loss: string | undefined;
       return {
         name: 'nothing dropped (queues, retries, app buffers)',
-        cause: `telemetry was lost since the pods started: see the detail; queue limits are collector.queue (README "What survives what"); kubectl -n ${ns.collector} logs statefulset/otel-collector`,
+        cause: `telemetry was lost since the pods started: see the detail; queue limits are collector.queue (docs/reliability.md); kubectl -n ${ns.collector} logs statefulset/otel-collector`,
         failNow: noReplica,
         probe: async () => {
           // The gateway replicas (traces, app metrics) and, in the gateway layout, the cluster collector (events).
