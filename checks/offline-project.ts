@@ -8,13 +8,17 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import { DEFAULT_ENGINE_BINARY, engineBinary } from '../ops/engine';
 import { OfflineTerraform, stacksOf } from './terraform-offline';
 
 const REPO = join(__dirname, '..');
 
 export interface OfflineProjectOptions {
-  /** Log every Terraform call (`start|end <stack dir> <ns> …`) to `callLog` through a shim on PATH. */
+  /**
+   * Log every engine call (`start|end <stack dir> <ns> …`) to `callLog` through a shim on PATH,
+   * named as the engine (`terraform`, or the name of TERRAFORM_BINARY_NAME, which then names the shim).
+   */
   logCalls?: boolean;
   /** The app's entry file; default main.ts of this repository. */
   main?: string;
@@ -33,6 +37,8 @@ export class OfflineProject {
   readonly callLog: string;
   private readonly bin: string;
   private readonly session: OfflineTerraform;
+  /** TERRAFORM_BINARY_NAME for the project's commands when the call log wraps a chosen engine. */
+  private readonly engineOverride: NodeJS.ProcessEnv = {};
 
   constructor(options: OfflineProjectOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'offline-project-'));
@@ -51,9 +57,12 @@ export class OfflineProject {
     // No Docker engine here: the docker provider is a stand-in too, so the preflight's probe answers yes.
     this.tool('docker', 'exit 0');
     if (options.logCalls) {
-      const real = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
-      if (!real) throw new Error('terraform is not on PATH: the offline project runs the real Terraform');
-      this.tool('terraform', `echo "start $(basename "$PWD") $(date +%s%N) $*" >> "${this.callLog}"\n"${real}" "$@"\nrc=$?\necho "end $(basename "$PWD") $(date +%s%N) $rc $1" >> "${this.callLog}"\nexit $rc`);
+      const engine = engineBinary();
+      const real = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', engine], { encoding: 'utf8' }).stdout.trim();
+      if (!real) throw new Error(`${engine} is not on PATH: the offline project runs the real engine (TERRAFORM_BINARY_NAME, else terraform)`);
+      const shim = basename(engine);
+      if (engine !== DEFAULT_ENGINE_BINARY) this.engineOverride = { TERRAFORM_BINARY_NAME: shim };
+      this.tool(shim, `echo "start $(basename "$PWD") $(date +%s%N) $*" >> "${this.callLog}"\n"${real}" "$@"\nrc=$?\necho "end $(basename "$PWD") $(date +%s%N) $rc $1" >> "${this.callLog}"\nexit $rc`);
     }
     this.session = new OfflineTerraform({ computed: 'placeholder' });
   }
@@ -66,7 +75,7 @@ export class OfflineProject {
   /** Environment of every command: offline Terraform (mirror-only CLI config, no proxy), our shims and node_modules/.bin first. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const base = this.session.terraformEnv();
-    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...extra };
+    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...this.engineOverride, ...extra };
   }
 
   /** Runs a command in the project directory. */

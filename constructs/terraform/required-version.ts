@@ -15,5 +15,16 @@ export const MINIMUM_TERRAFORM_VERSION = '1.11.0';
 /** The version CI and the story workflow install (hashicorp/setup-terraform), and the one the fix in errors names. */
 export const TESTED_TERRAFORM_VERSION = '1.11.4';
 
-/** Every stack's `terraform.required_version` (Terraform's constraint syntax). */
+/**
+ * OpenTofu added ephemeral resources and write-only arguments in 1.11.0 too (its docs,
+ * language/ephemerality: "can be used only with OpenTofu from v1.11 onwards"). OpenTofu checks
+ * `required_version` against its own version, so the one constraint below serves both engines;
+ * were the minima to differ, the constraint would have to admit both.
+ */
+export const MINIMUM_OPENTOFU_VERSION = '1.11.0';
+
+/** The OpenTofu CI builds from its Go module (checks/opentofu.ts) and the fix in errors names. */
+export const TESTED_OPENTOFU_VERSION = '1.12.6';
+
+/** Every stack's `terraform.required_version` (Terraform's constraint syntax; OpenTofu reads it the same way). */
 export const TERRAFORM_VERSION_CONSTRAINT = `>= ${MINIMUM_TERRAFORM_VERSION}`;
