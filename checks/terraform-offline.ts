@@ -5,7 +5,7 @@ import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TERRAFORM_VERSION_CONSTRAINT, TESTED_OPENTOFU_VERSION, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 import { DEFAULT_REGISTRY_HOST, engineBinary } from '../ops/engine';
-import { describeEngine, parseEngineVersion } from '../ops/terraform-version';
+import { describeEngine, FoundEngine, parseEngineVersion } from '../ops/terraform-version';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
 import { DiagnosticMapper, StackDiagnostic, TfDiagnostic, TfJson, uiDiagnostics } from './terraform-diagnostics';
 
@@ -279,6 +279,12 @@ export class OfflineTerraform {
 
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** The engine this session runs (TERRAFORM_BINARY_NAME, else terraform), from its own `version -json`. */
+  engine(): FoundEngine {
+    const binary = engineBinary();
+    return parseEngineVersion(execFileSync(binary, ['version', '-json'], { encoding: 'utf8', env: this.terraformEnv() }), binary);
   }
 
   /** Environment for Terraform in this session: the mirror-only CLI config and no network. */
@@ -578,8 +584,7 @@ async function main(argv: string[]): Promise<number> {
   const stacks = stacksOf(resolve(outdir));
   const session = new OfflineTerraform({ providers, log: (l) => console.error(l) });
   try {
-    const engine = engineBinary();
-    console.log(`engine: ${describeEngine(parseEngineVersion(execFileSync(engine, ['version', '-json'], { encoding: 'utf8', env: session.terraformEnv() }), engine), engine)}`);
+    console.log(`engine: ${describeEngine(session.engine(), engineBinary())}`);
     const results = await session.validate(stacks);
     const failed = results.filter((r) => !r.valid);
     for (const r of results) {

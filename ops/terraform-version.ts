@@ -3,9 +3,10 @@
  * `<engine> version -json` (the binary of ops/engine.ts: $TERRAFORM_BINARY_NAME or `terraform`)
  * before anything runs, naming the engine it found (Terraform or OpenTofu) and its version,
  * compared with the stacks' required_version the way the engine compares it, and one error that
- * says what was found, what is needed, why and how to fix it. The engine would refuse an older
+ * says what was found, what is needed, why and how to fix it. Terraform would refuse an older
  * core on its own too, but only per stack, after synth and init, with "Unsupported Terraform
- * Core version" (OpenTofu: "Unsupported OpenTofu version") and no reason.
+ * Core version" and no reason; OpenTofu would not refuse at all (it ignores required_version in
+ * .tf.json files) and fail later on the ephemeral resources and write-only arguments.
  */
 import {
   MINIMUM_OPENTOFU_VERSION,
@@ -83,9 +84,9 @@ export function parseEngineVersion(stdout: string, binary = DEFAULT_ENGINE_BINAR
  * only, segments compared as numbers. Terraform checks required_version against its
  * `version.SemVer`, which has no prerelease part ("Prerelease versions of terraform will match
  * constraints using their version core only": hashicorp/terraform internal/configs/module.go,
- * CheckCoreVersionRequirements), so 1.12.0-alpha counts as 1.12.0; OpenTofu kept that code. The
- * real engines decide the same on both sides of their own version (__tests__/terraform-version.test.ts,
- * __tests__/opentofu.test.ts).
+ * CheckCoreVersionRequirements), so 1.12.0-alpha counts as 1.12.0. The real engines decide the
+ * same on both sides of their own version (__tests__/terraform-version.test.ts; OpenTofu, where
+ * it applies a constraint at all, in a .tofu.json file: __tests__/opentofu.test.ts).
  */
 export function meetsMinimum(version: string, minimum = MINIMUM_TERRAFORM_VERSION): boolean {
   const core = (v: string) => {
