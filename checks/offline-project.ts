@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { DEFAULT_ENGINE_BINARY, engineBinary } from '../ops/engine';
+import type { FoundEngine } from '../ops/terraform-version';
 import { OfflineTerraform, stacksOf } from './terraform-offline';
 
 const REPO = join(__dirname, '..');
@@ -90,6 +91,11 @@ export class OfflineProject {
     this.session.mirrorProviders(stacksOf(join(this.dir, 'cdktf.out')));
   }
 
+  /** The engine the project's commands run (TERRAFORM_BINARY_NAME, else terraform). */
+  engine(): FoundEngine {
+    return this.session.engine();
+  }
+
   /** Removes the local state files: the next deploy starts from a fresh state. */
   freshState(): void {
     for (const f of readdirSync(this.dir)) if (/^terraform\..+\.tfstate(\.backup)?$/.test(f)) rmSync(join(this.dir, f));
@@ -101,6 +107,11 @@ export class OfflineProject {
     if (!existsSync(file)) return [];
     const state = JSON.parse(readFileSync(file, 'utf8')) as { resources?: { mode: string; type: string; name: string }[] };
     return (state.resources ?? []).filter((r) => r.mode === 'managed').map((r) => `${r.type}.${r.name}`);
+  }
+
+  /** The engine version that wrote a stack's local state (its `terraform_version`). */
+  stateVersion(stack: string): string {
+    return (JSON.parse(readFileSync(join(this.dir, `terraform.${stack}.tfstate`), 'utf8')) as { terraform_version: string }).terraform_version;
   }
 
   /** The Terraform calls logged so far (logCalls), and clears the log. */
