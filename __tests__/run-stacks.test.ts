@@ -24,7 +24,7 @@ const FAKE_CDKTF = join(__dirname, 'fixtures', 'fake-cdktf.js');
 const FAKE_TERRAFORM = join(__dirname, 'fixtures', 'fake-terraform.js');
 
 /** A directory for PATH with node and stand-ins: `exit N` shell tools, the fake cdktf and terraform, a logging kubectl. */
-function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; terraform?: boolean; kubectl?: { log: string; exit: number } } = {}): string {
+function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; terraform?: boolean; engineName?: string; kubectl?: { log: string; exit: number } } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'path-'));
   symlinkSync(process.execPath, join(dir, 'node'));
   const tool = (name: string, body: string) => {
@@ -33,7 +33,7 @@ function pathWith(tools: Record<string, number>, opts: { cdktf?: boolean; terraf
   };
   for (const [name, exit] of Object.entries(tools)) tool(name, `exit ${exit}`);
   if (opts.cdktf) tool('cdktf', `exec "${process.execPath}" "${FAKE_CDKTF}" "$@"`);
-  if (opts.terraform) tool('terraform', `exec "${process.execPath}" "${FAKE_TERRAFORM}" "$@"`);
+  if (opts.terraform) tool(opts.engineName ?? 'terraform', `exec "${process.execPath}" "${FAKE_TERRAFORM}" "$@"`);
   if (opts.kubectl) tool('kubectl', `echo "$*" >> "${opts.kubectl.log}"\nexit ${opts.kubectl.exit}`);
   return dir;
 }
@@ -355,9 +355,9 @@ describe('the Terraform version, read once before anything runs', () => {
     const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
     const r = fakeRun([command, '--summary-file', summary], { env: { FAKE_TF_VERSION: '1.10.5' } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`cannot ${command}: found Terraform 1.10.5, but ${REQUIRED} ${FIX} Terraform Cloud runs use the workspace's "Terraform version" setting).\n`);
+    expect(r.stderr).toBe(`cannot ${command}: found Terraform 1.10.5 (terraform), but ${REQUIRED} ${FIX} Terraform Cloud runs use the workspace's "Terraform version" setting).\n`);
     expect(r.log.map((e) => `${e.kind} ${e.rest}`.trim())).toEqual(['version -json']);
-    expect(readFileSync(summary, 'utf8')).toContain(`### cdktf ${command}\n\ncannot ${command}: found Terraform 1.10.5, but the stacks require Terraform >= 1.11.0`);
+    expect(readFileSync(summary, 'utf8')).toContain(`### cdktf ${command}\n\ncannot ${command}: found Terraform 1.10.5 (terraform), but the stacks require Terraform >= 1.11.0`);
   });
 
   it.each(['1.11.0', '1.11.4', '1.12.0', '1.12.2'])('Terraform %s: the stacks run', (version) => {
@@ -370,14 +370,14 @@ describe('the Terraform version, read once before anything runs', () => {
   it('output without a version (not the Terraform CLI): named, nothing runs', () => {
     const r = fakeRun(['diff'], { env: { FAKE_TF_VERSION_OUTPUT: 'tofu says hi\n' } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cannot diff: no Terraform version in the output of `terraform version -json` \("tofu says hi"\); is `terraform` on PATH the Terraform CLI\? Terraform >= 1\.11\.0 is required \(/);
+    expect(r.stderr).toMatch(/^cannot diff: no Terraform or OpenTofu version in the output of `terraform version -json` \("tofu says hi"\); is terraform the Terraform or OpenTofu CLI\? Terraform >= 1\.11\.0 is required \(/);
     expect(r.log.map((e) => e.kind)).toEqual(['version']);
   });
 
   it('a core too old for -json (0.12) is read from its text and refused by version', () => {
     const r = fakeRun(['deploy'], { env: { FAKE_TF_VERSION_OUTPUT: 'Terraform v0.12.31\n' } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cannot deploy: found Terraform 0\.12\.31, but the stacks require Terraform >= 1\.11\.0/);
+    expect(r.stderr).toMatch(/^cannot deploy: found Terraform 0\.12\.31 \(terraform\), but the stacks require Terraform >= 1\.11\.0/);
     expect(r.started).toEqual([]);
   });
 
@@ -386,6 +386,48 @@ describe('the Terraform version, read once before anything runs', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^cannot destroy: terraform is not installed \(not on PATH\)\. Terraform >= 1\.11\.0 is required/);
     expect(r.log).toEqual([]);
+  });
+});
+
+describe('TERRAFORM_BINARY_NAME picks the engine for every call, as cdktf reads it', () => {
+  // A PATH whose engine is called `tofu` only: a call to `terraform` would fail to start.
+  const tofuOnly = () => pathWith({ docker: 0 }, { cdktf: true, terraform: true, engineName: 'tofu' });
+  const calls = (r: ReturnType<typeof fakeRun>) => r.log.filter((e) => e.kind !== 'synth').map((e) => e.kind);
+
+  it.each(['deploy', 'diff', 'destroy'])('%s runs version -json, init, and the stacks with it (no terraform on PATH)', (command) => {
+    const r = fakeRun([command], { path: tofuOnly(), env: { TERRAFORM_BINARY_NAME: 'tofu' } });
+    expect({ status: r.status, err: r.stderr }).toEqual({ status: 0, err: '' });
+    expect(r.stdout).toMatch(/^engine: Terraform 1\.11\.4 \(tofu from TERRAFORM_BINARY_NAME\)$/m); // the fake answers in Terraform's shape
+    expect(calls(r)[0]).toBe('version');
+    expect(sorted(r.inits)).toEqual(sorted(dependencyOrder(manifest)));
+    expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
+    expect(r.stdout).toMatch(command === 'diff' ? /^== tofu plan cluster \(1\/7\)$/m : new RegExp(`^== cluster: tofu apply${command === 'destroy' ? ' -destroy' : ''} \\(\\d/7\\)$`, 'm'));
+  });
+
+  it('the lock step of stacks run in HCP Terraform too', () => {
+    const r = fakeRun(['deploy', 'cluster'], { path: tofuOnly(), env: { TERRAFORM_BINARY_NAME: 'tofu', FAKE_CDKTF_CLOUD: '1' } });
+    expect(r.status).toBe(0);
+    expect(calls(r)).toEqual(['version', 'init', 'lock', 'start', 'end']);
+  });
+
+  it('a path works as well as a name', () => {
+    const dir = tofuOnly();
+    const r = fakeRun(['diff', 'cluster'], { path: pathWith({ docker: 0 }, { cdktf: true }), env: { TERRAFORM_BINARY_NAME: join(dir, 'tofu') } });
+    expect(r.status).toBe(0);
+    expect(r.started).toEqual(['cluster']);
+  });
+
+  it('empty means terraform, as in cdktf (`TERRAFORM_BINARY_NAME || "terraform"`)', () => {
+    const r = fakeRun(['diff', 'cluster'], { env: { TERRAFORM_BINARY_NAME: '' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^engine: Terraform 1\.11\.4 \(terraform\)$/m);
+  });
+
+  it('missing: names the variable and the engine its name stands for', () => {
+    const r = fakeRun(['deploy'], { path: pathWith({ docker: 0 }, { cdktf: true, terraform: true }), env: { TERRAFORM_BINARY_NAME: 'tofu' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cannot deploy: tofu \(TERRAFORM_BINARY_NAME\) is not installed \(not on PATH\)\. OpenTofu >= 1\.11\.0 is required \(the stacks write credentials with write-only arguments and ephemeral resources, which OpenTofu 1\.11\.0 added to keep secrets out of the state\)\. Install OpenTofu 1\.11\.0 or newer: https:\/\/opentofu\.org\/docs\/intro\/install\/ .*or unset TERRAFORM_BINARY_NAME to run Terraform\.\n$/);
+    expect(r.log).toEqual([]); // the terraform on PATH was not used instead
   });
 });
 

@@ -5,7 +5,9 @@ import { dependencyOrder, ManifestStack, parsePlanSummary, readManifest } from '
 /**
  * Both ways to run the stacks, end to end on a fresh state, offline: the REAL cdktf CLI and the
  * REAL Terraform (stand-in providers serving the real schemas, local state). What ran, and in
- * which order, is read from a log of every Terraform call.
+ * which order, is read from a log of every Terraform call. CI runs it again with OpenTofu
+ * (TERRAFORM_BINARY_NAME; .ci/run's OpenTofu leg): both commands then run tofu for every call,
+ * and tofu writes the states that the later deploys, plans and destroys read.
  */
 jest.setTimeout(20 * 60_000);
 
@@ -81,12 +83,15 @@ describe('npm run deploy → deploy again → diff → destroy', () => {
     const deploy = npmRun('deploy');
     expect({ status: deploy.status, tail: output(deploy).slice(-3000) }).toMatchObject({ status: 0 });
     const deployCalls = project.takeCalls();
-    // The preflight: one real `terraform version -json` (1.11.4 meets the stacks' >= 1.11.0), before anything else.
+    // The preflight: one real `version -json` (1.11.4 meets the stacks' >= 1.11.0), before anything else, naming the engine.
     expect(deployCalls[0].args).toEqual(['version', '-json']);
+    const engine = project.engine();
+    expect(deploy.stdout).toMatch(new RegExp(`^engine: ${engine.engine} ${engine.version.replace(/\./g, '\\.')} `, 'm'));
     expect(versionCalls(deployCalls)).toEqual(['version -json', ...bySynth]);
     expectOrdered(spans(deployCalls, isApply), false);
     for (const s of dependencyOrder(manifest)) {
       expect({ s, resources: project.resources(s).length > 0, out: deploy.stdout.slice(-3000) }).toMatchObject({ s, resources: true });
+      expect({ s, writtenBy: project.stateVersion(s) }).toEqual({ s, writtenBy: engine.version });
       expect(deploy.stdout).toMatch(new RegExp(`^${s}\\s+[1-9]\\d*\\s+0\\s+0\\s+ok\\s+\\d`, 'm'));
     }
 

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIMUM_TERRAFORM_VERSION, TERRAFORM_VERSION_CONSTRAINT, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 import { firstErrorLine } from '../ops/stack-order';
-import { meetsMinimum, parseTerraformVersion, terraformVersionProblem } from '../ops/terraform-version';
+import { checkEngine, meetsMinimum, parseEngineVersion, VersionProbe } from '../ops/terraform-version';
+
+const terraformVersionProblem = (command: string, probe: VersionProbe) => checkEngine(command, probe).problem;
+const parseTerraformVersion = (stdout: string) => {
+  const found = parseEngineVersion(stdout);
+  expect(found.engine).toBe('Terraform');
+  return found.version;
+};
 import { build, config, synth } from './helpers';
 
 /**
@@ -89,10 +96,10 @@ describe('the real Terraform and the constraint', () => {
   });
 });
 
-describe('parseTerraformVersion', () => {
-  it('reads terraform_version of `terraform version -json`', () => {
+describe('parseEngineVersion, Terraform', () => {
+  it('reads terraform_version of `terraform version -json` (Terraform: it has terraform_outdated)', () => {
     expect(parseTerraformVersion('{\n  "terraform_version": "1.10.5",\n  "platform": "linux_amd64",\n  "provider_selections": {},\n  "terraform_outdated": true\n}\n')).toBe('1.10.5');
-    expect(parseTerraformVersion('{"terraform_version":"1.12.0-alpha20250213","platform":"darwin_arm64"}')).toBe('1.12.0-alpha20250213');
+    expect(parseTerraformVersion('{"terraform_version":"1.12.0-alpha20250213","platform":"darwin_arm64","terraform_outdated":false}')).toBe('1.12.0-alpha20250213');
   });
 
   it('reads the first line of a core too old to know -json (before 0.13)', () => {
@@ -105,10 +112,10 @@ describe('parseTerraformVersion', () => {
     ['{"terraform_version": 1.11}', /terraform_version/],
     ['{"platform": "linux_amd64"}', /platform/],
     ['{"terraform_version": "1.11"', /terraform_version/],
-    ['OpenTofu v1.9.0', /OpenTofu/],
+    ['OpenTofu 1.9.0', /OpenTofu/],
   ])('throws on output without a version: %j', (out, shown) => {
-    expect(() => parseTerraformVersion(out)).toThrow(/^no Terraform version in the output of `terraform version -json`/);
-    expect(() => parseTerraformVersion(out)).toThrow(shown);
+    expect(() => parseEngineVersion(out)).toThrow(/^no Terraform or OpenTofu version in the output of `terraform version -json`/);
+    expect(() => parseEngineVersion(out)).toThrow(shown);
   });
 });
 
@@ -130,19 +137,19 @@ describe('meetsMinimum (Terraform compares its version core: prereleases count a
   });
 });
 
-describe('terraformVersionProblem: one error naming found, required, why and the fix', () => {
+describe('checkEngine (Terraform): one error naming found, required, why and the fix', () => {
   const ok = (stdout: string) => ({ status: 0, stdout, stderr: '' });
-  const json = (v: string) => ok(JSON.stringify({ terraform_version: v, platform: 'linux_amd64' }));
+  const json = (v: string) => ok(JSON.stringify({ terraform_version: v, platform: 'linux_amd64', provider_selections: {}, terraform_outdated: false }));
 
   it('too old', () => {
     expect(terraformVersionProblem('deploy', json('1.10.5'))).toBe(
-      'cannot deploy: found Terraform 1.10.5, but the stacks require Terraform >= 1.11.0 (their required_version): the stacks write credentials with write-only arguments, which Terraform 1.11.0 added to keep secrets out of the state. ' +
+      'cannot deploy: found Terraform 1.10.5 (terraform), but the stacks require Terraform >= 1.11.0 (their required_version): the stacks write credentials with write-only arguments, which Terraform 1.11.0 added to keep secrets out of the state. ' +
         'Install Terraform 1.11.0 or newer: https://developer.hashicorp.com/terraform/install (tfenv: tfenv install 1.11.4 && tfenv use 1.11.4; GitHub Actions: hashicorp/setup-terraform with terraform_version: 1.11.4; Terraform Cloud runs use the workspace\'s "Terraform version" setting).',
     );
   });
 
-  it('new enough: nothing to say', () => {
-    for (const v of ['1.11.0', '1.11.4', '1.12.2']) expect(terraformVersionProblem('diff', json(v))).toBeUndefined();
+  it('new enough: nothing to say but what it found', () => {
+    for (const v of ['1.11.0', '1.11.4', '1.12.2']) expect(checkEngine('diff', json(v))).toEqual({ found: { engine: 'Terraform', version: v } });
   });
 
   it('missing, failing, unparsable: each says so, and what is required', () => {
@@ -152,6 +159,6 @@ describe('terraformVersionProblem: one error naming found, required, why and the
     expect(terraformVersionProblem('diff', { status: null, signal: 'SIGKILL', stdout: '', stderr: '' })).toMatch(/^cannot diff: `terraform version -json` failed \(killed by SIGKILL\)\. Terraform >= 1\.11\.0 is required/);
     const eacces = Object.assign(new Error('spawnSync terraform EACCES'), { code: 'EACCES' });
     expect(terraformVersionProblem('deploy', { error: eacces, status: null, stdout: '', stderr: '' })).toMatch(/^cannot deploy: terraform could not be started \(spawnSync terraform EACCES\)\. Terraform >= 1\.11\.0 is required/);
-    expect(terraformVersionProblem('deploy', ok('hello'))).toMatch(/^cannot deploy: no Terraform version in the output of `terraform version -json` \("hello"\); is `terraform` on PATH the Terraform CLI\? Terraform >= 1\.11\.0 is required/);
+    expect(terraformVersionProblem('deploy', ok('hello'))).toMatch(/^cannot deploy: no Terraform or OpenTofu version in the output of `terraform version -json` \("hello"\); is terraform the Terraform or OpenTofu CLI\? Terraform >= 1\.11\.0 is required/);
   });
 });

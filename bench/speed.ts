@@ -17,6 +17,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OfflineProject } from '../checks/offline-project';
+import { engineBinary } from '../ops/engine';
+import { parseEngineVersion } from '../ops/terraform-version';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
 
 const ROOT = join(__dirname, '..');
@@ -40,7 +42,8 @@ export interface Pair {
 }
 
 export interface SpeedResult {
-  readonly machine: { cores: number; memoryGiB: number; node: string; terraform: string; cdktf: string; loadAverageAtStart: number[] };
+  /** `engine`: the engine and its version, e.g. "Terraform 1.11.4" or "OpenTofu 1.12.6" (TERRAFORM_BINARY_NAME). */
+  readonly machine: { cores: number; memoryGiB: number; node: string; engine: string; cdktf: string; loadAverageAtStart: number[] };
   readonly rounds: number;
   readonly deploy: Pair;
   readonly diff: Pair;
@@ -70,7 +73,12 @@ function timed(project: OfflineProject, file: string, args: string[], what: stri
 
 function version(file: string, args: string[], pick: (out: string) => string): string {
   const r = spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
-  return r.status === 0 ? pick(r.stdout) : 'unknown';
+  if (r.status !== 0) return 'unknown';
+  try {
+    return pick(r.stdout);
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function measureSpeed(rounds: number, log: (line: string) => void = console.log): SpeedResult {
@@ -92,7 +100,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
       deploy: () => (ours.freshState(), timed(ours, cdktf, ['deploy', '*', '--auto-approve'], "cdktf deploy '*'").ms),
       diff: () => {
         let ms = timed(ours, cdktf, ['synth'], 'cdktf synth').ms;
-        for (const s of order) ms += timed(ours, 'terraform', ['plan', '-input=false'], `terraform plan (${s})`, join(ours.dir, 'cdktf.out', 'stacks', s)).ms;
+        for (const s of order) ms += timed(ours, engineBinary(), ['plan', '-input=false'], `terraform plan (${s})`, join(ours.dir, 'cdktf.out', 'stacks', s)).ms;
         return ms;
       },
       destroy: () => timed(ours, cdktf, ['destroy', '*', '--auto-approve'], "cdktf destroy '*'").ms,
@@ -139,7 +147,10 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
         cores: availableParallelism(),
         memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
         node: process.version,
-        terraform: version('terraform', ['version', '-json'], (o) => JSON.parse(o).terraform_version),
+        engine: version(engineBinary(), ['version', '-json'], (o) => {
+          const found = parseEngineVersion(o, engineBinary());
+          return `${found.engine} ${found.version}`;
+        }),
         cdktf: version(cdktf, ['--version'], (o) => /^(\d+\.\d+\.\d+)\s*$/m.exec(o)?.[1] ?? 'unknown'),
         loadAverageAtStart: loadavg().map((l) => Math.round(l * 10) / 10),
       },
@@ -170,7 +181,7 @@ export function speedTable(r: SpeedResult): string {
     `| ${what} | ${range(p.ours, f)} | ${floor}: ${range(p.floor, f)} | ${verdict(p)} | ≤ ${p.target}× | ${today} |`;
   const m = r.machine;
   return [
-    `Measured by \`npm run bench\` offline (real cdktf ${m.cdktf} CLI and Terraform ${m.terraform}, stand-in providers), ${r.rounds} paired rounds alternating which side runs first; median (min–max), ratio = median of the per-round ratios (each round's in brackets). Machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')} (shared machine: compare the ratios, not the seconds).`,
+    `Measured by \`npm run bench\` offline (real cdktf ${m.cdktf} CLI and ${m.engine}, stand-in providers), ${r.rounds} paired rounds alternating which side runs first; median (min–max), ratio = median of the per-round ratios (each round's in brackets). Machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')} (shared machine: compare the ratios, not the seconds).`,
     '',
     '| command | ours | the floor | ratio | target | before (the issue: real cluster) |',
     '|---|---|---|---|---|---|',

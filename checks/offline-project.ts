@@ -8,13 +8,18 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import { DEFAULT_ENGINE_BINARY, engineBinary } from '../ops/engine';
+import type { FoundEngine } from '../ops/terraform-version';
 import { OfflineTerraform, stacksOf } from './terraform-offline';
 
 const REPO = join(__dirname, '..');
 
 export interface OfflineProjectOptions {
-  /** Log every Terraform call (`start|end <stack dir> <ns> …`) to `callLog` through a shim on PATH. */
+  /**
+   * Log every engine call (`start|end <stack dir> <ns> …`) to `callLog` through a shim on PATH,
+   * named as the engine (`terraform`, or the name of TERRAFORM_BINARY_NAME, which then names the shim).
+   */
   logCalls?: boolean;
   /** The app's entry file; default main.ts of this repository. */
   main?: string;
@@ -33,6 +38,8 @@ export class OfflineProject {
   readonly callLog: string;
   private readonly bin: string;
   private readonly session: OfflineTerraform;
+  /** TERRAFORM_BINARY_NAME for the project's commands when the call log wraps a chosen engine. */
+  private readonly engineOverride: NodeJS.ProcessEnv = {};
 
   constructor(options: OfflineProjectOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'offline-project-'));
@@ -51,9 +58,12 @@ export class OfflineProject {
     // No Docker engine here: the docker provider is a stand-in too, so the preflight's probe answers yes.
     this.tool('docker', 'exit 0');
     if (options.logCalls) {
-      const real = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
-      if (!real) throw new Error('terraform is not on PATH: the offline project runs the real Terraform');
-      this.tool('terraform', `echo "start $(basename "$PWD") $(date +%s%N) $*" >> "${this.callLog}"\n"${real}" "$@"\nrc=$?\necho "end $(basename "$PWD") $(date +%s%N) $rc $1" >> "${this.callLog}"\nexit $rc`);
+      const engine = engineBinary();
+      const real = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', engine], { encoding: 'utf8' }).stdout.trim();
+      if (!real) throw new Error(`${engine} is not on PATH: the offline project runs the real engine (TERRAFORM_BINARY_NAME, else terraform)`);
+      const shim = basename(engine);
+      if (engine !== DEFAULT_ENGINE_BINARY) this.engineOverride = { TERRAFORM_BINARY_NAME: shim };
+      this.tool(shim, `echo "start $(basename "$PWD") $(date +%s%N) $*" >> "${this.callLog}"\n"${real}" "$@"\nrc=$?\necho "end $(basename "$PWD") $(date +%s%N) $rc $1" >> "${this.callLog}"\nexit $rc`);
     }
     this.session = new OfflineTerraform({ computed: 'placeholder' });
   }
@@ -66,7 +76,7 @@ export class OfflineProject {
   /** Environment of every command: offline Terraform (mirror-only CLI config, no proxy), our shims and node_modules/.bin first. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const base = this.session.terraformEnv();
-    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...extra };
+    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...this.engineOverride, ...extra };
   }
 
   /** Runs a command in the project directory. */
@@ -81,6 +91,11 @@ export class OfflineProject {
     this.session.mirrorProviders(stacksOf(join(this.dir, 'cdktf.out')));
   }
 
+  /** The engine the project's commands run (TERRAFORM_BINARY_NAME, else terraform). */
+  engine(): FoundEngine {
+    return this.session.engine();
+  }
+
   /** Removes the local state files: the next deploy starts from a fresh state. */
   freshState(): void {
     for (const f of readdirSync(this.dir)) if (/^terraform\..+\.tfstate(\.backup)?$/.test(f)) rmSync(join(this.dir, f));
@@ -92,6 +107,11 @@ export class OfflineProject {
     if (!existsSync(file)) return [];
     const state = JSON.parse(readFileSync(file, 'utf8')) as { resources?: { mode: string; type: string; name: string }[] };
     return (state.resources ?? []).filter((r) => r.mode === 'managed').map((r) => `${r.type}.${r.name}`);
+  }
+
+  /** The engine version that wrote a stack's local state (its `terraform_version`). */
+  stateVersion(stack: string): string {
+    return (JSON.parse(readFileSync(join(this.dir, `terraform.${stack}.tfstate`), 'utf8')) as { terraform_version: string }).terraform_version;
   }
 
   /** The Terraform calls logged so far (logCalls), and clears the log. */

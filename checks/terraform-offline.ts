@@ -2,8 +2,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { TERRAFORM_VERSION_CONSTRAINT, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TERRAFORM_VERSION_CONSTRAINT, TESTED_OPENTOFU_VERSION, TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
+import { DEFAULT_REGISTRY_HOST, engineBinary } from '../ops/engine';
+import { describeEngine, FoundEngine, parseEngineVersion } from '../ops/terraform-version';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
 import { DiagnosticMapper, StackDiagnostic, TfDiagnostic, TfJson, uiDiagnostics } from './terraform-diagnostics';
 
@@ -22,6 +24,11 @@ import { writeProviderSchemas } from './provider-schemas';
  *
  * Nothing reaches the network: providers come from a filesystem mirror only, the checkpoint
  * is disabled and any HTTP(S) client Terraform starts is pointed at a closed local port.
+ *
+ * The engine is the one `npm run deploy` runs (ops/engine.ts): `terraform`, or OpenTofu with
+ * TERRAFORM_BINARY_NAME=tofu. OpenTofu reads a source without a host (`hashicorp/kubernetes`)
+ * as registry.opentofu.org/hashicorp/kubernetes, Terraform as registry.terraform.io/…: the
+ * mirror holds each stand-in under both registries' addresses, so one CLI config serves both.
  */
 
 const REPO = join(__dirname, '..');
@@ -274,6 +281,12 @@ export class OfflineTerraform {
     rmSync(this.root, { recursive: true, force: true });
   }
 
+  /** The engine this session runs (TERRAFORM_BINARY_NAME, else terraform), from its own `version -json`. */
+  engine(): FoundEngine {
+    const binary = engineBinary();
+    return parseEngineVersion(execFileSync(binary, ['version', '-json'], { encoding: 'utf8', env: this.terraformEnv() }), binary);
+  }
+
   /** Environment for Terraform in this session: the mirror-only CLI config and no network. */
   terraformEnv(): NodeJS.ProcessEnv {
     if (!this.standin) return { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
@@ -300,10 +313,12 @@ export class OfflineTerraform {
   }
 
   private run(args: string[], cwd: string): Promise<RunResult> {
+    const engine = engineBinary();
     return new Promise((done, fail) => {
-      execFile('terraform', args, { cwd, env: this.terraformEnv(), maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(engine, args, { cwd, env: this.terraformEnv(), maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-          fail(new Error(`The Terraform CLI (\`terraform\`) is not on PATH: the offline check runs the real terraform init/validate. Install Terraform ${TERRAFORM_VERSION_CONSTRAINT} (the stacks' required_version; CI installs ${TESTED_TERRAFORM_VERSION}).`));
+          const chosen = engine === 'terraform' ? 'The Terraform CLI (`terraform`) is not on PATH' : `The engine named by TERRAFORM_BINARY_NAME (\`${engine}\`) is not found`;
+          fail(new Error(`${chosen}: the offline check runs the real init/validate. Install Terraform or OpenTofu ${TERRAFORM_VERSION_CONSTRAINT} (the stacks' required_version; CI runs Terraform ${TESTED_TERRAFORM_VERSION} and OpenTofu ${TESTED_OPENTOFU_VERSION}).`));
           return;
         }
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -329,12 +344,16 @@ export class OfflineTerraform {
   /**
    * Puts the stand-in for `pin` in the mirror: a package dir in the cache (binary hard-linked
    * or copied, named as Terraform expects, with schema.json beside it, since the stand-in
-   * finds its schema next to its resolved executable), symlinked into the session's mirror.
+   * finds its schema next to its resolved executable), symlinked into the session's mirror,
+   * under the pin's address and, for a public-registry provider, under the other public
+   * registry's address too (Terraform's and OpenTofu's reading of a source without a host).
    */
   private addToMirror(pin: ProviderPin, stack: string): void {
     if (!this.standin) return; // real providers: Terraform installs them
-    const platformDir = join(this.mirror, pin.hostname, pin.namespace, pin.type, pin.version, goPlatform());
-    if (existsSync(platformDir)) return;
+    const registries = Object.values(DEFAULT_REGISTRY_HOST);
+    const hosts = registries.includes(pin.hostname) ? registries : [pin.hostname];
+    const platformDirs = hosts.map((host) => join(this.mirror, host, pin.namespace, pin.type, pin.version, goPlatform()));
+    if (platformDirs.every((d) => existsSync(d))) return;
     const schema = JSON.stringify(this.schemaDocument(pin, stack));
     const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
     const standin = this.standin;
@@ -355,8 +374,11 @@ export class OfflineTerraform {
         rmSync(tmp, { recursive: true, force: true }); // another process made it first
       }
     }
-    mkdirSync(dirname(platformDir), { recursive: true });
-    symlinkSync(pkg, platformDir, 'dir');
+    for (const platformDir of platformDirs) {
+      if (existsSync(platformDir)) continue;
+      mkdirSync(dirname(platformDir), { recursive: true });
+      symlinkSync(pkg, platformDir, 'dir');
+    }
   }
 
   /** The stack's work dir in this session (initialized after validateStack / planStack / applyStacks). */
@@ -562,6 +584,7 @@ async function main(argv: string[]): Promise<number> {
   const stacks = stacksOf(resolve(outdir));
   const session = new OfflineTerraform({ providers, log: (l) => console.error(l) });
   try {
+    console.log(`engine: ${describeEngine(session.engine(), engineBinary())}`);
     const results = await session.validate(stacks);
     const failed = results.filter((r) => !r.valid);
     for (const r of results) {
@@ -569,7 +592,7 @@ async function main(argv: string[]): Promise<number> {
       for (const d of r.diagnostics) (d.severity === 'error' ? console.error : console.log)(d.line);
     }
     if (failed.length) {
-      console.error(`terraform validate (${providers === 'registry' ? 'real providers' : 'offline'}) failed for ${failed.map((r) => r.stack).join(', ')}`);
+      console.error(`${basename(engineBinary())} validate (${providers === 'registry' ? 'real providers' : 'offline'}) failed for ${failed.map((r) => r.stack).join(', ')}`);
       return 1;
     }
     if (schemasOut) for (const file of writeProviderSchemas(resolve(schemasOut), stacks.map((st) => session.workDir('validate', st)))) console.log(`schema: ${file}`);

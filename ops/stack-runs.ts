@@ -161,8 +161,8 @@ export function markInitialized(stackDir: string): void {
   writeFileSync(join(stackDir, INIT_MARKER), `${initFingerprint(stackDir)}\n`);
 }
 
-/** Terraform's messages for a working directory that needs `terraform init` first. */
-const INIT_REQUIRED = /Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed|Module not installed|please run "terraform init"|Please run "terraform init"/;
+/** Terraform's and OpenTofu's messages for a working directory that needs `terraform init` / `tofu init` first. */
+const INIT_REQUIRED = /Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed|Module not installed|[Pp]lease run "(?:terraform|tofu) init"/;
 
 /** Whether a failed plan/apply asked for `terraform init` (then init runs and the command once more). */
 export function asksForInit(output: string): boolean {

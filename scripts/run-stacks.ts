@@ -23,14 +23,16 @@
  * not added); `--summary-file <path>` also writes the summary as Markdown (diff/deploy/destroy;
  * also written when the run stops before any stack, saying why); everything after `--` is a
  * cdktf option (ops/stack-runs.ts translates it for Terraform, e.g. `-- --terraform-parallelism 5`;
- * for synth it goes to `cdktf synth`). `cdktf` and `terraform` are run from PATH (npm run puts
- * node_modules/.bin first). Exit: 0 ok, 1 failure (a tool missing, synth failed, a stack
+ * for synth it goes to `cdktf synth`). `cdktf` is run from PATH (npm run puts node_modules/.bin
+ * first); the engine is `terraform`, or the binary named by TERRAFORM_BINARY_NAME (e.g. `tofu`
+ * for OpenTofu) as cdktf itself reads it (ops/engine.ts), for every call: the preflight's
+ * `version -json`, init, providers lock, plan and apply. Exit: 0 ok, 1 failure (a tool missing, synth failed, a stack
  * failed), 2 usage (unknown command, option or stack name).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
 import {
@@ -46,8 +48,8 @@ import {
   selectStacks,
   StackResult,
 } from '../ops/stack-order';
-import { TERRAFORM_VERSION_CONSTRAINT } from '../constructs/terraform/required-version';
-import { TERRAFORM_FIX, terraformVersionProblem } from '../ops/terraform-version';
+import { engineBinary } from '../ops/engine';
+import { checkEngine, describeEngine } from '../ops/terraform-version';
 import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
 
 type Command = 'synth' | 'list' | StackCommand;
@@ -99,23 +101,26 @@ function clusterMode(): string {
 }
 
 const HELP: Record<string, string> = {
-  terraform: `Terraform ${TERRAFORM_VERSION_CONSTRAINT} is required. ${TERRAFORM_FIX}`,
   docker: 'Docker is required in kind mode (kind nodes and the local registry run as containers): https://docs.docker.com/get-docker/ (cluster.mode existing or environment needs no Docker)',
 };
 
 const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
+/** The engine every stack command runs (TERRAFORM_BINARY_NAME, else terraform), and its name in headers. */
+const engine = engineBinary();
+const engineName = basename(engine);
 
 /**
- * Checks the tools `command` needs; returns the message of the first one missing. Terraform:
- * one `terraform version -json` (as cheap as the plain `terraform version` it replaces), its
- * version against the stacks' required_version.
+ * Checks the tools `command` needs; returns the message of the first one missing. The engine:
+ * one `<engine> version -json` (as cheap as the plain `version` it replaces), naming the engine
+ * (Terraform or OpenTofu) and version it found, against the stacks' required_version.
  */
 function preflight(command: Command): string | undefined {
-  const needs = { synth: [], list: [], diff: ['terraform'], deploy: ['terraform', 'docker'], destroy: ['terraform', 'docker'] }[command];
+  const needs = { synth: [], list: [], diff: ['engine'], deploy: ['engine', 'docker'], destroy: ['engine', 'docker'] }[command];
   for (const tool of needs) {
-    if (tool === 'terraform') {
-      const problem = terraformVersionProblem(command, spawnSync('terraform', ['version', '-json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-      if (problem) return problem;
+    if (tool === 'engine') {
+      const checked = checkEngine(command, spawnSync(engine, ['version', '-json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), engine);
+      if (checked.problem !== undefined) return checked.problem;
+      console.log(`engine: ${describeEngine(checked.found, engine)}`);
       continue;
     }
     if (tool === 'docker' && clusterMode() !== 'kind') continue;
@@ -237,19 +242,19 @@ async function removeEckCrds(): Promise<Note> {
 }
 
 /**
- * One stack: `terraform init` when its directory needs it, then the command's plan/apply. If
- * Terraform still asks for init (a directory changed behind our back), init and run once more.
+ * One stack: `<engine> init` when its directory needs it, then the command's plan/apply. If
+ * the engine still asks for init (a directory changed behind our back), init and run once more.
  */
 async function runStack(command: StackCommand, dir: string, options: RunOptions, sink: Sink): Promise<Run> {
   const started = Date.now();
   const color = process.stdout.isTTY || options.terraformArgs.includes('-no-color') ? [] : ['-no-color'];
   let output = '';
   const init = async (): Promise<Run | undefined> => {
-    const r = await run('terraform', ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
+    const r = await run(engine, ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
     output += r.output;
     if (r.code !== 0) return r;
     if (runsRemotely(dir)) {
-      const lock = await run('terraform', ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
+      const lock = await run(engine, ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
       output += lock.output;
       if (lock.code !== 0) return lock;
     }
@@ -263,12 +268,12 @@ async function runStack(command: StackCommand, dir: string, options: RunOptions,
     initialized = true;
   }
   const args = [...terraformArgsFor(command, options), ...color];
-  let r = await run('terraform', args, dir, sink);
+  let r = await run(engine, args, dir, sink);
   if (r.code !== 0 && !r.spawnError && !initialized && asksForInit(r.output)) {
     output += r.output;
     const failed = await init();
     if (failed) return { ...failed, output, durationMs: Date.now() - started };
-    r = await run('terraform', args, dir, sink);
+    r = await run(engine, args, dir, sink);
   }
   return { ...r, output: output + r.output, durationMs: Date.now() - started };
 }
@@ -349,7 +354,7 @@ async function main(argv: string[]): Promise<number> {
   const flush = () => {
     while (printed < stacks.length && runs.has(stacks[printed])) {
       const s = stacks[printed++];
-      console.log(`\n== terraform plan ${s} (${printed}/${stacks.length})`);
+      console.log(`\n== ${engineName} plan ${s} (${printed}/${stacks.length})`);
       for (const [text, stream] of buffered.get(s) ?? []) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
     }
   };
@@ -370,7 +375,7 @@ async function main(argv: string[]): Promise<number> {
       buffered.set(stack, chunks);
       sink = (text, stream) => chunks.push([text, stream]);
     } else {
-      console.log(`== ${stack}: terraform ${command === 'deploy' ? 'apply' : 'apply -destroy'} (${stacks.indexOf(stack) + 1}/${stacks.length})`);
+      console.log(`== ${stack}: ${engineName} ${command === 'deploy' ? 'apply' : 'apply -destroy'} (${stacks.indexOf(stack) + 1}/${stacks.length})`);
       sink = prefixed(`${stack.padEnd(width)}  `);
     }
     const r = await runStack(command, dir, options!, sink);

@@ -15,5 +15,17 @@ export const MINIMUM_TERRAFORM_VERSION = '1.11.0';
 /** The version CI and the story workflow install (hashicorp/setup-terraform), and the one the fix in errors names. */
 export const TESTED_TERRAFORM_VERSION = '1.11.4';
 
-/** Every stack's `terraform.required_version` (Terraform's constraint syntax). */
+/**
+ * OpenTofu added ephemeral resources and write-only arguments in 1.11.0 too (its docs,
+ * language/ephemerality: "can be used only with OpenTofu from v1.11 onwards"). OpenTofu 1.12
+ * ignores `required_version` in .tf/.tf.json files (it reads it only in its own .tofu files, as
+ * Terraform's constraint otherwise), so for OpenTofu the preflight of `npm run deploy|diff|destroy`
+ * (ops/terraform-version.ts) is the check (shown with the real OpenTofu in __tests__/opentofu.test.ts).
+ */
+export const MINIMUM_OPENTOFU_VERSION = '1.11.0';
+
+/** The OpenTofu CI builds from its Go module (checks/opentofu.ts) and the fix in errors names. */
+export const TESTED_OPENTOFU_VERSION = '1.12.6';
+
+/** Every stack's `terraform.required_version` (Terraform's constraint; OpenTofu ignores it in cdk.tf.json). */
 export const TERRAFORM_VERSION_CONSTRAINT = `>= ${MINIMUM_TERRAFORM_VERSION}`;
