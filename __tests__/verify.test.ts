@@ -19,6 +19,7 @@ const SINGLE_LAYOUT_HOPS = [
   ['request and error counters rose', true],
   ['node and pod stats metrics', true],
   ['nothing dropped (queues, retries, app buffers)', true],
+  ['log lines dropped / retried (Fluentd)', true],
   ['Kubernetes events in k8s-events-*', true],
   ['Kibana answers', true],
   ['Kibana data views', true],
@@ -36,7 +37,7 @@ describe('npm run verify logic against fake servers', () => {
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
       expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*)');
-      expect(formatResults(results)).toMatch(/13 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -64,6 +65,8 @@ describe('npm run verify logic against fake servers', () => {
     [{ stats: 'missing' }, 'node and pod stats metrics', /nodes\/stats/],
     [{ events: 'missing' }, 'Kubernetes events in k8s-events-*', /elasticsearch\/events exporter/],
     [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
+    [{ fluentd: 'missing' }, 'log lines dropped / retried (Fluentd)', /Fluentd is not running, so no container log is shipped: kubectl -n logging get pods -l app\.kubernetes\.io\/name=fluentd/],
+    [{ fluentd: 'garbage' }, 'log lines dropped / retried (Fluentd)', /kubectl -n logging logs ds\/fluentd/],
     [{ es: 'stray' }, "trace's log lines (the link's query)", /"Logs for this trace" finds none of the trace's lines/],
     [{ kibana: 'missing' }, 'Kibana answers', /Kibana is not available: kubectl -n kibana get kibana,pods/],
     [{ kibana: 'garbage' }, 'Kibana answers', /Kibana is not available/],
@@ -133,7 +136,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
       // kubelet stats come from the cluster collector: the gateway replicas have none.
       expect(results[9].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/15 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -239,6 +242,35 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       expect(hop.detail).toMatch(/^17 items refused by a full sending queue \(otelcol_exporter_enqueue_failed_\*: collector\.queue limits hit.*; 5 spans dropped by the apps \(telemetry_spans_dropped/);
       expect(hop.cause).toMatch(/What survives what/);
       // Every other hop still passes: the loss is reported, not mistaken for a broken path.
+      expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('sums every Fluentd pod: 0 failed flushes and 0 records to @ERROR on a healthy deploy', async () => {
+    const world = await fakeWorld();
+    try {
+      const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
+      expect(hop).toMatchObject({
+        ok: true,
+        detail: '3040 lines read, 3004 records to Elasticsearch, 41062 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial lines sent without their end (2 pods)',
+      });
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('fails the Fluentd hop naming each counter that is not zero: retried flushes, records sent to @ERROR', async () => {
+    const world = await fakeWorld({ fluentd: 'lossy' });
+    try {
+      const results = await runVerify(world.endpoints, fast);
+      const hop = results.find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
+      expect(hop.ok).toBe(false);
+      expect(hop.detail).toMatch(/^3 flushes of out_es failed and are retried from the buffer \(fluentd_output_status_num_errors\{plugin_id="out_es"\} 3, fluentd_output_status_retry_count 3\)/);
+      expect(hop.detail).toContain('2 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400');
+      expect(hop.detail).toContain('2 kept in fluentd-rejected-* with the whole record as one string in message');
+      expect(hop.cause).toMatch(/docs\/logs-path\.md.*kubectl -n logging logs ds\/fluentd/);
       expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
     } finally {
       await world.close();
