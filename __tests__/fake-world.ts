@@ -41,21 +41,36 @@ export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[
 /** Pod names of the fake Fluentd DaemonSet (two nodes). */
 export const FLUENTD_PODS = ['fluentd-x7k2p', 'fluentd-q9m4z'];
 
-/** A healthy Fluentd pod's /metrics in fluent-plugin-prometheus 2.2.2's text format (fixtures/fluentd-1.19.3/README.md). */
-export const FLUENTD_METRICS_HEALTHY = readFileSync(join(__dirname, 'fixtures', 'fluentd-1.19.3', 'metrics-healthy.txt'), 'utf8');
+/**
+ * The real Fluentd 1.19.3's /metrics (fluent-plugin-prometheus 2.2.2) at the end of the capture
+ * run on our fluent.conf (e2e/fixtures/fluentd-1.19.3/README.md): 25 lines read, 2 records
+ * rejected by the engine and kept by out_es_rejected, 1 partial line flushed without its end.
+ */
+export const FLUENTD_METRICS_CAPTURED = readFileSync(join(__dirname, '..', 'e2e', 'fixtures', 'fluentd-1.19.3', 'metrics.txt'), 'utf8');
 
-/** The same pod after 3 failed flushes of out_es and 2 records rejected by Elasticsearch (kept by out_es_rejected). */
+/** That text with some series' values replaced (each series must be in it). */
+export function withFluentdValues(text: string, values: Record<string, number>): string {
+  return Object.entries(values).reduce((t, [series, value]) => {
+    const at = t.indexOf(`\n${series} `);
+    if (at < 0) throw new Error(`the captured metrics have no series ${series}`);
+    const end = t.indexOf('\n', at + 1);
+    return `${t.slice(0, at)}\n${series} ${value.toFixed(1)}${t.slice(end)}`;
+  }, text);
+}
+
+/** A healthy pod: the captured text with nothing rejected and no partial line. */
+export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, {
+  fluentd_error_label_records_total: 0,
+  fluentd_partial_line_timeouts_total: 0,
+  'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 0,
+});
+
+/** The captured pod (2 records rejected, kept) after 3 failed flushes of out_es. */
 export function lossyFluentdMetrics(): string {
-  const set = (text: string, series: string, value: number) => {
-    if (!text.includes(`\n${series} `)) throw new Error(`fixture has no series ${series}`);
-    return text.replace(new RegExp(`\n${series.replace(/[{}"()]/g, '\\$&')} [^\n]+`), `\n${series} ${value.toFixed(1)}`);
-  };
-  let text = FLUENTD_METRICS_HEALTHY;
-  text = set(text, 'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}', 3);
-  text = set(text, 'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}', 3);
-  text = set(text, 'fluentd_error_label_records_total', 2);
-  text = set(text, 'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}', 2);
-  return text;
+  return withFluentdValues(FLUENTD_METRICS_CAPTURED, {
+    'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3,
+    'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3,
+  });
 }
 
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */

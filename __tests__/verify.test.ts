@@ -1,9 +1,9 @@
 import { accessPoints, COLLECTOR_POD_SELECTOR, localPortOf } from '../ops/cluster-access';
 import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { expectedDataViews } from '../ops/kibana-api';
-import { formatResults, runVerify } from '../ops/verify';
+import { fluentdReport, formatResults, runVerify } from '../ops/verify';
 import { config } from './helpers';
-import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, gatewayPod, Modes } from './fake-world';
+import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, gatewayPod, Modes } from './fake-world';
 
 const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id) };
 
@@ -254,11 +254,19 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
       expect(hop).toMatchObject({
         ok: true,
-        detail: '3040 lines read, 3004 records to Elasticsearch, 41062 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial lines sent without their end (2 pods)',
+        detail: '50 lines read, 42 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial lines sent without their end (2 pods)',
       });
     } finally {
       await world.close();
     }
+  });
+
+  it("reads the real Fluentd's /metrics after the capture run: 2 rejected records named, kept in the fallback family", () => {
+    const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), 'fluentd')!;
+    expect(report.detail).toBe('25 lines read, 21 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 2 records to @ERROR (2 kept in fluentd-rejected-*); 1 partial lines sent without their end');
+    expect(report.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
+    // Before the output monitor's first report there is nothing to judge.
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 'fluentd')).toBeUndefined();
   });
 
   it('fails the Fluentd hop naming each counter that is not zero: retried flushes, records sent to @ERROR', async () => {
@@ -271,6 +279,8 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       expect(hop.detail).toContain('2 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400');
       expect(hop.detail).toContain('2 kept in fluentd-rejected-* with the whole record as one string in message');
       expect(hop.cause).toMatch(/docs\/logs-path\.md.*kubectl -n logging logs ds\/fluentd/);
+      // The relabel outputs (plugin_id object:NNN) of the real text are not Elasticsearch outputs: not named.
+      expect(hop.detail).not.toMatch(/object:/);
       expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
     } finally {
       await world.close();
