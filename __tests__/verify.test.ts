@@ -254,7 +254,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
       expect(hop).toMatchObject({
         ok: true,
-        detail: '50 lines read, 42 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial lines sent without their end (2 pods)',
+        detail: '50 lines read, 42 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end (2 pods)',
       });
     } finally {
       await world.close();
@@ -263,7 +263,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
 
   it("reads the real Fluentd's /metrics after the capture run: 2 rejected records named, kept in the fallback family", () => {
     const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), 'fluentd')!;
-    expect(report.detail).toBe('25 lines read, 21 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 2 records to @ERROR (2 kept in fluentd-rejected-*); 1 partial lines sent without their end');
+    expect(report.detail).toBe('25 lines read, 21 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 2 records to @ERROR (2 kept in fluentd-rejected-*); 1 partial line(s) sent without their end');
     expect(report.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
     // Before the output monitor's first report there is nothing to judge.
     expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 'fluentd')).toBeUndefined();

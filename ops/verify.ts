@@ -130,7 +130,7 @@ export function fluentdReport(samples: Sample[], indexPrefix: string): { detail:
   const buffered = sumOf(samples, 'fluentd_output_status_buffer_total_bytes');
   const family = `${rejectedIndexPrefix(indexPrefix)}-*`;
   const retries = Object.values(FLUENTD_OUTPUTS).map((id) => ({ id, errors: of('fluentd_output_status_num_errors', id), retries: of('fluentd_output_status_retry_count', id) }));
-  const detail = `${linesIn} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial lines sent without their end`;
+  const detail = `${linesIn} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial line(s) sent without their end`;
   const losses = [
     ...retries
       .filter((r) => r.errors > 0 || r.retries > 0)
