@@ -65,11 +65,13 @@ export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURE
   'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 0,
 });
 
-/** The captured pod (2 records rejected, kept) after 3 failed flushes of out_es. */
+/** The captured pod (2 records rejected, kept) after 3 failed flushes of out_es, still retrying 2 chunks. */
 export function lossyFluentdMetrics(): string {
   return withFluentdValues(FLUENTD_METRICS_CAPTURED, {
     'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3,
     'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3,
+    'fluentd_output_status_buffer_queue_length{plugin_id="out_es",type="elasticsearch"}': 2,
+    'fluentd_output_status_retry_wait{plugin_id="out_es",type="elasticsearch"}': 8,
   });
 }
 

@@ -129,12 +129,24 @@ export function fluentdReport(samples: Sample[], indexPrefix: string): { detail:
   const kept = of('fluentd_output_status_emit_records', FLUENTD_OUTPUTS.rejected);
   const buffered = sumOf(samples, 'fluentd_output_status_buffer_total_bytes');
   const family = `${rejectedIndexPrefix(indexPrefix)}-*`;
-  const retries = Object.values(FLUENTD_OUTPUTS).map((id) => ({ id, errors: of('fluentd_output_status_num_errors', id), retries: of('fluentd_output_status_retry_count', id) }));
+  const retries = Object.values(FLUENTD_OUTPUTS).map((id) => ({
+    id,
+    errors: of('fluentd_output_status_num_errors', id),
+    retries: of('fluentd_output_status_retry_count', id),
+    queued: of('fluentd_output_status_buffer_queue_length', id),
+    wait: of('fluentd_output_status_retry_wait', id),
+  }));
   const detail = `${linesIn} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial line(s) sent without their end`;
   const losses = [
     ...retries
       .filter((r) => r.errors > 0 || r.retries > 0)
-      .map((r) => `${r.errors} flushes of ${r.id} failed and are retried from the buffer (fluentd_output_status_num_errors{plugin_id="${r.id}"} ${r.errors}, fluentd_output_status_retry_count ${r.retries}): Elasticsearch unreachable or refusing the bulk requests`),
+      // Cumulative since the pod started: the queue and the retry wait tell whether it is still retrying.
+      .map(
+        (r) =>
+          `${r.errors} flushes of ${r.id} failed since the pod started (fluentd_output_status_num_errors{plugin_id="${r.id}"} ${r.errors}, fluentd_output_status_retry_count ${r.retries}): ${
+            r.queued > 0 || r.wait > 0 ? `still retrying, ${r.queued} chunks queued (Elasticsearch unreachable or refusing the bulk requests)` : 'retried and delivered since, nothing queued'
+          }`,
+      ),
     ...(rejected > 0
       ? [`${rejected} records sent to the @ERROR label (${FLUENTD_COUNTERS.errorLabel}): Elasticsearch rejected them (400: a field clashed with another line's type) or a plugin refused them; ${kept} kept in ${family} with the whole record as one string in message (fluentd_output_status_emit_records{plugin_id="${FLUENTD_OUTPUTS.rejected}"})`]
       : []),
