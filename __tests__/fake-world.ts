@@ -41,6 +41,15 @@ export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[
 /** Pod names of the fake Fluentd DaemonSet (two nodes). */
 export const FLUENTD_PODS = ['fluentd-x7k2p', 'fluentd-q9m4z'];
 
+/** The fake Fluentd DaemonSet's pods as the fake kubectl lists them (FAKE_KUBECTL_PODS), plus one Pending (not forwarded). */
+export const fluentdKubectlPods = [
+  ...FLUENTD_PODS.map((name) => ({ name, namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd', 'app.kubernetes.io/managed-by': 'cdktf' }, phase: 'Running' })),
+  { name: 'fluentd-pending', namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd' }, phase: 'Pending' },
+];
+
+/** FAKE_KUBECTL_TARGETS entries forwarding each Fluentd pod to its fake /metrics server. */
+export const fluentdTargets = (ports: number[]) => Object.fromEntries(FLUENTD_PODS.map((pod, i) => [`pod/${pod}`, ports[i]]));
+
 /**
  * The real Fluentd 1.19.3's /metrics (fluent-plugin-prometheus 2.2.2) at the end of the capture
  * run on our fluent.conf (e2e/fixtures/fluentd-1.19.3/README.md): 25 lines read, 2 records

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorPodLabels } from '../constructs/otel/names';
 import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
-import { fakeGatewayWorld, fakeWorld, FLUENTD_PODS, gatewayPod } from './fake-world';
+import { fakeGatewayWorld, fakeWorld, FLUENTD_PODS, fluentdKubectlPods as fluentdPods, fluentdTargets, gatewayPod } from './fake-world';
 
 const ROOT = join(__dirname, '..');
 const KUBECTL = join(__dirname, 'fixtures', 'fake-kubectl.js');
@@ -50,13 +50,6 @@ async function portsFree(ports: number[]): Promise<boolean> {
   }
   return true;
 }
-
-/** The fake Fluentd DaemonSet's pods as kubectl lists them, plus one that is Pending (not forwarded). */
-const fluentdPods = [
-  ...FLUENTD_PODS.map((name) => ({ name, namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd', 'app.kubernetes.io/managed-by': 'cdktf' }, phase: 'Running' })),
-  { name: 'fluentd-pending', namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd' }, phase: 'Pending' },
-];
-const fluentdTargets = (ports: number[]) => Object.fromEntries(FLUENTD_PODS.map((pod, i) => [`pod/${pod}`, ports[i]]));
 
 describe('npm run verify (CLI) with port-forwards and secrets through kubectl', () => {
   it('verifies TLS against the CA from the Secret and reports every hop', async () => {

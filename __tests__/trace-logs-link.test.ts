@@ -62,8 +62,8 @@ describe('traceLogsQuery: one input, KQL for the link and DSL for the API', () =
 
   it('queries fields the logs index template maps as keyword (exact match)', () => {
     const props = logsIndexTemplate('fluentd', 0).template.mappings.properties as Record<string, { type: string }>;
-    expect(props[LOG_TRACE_FIELDS.traceId]).toEqual({ type: 'keyword' });
-    expect(props[LOG_TRACE_FIELDS.spanId]).toEqual({ type: 'keyword' });
+    expect(props[LOG_TRACE_FIELDS.traceId]).toMatchObject({ type: 'keyword' });
+    expect(props[LOG_TRACE_FIELDS.spanId]).toMatchObject({ type: 'keyword' });
   });
 });
 
