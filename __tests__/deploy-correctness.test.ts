@@ -86,7 +86,7 @@ describe('Kubernetes events reach Elasticsearch', () => {
   });
   it('retention covers the events indices, and the janitor may delete them', () => {
     const cron = resourcesOf(kind.logging, 'kubernetes_cron_job_v1')[0];
-    expect(cron.spec.job_template.spec.template.spec.container[0].command[2]).toContain('for prefix in fluentd k8s-events; do');
+    expect(cron.spec.job_template.spec.template.spec.container[0].command[2]).toContain('for prefix in fluentd fluentd-rejected k8s-events; do');
   });
 });
 

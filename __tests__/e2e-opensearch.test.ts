@@ -89,7 +89,7 @@ describe('the production Jaeger config for the OpenSearch peer', () => {
 describe('the retention script the e2e runs on the real engine', () => {
   it('is the production CronJob script: every family we write, 7 days', () => {
     const families = retentionFamilies(productionConfig());
-    expect(families).toEqual(['fluentd', 'k8s-events', ...JAEGER_INDEX_FAMILIES]);
+    expect(families).toEqual(['fluentd', 'fluentd-rejected', 'k8s-events', ...JAEGER_INDEX_FAMILIES]);
     expect(productionRetentionScript(stacks)).toBe(retentionScript(families, 7));
   });
 

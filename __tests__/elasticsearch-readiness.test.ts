@@ -90,7 +90,7 @@ describe('Elasticsearch readiness gate', () => {
   });
 
   it('installs a template for every daily index family, with the configured replicas', () => {
-    expect(Object.keys(templates.data).sort()).toEqual(['fluentd.json', 'k8s-events.json']);
+    expect(Object.keys(templates.data).sort()).toEqual(['fluentd-rejected.json', 'fluentd.json', 'k8s-events.json']);
     for (const file of Object.values<string>(templates.data)) expect(JSON.parse(file).template.settings.number_of_replicas).toBe(0);
     const two = resourcesOf(synth(build(config({ elasticsearch: { nodes: 3, indexReplicas: 2 } })).elasticsearch), 'kubernetes_config_map_v1').find((c) => c.metadata.name === 'elasticsearch-index-templates');
     for (const file of Object.values<string>(two.data)) expect(JSON.parse(file).template.settings.number_of_replicas).toBe(2);

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
-import type { GatewayMetrics } from '../ops/verify';
+import { join } from 'node:path';
+import { fluentdMetricsAccess } from '../ops/cluster-access';
+import type { FluentdMetrics, GatewayMetrics } from '../ops/verify';
+import { config } from './helpers';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -11,7 +15,7 @@ const portOf = (url: string) => Number(new URL(url).port);
  * `lossy`: the collectors' queues and the apps' span buffers report drops.
  */
 export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'stray' | 'lossy';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode }
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
 
 /** The data views the fake Kibana has (the dev profile's: logs and events). */
 export const FAKE_DATA_VIEWS = [
@@ -34,9 +38,55 @@ export interface FakeGateway {
 /** Pod name of fake gateway replica `i`. */
 export const gatewayPod = (i: number) => `otel-collector-6b8f9c7d5-${'abcdefgh'[i]}x${i}q`;
 
+/** Pod names of the fake Fluentd DaemonSet (two nodes). */
+export const FLUENTD_PODS = ['fluentd-x7k2p', 'fluentd-q9m4z'];
+
+/** The fake Fluentd DaemonSet's pods as the fake kubectl lists them (FAKE_KUBECTL_PODS), plus one Pending (not forwarded). */
+export const fluentdKubectlPods = [
+  ...FLUENTD_PODS.map((name) => ({ name, namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd', 'app.kubernetes.io/managed-by': 'cdktf' }, phase: 'Running' })),
+  { name: 'fluentd-pending', namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd' }, phase: 'Pending' },
+];
+
+/** FAKE_KUBECTL_TARGETS entries forwarding each Fluentd pod to its fake /metrics server. */
+export const fluentdTargets = (ports: number[]) => Object.fromEntries(FLUENTD_PODS.map((pod, i) => [`pod/${pod}`, ports[i]]));
+
+/**
+ * The real Fluentd 1.19.3's /metrics (fluent-plugin-prometheus 2.2.2) at the end of the capture
+ * run on our fluent.conf (e2e/fixtures/fluentd-1.19.3/README.md): 25 lines read, 2 records
+ * rejected by the engine and kept by out_es_rejected, 1 partial line flushed without its end.
+ */
+export const FLUENTD_METRICS_CAPTURED = readFileSync(join(__dirname, '..', 'e2e', 'fixtures', 'fluentd-1.19.3', 'metrics.txt'), 'utf8');
+
+/** That text with some series' values replaced (each series must be in it). */
+export function withFluentdValues(text: string, values: Record<string, number>): string {
+  return Object.entries(values).reduce((t, [series, value]) => {
+    const at = t.indexOf(`\n${series} `);
+    if (at < 0) throw new Error(`the captured metrics have no series ${series}`);
+    const end = t.indexOf('\n', at + 1);
+    return `${t.slice(0, at)}\n${series} ${value.toFixed(1)}${t.slice(end)}`;
+  }, text);
+}
+
+/** A healthy pod: the captured text with nothing rejected and no partial line. */
+export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, {
+  fluentd_error_label_records_total: 0,
+  fluentd_partial_line_timeouts_total: 0,
+  'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 0,
+});
+
+/** The captured pod (2 records rejected, kept) after 3 failed flushes of out_es, still retrying 2 chunks. */
+export function lossyFluentdMetrics(): string {
+  return withFluentdValues(FLUENTD_METRICS_CAPTURED, {
+    'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3,
+    'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3,
+    'fluentd_output_status_buffer_queue_length{plugin_id="out_es",type="elasticsearch"}': 2,
+    'fluentd_output_status_retry_wait{plugin_id="out_es",type="elasticsearch"}': 8,
+  });
+}
+
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
-  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', ...modes };
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', fluentd: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
   const t0 = Date.now();
@@ -144,8 +194,20 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
           `telemetry_spans_dropped_total{job="sample-app"} ${m.delivery === 'lossy' ? 5 : 0}`,
         ];
   const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+  // Fluentd: one pod per node (two here), each serving its own /metrics as fluent-plugin-prometheus does.
+  const fluentdPods: { pod: string; url: string; port: number }[] = [];
+  for (const [i, pod] of FLUENTD_PODS.entries()) {
+    const url = await serve((_req, _b, res) => {
+      if (m.fluentd === 'garbage') return garbage(res);
+      if (m.fluentd === 'slow' && !ready('slow')) return textPlain(res, []); // the output monitor has not reported yet
+      const text = m.fluentd === 'lossy' && i === 1 ? lossyFluentdMetrics() : FLUENTD_METRICS_HEALTHY;
+      void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
+    });
+    fluentdPods.push({ pod, url: `${url}/metrics`, port: portOf(url) });
+  }
+  const fluentd: FluentdMetrics = { pods: m.fluentd === 'missing' ? [] : fluentdPods.map(({ pod, url }) => ({ pod, url })), selector: fluentdMetricsAccess(config()).selector };
   const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana };
+  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods };
 }
 
 /**
@@ -153,7 +215,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
  * real APIs' formats with data derived from the requests the verify run actually sent.
  */
 export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
   const prometheus = await serve((_req, _b, res) => {
     if (m.prom === 'garbage') return garbage(res);
     const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
@@ -169,8 +231,8 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
   });
 
   return {
-    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' } },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana) },
+    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), fluentdPods: fluentdPods.map((p) => p.port) },
     sent,
     close,
   };
@@ -178,7 +240,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
 
 /** The same world with the collector in the gateway layout (see FakeGateway). */
 export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
   // Which replica the i-th app request (orders and errors, in the order sent) reached.
   const replicaOf = (i: number) => (gateway.counters === 'one' ? gateway.replicas - 1 : i % gateway.replicas);
   // verify sends 3 orders then 1 error: a replica has a series if one of those reaches it.
@@ -205,8 +267,8 @@ export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Mode
   const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines(), ...deliveryLines('elasticsearch/events', 'log_records').filter((l) => !l.startsWith('telemetry_'))]));
   const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
   return {
-    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' } },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster) },
+    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster), fluentdPods: fluentdPods.map((p) => p.port) },
     sent,
     close,
   };

@@ -43,13 +43,15 @@ function day(offset: number): string {
 
 describe('index retention job', () => {
   it('the real script deletes only dated indices older than the retention period', async () => {
-    const indices = [`fluentd-${day(-10)}`, `fluentd-${day(-8)}`, `fluentd-${day(-7)}`, `fluentd-${day(-1)}`, `fluentd-${day(0)}`, 'fluentd-keepme', `k8s-events-${day(-30)}`, `k8s-events-${day(0)}`, `other-${day(-30)}`];
+    // The rejected documents' family lies inside `fluentd-*`: listed under both prefixes, it is
+    // dated (and pruned) only as its own family.
+    const indices = [`fluentd-${day(-10)}`, `fluentd-${day(-8)}`, `fluentd-${day(-7)}`, `fluentd-${day(-1)}`, `fluentd-${day(0)}`, 'fluentd-keepme', `fluentd-rejected-${day(-9)}`, `fluentd-rejected-${day(0)}`, `k8s-events-${day(-30)}`, `k8s-events-${day(0)}`, `other-${day(-30)}`];
     const es = await fakeElasticsearch(indices);
     try {
-      const run = await runScript(retentionScript(['fluentd', 'k8s-events'], 7), { ES_URL: es.url, ES_USERNAME: 'index-janitor', ES_PASSWORD: 's3cret' });
+      const run = await runScript(retentionScript(['fluentd', 'fluentd-rejected', 'k8s-events'], 7), { ES_URL: es.url, ES_USERNAME: 'index-janitor', ES_PASSWORD: 's3cret' });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      expect(es.deleted.sort()).toEqual([`fluentd-${day(-10)}`, `fluentd-${day(-8)}`, `k8s-events-${day(-30)}`].sort());
+      expect(es.deleted.sort()).toEqual([`fluentd-${day(-10)}`, `fluentd-${day(-8)}`, `fluentd-rejected-${day(-9)}`, `k8s-events-${day(-30)}`].sort());
       expect(new Set(es.auth)).toEqual(new Set([`Basic ${Buffer.from('index-janitor:s3cret').toString('base64')}`]));
     } finally {
       await es.close();

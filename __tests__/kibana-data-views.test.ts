@@ -93,6 +93,19 @@ describe('the logs the links point into', () => {
     // The logs data view covers exactly the indices of that template.
     expect((dataViewRequests(cfg)[0].body as any).data_view.title).toBe(logs.index_patterns[0]);
   });
+  it('map stream as keyword in both logs families, and the rejected family lies inside the data view and above the logs template', () => {
+    const cfg = config({ fluentd: { indexPrefix: 'logs' } });
+    const templates = resourcesOf(synth(build(cfg).elasticsearch), 'kubernetes_config_map_v1').find((c) => c.metadata.name === 'elasticsearch-index-templates');
+    const logs = JSON.parse(templates.data['logs.json']);
+    const rejected = JSON.parse(templates.data['logs-rejected.json']);
+    for (const t of [logs, rejected]) expect(t.template.mappings.properties).toMatchObject({ stream: { type: 'keyword' }, trace_id: { type: 'keyword' }, span_id: { type: 'keyword' } });
+    expect(rejected.index_patterns).toEqual(['logs-rejected-*']);
+    // An index matches one composable template, the highest priority: the rejected family's.
+    expect(rejected.priority).toBeGreaterThan(logs.priority);
+    const view = (dataViewRequests(cfg)[0].body as any).data_view;
+    expect(view.fieldAttrs.stream.customDescription).toMatch(/stdout or stderr/);
+    expect('logs-rejected-2026-12-05'.startsWith(view.title.replace('*', ''))).toBe(true);
+  });
 });
 
 describe('the schema catches what Kibana would refuse', () => {

@@ -138,7 +138,7 @@ describe('Jaeger on Elasticsearch, production', () => {
     expect(janitor.indices[0].names).toEqual(expect.arrayContaining(JAEGER_INDEX_FAMILIES.map((f) => `${f}-*`)));
     const retention = resourcesOf(p.logging, 'kubernetes_cron_job_v1')[0];
     const script = retention.spec.job_template.spec.template.spec.container[0].command.join(' ');
-    expect(script).toContain(`for prefix in fluentd k8s-events ${JAEGER_INDEX_FAMILIES.join(' ')}; do`);
+    expect(script).toContain(`for prefix in fluentd fluentd-rejected k8s-events ${JAEGER_INDEX_FAMILIES.join(' ')}; do`);
   });
 
   it('dev keeps Jaeger in memory, one replica, no Elasticsearch user', () => {

@@ -189,7 +189,8 @@ describe('logging (Fluentd)', () => {
   it('tails CRI logs, adds metadata, parses JSON and writes daily fluentd-YYYY-MM-DD indices over verified TLS', () => {
     expect(conf).toMatch(/path \/var\/log\/containers\/\*\.log[\s\S]*<parse>\n\s+@type cri/);
     expect(conf).toContain('@type kubernetes_metadata');
-    expect(conf).toMatch(/@type parser[\s\S]*reserve_data true[\s\S]*@type json\n\s+time_key time\n\s+time_type string/);
+    // No time key in the JSON parse: a `time` it cannot read would drop the whole line (filter_parser).
+    expect(conf).toMatch(/@type parser[\s\S]*reserve_data true[\s\S]*emit_invalid_record_to_error false[\s\S]*@type json\n\s+time_key ""\n/);
     expect(conf).toContain('logstash_prefix fluentd\n');
     expect(conf).toContain('logstash_prefix_separator -');
     expect(conf).toContain('logstash_dateformat %Y-%m-%d');
@@ -203,6 +204,12 @@ describe('logging (Fluentd)', () => {
     expect(conf).not.toMatch(/retry_timeout|retry_max_times|drop_oldest_chunk/);
     expect(conf).toContain('pos_file /var/log/fluentd/containers.log.pos');
     expect(conf).toContain('@type systemd');
+  });
+  it('keeps stream, flushes a partial line whose end never comes, and sends rejected documents to a fallback family', () => {
+    // concat deletes partial_cri_stream_key from every record it joins: it must not be `stream`.
+    expect(conf).toMatch(/@type concat[\s\S]*partial_cri_stream_key partial_cri_stream_unused\n[\s\S]*keep_partial_key true\n[\s\S]*timeout_label @PARTIAL_TIMEOUT\n/);
+    expect(conf).toMatch(/<label @PARTIAL_TIMEOUT>[\s\S]*@label @LOGS\n[\s\S]*<\/label>\n<label @LOGS>/);
+    expect(conf).toMatch(/<label @ERROR>[\s\S]*name fluentd_error_label_records_total[\s\S]*@type record_transformer[\s\S]*@id out_es_rejected[\s\S]*logstash_prefix fluentd-rejected\n[\s\S]*path \/var\/log\/fluentd\/buffer\/rejected\n/);
   });
   it('index prefix is configurable', () => {
     const other = synth(build(config({ fluentd: { indexPrefix: 'applogs' } })).logging);

@@ -34,7 +34,7 @@ describe('first deploy', () => {
   it('Terraform makes the retention script byte-identical to what the code wrote', async () => {
     const logging = resourcesIn(await session.showState(stack('logging')));
     const cron = logging.find((r) => r.type === 'kubernetes_cron_job_v1')!;
-    expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'k8s-events'], 7));
+    expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'fluentd-rejected', 'k8s-events'], 7));
   });
 
   it("Terraform gives the data-view Job the request bodies the code wrote, and Helm Kibana's elasticsearchRef resolved", async () => {

@@ -1,9 +1,9 @@
 import { accessPoints, COLLECTOR_POD_SELECTOR, localPortOf } from '../ops/cluster-access';
 import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { expectedDataViews } from '../ops/kibana-api';
-import { formatResults, runVerify } from '../ops/verify';
+import { fluentdReport, formatResults, runVerify } from '../ops/verify';
 import { config } from './helpers';
-import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, gatewayPod, Modes } from './fake-world';
+import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, gatewayPod, Modes, withFluentdValues } from './fake-world';
 
 const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id) };
 
@@ -19,6 +19,7 @@ const SINGLE_LAYOUT_HOPS = [
   ['request and error counters rose', true],
   ['node and pod stats metrics', true],
   ['nothing dropped (queues, retries, app buffers)', true],
+  ['log lines dropped / retried (Fluentd)', true],
   ['Kubernetes events in k8s-events-*', true],
   ['Kibana answers', true],
   ['Kibana data views', true],
@@ -36,7 +37,7 @@ describe('npm run verify logic against fake servers', () => {
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
       expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*)');
-      expect(formatResults(results)).toMatch(/13 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -64,6 +65,8 @@ describe('npm run verify logic against fake servers', () => {
     [{ stats: 'missing' }, 'node and pod stats metrics', /nodes\/stats/],
     [{ events: 'missing' }, 'Kubernetes events in k8s-events-*', /elasticsearch\/events exporter/],
     [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
+    [{ fluentd: 'missing' }, 'log lines dropped / retried (Fluentd)', /Fluentd is not running, so no container log is shipped: kubectl -n logging get pods -l app\.kubernetes\.io\/name=fluentd/],
+    [{ fluentd: 'garbage' }, 'log lines dropped / retried (Fluentd)', /kubectl -n logging logs ds\/fluentd/],
     [{ es: 'stray' }, "trace's log lines (the link's query)", /"Logs for this trace" finds none of the trace's lines/],
     [{ kibana: 'missing' }, 'Kibana answers', /Kibana is not available: kubectl -n kibana get kibana,pods/],
     [{ kibana: 'garbage' }, 'Kibana answers', /Kibana is not available/],
@@ -133,7 +136,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
       // kubelet stats come from the cluster collector: the gateway replicas have none.
       expect(results[9].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/15 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -239,6 +242,48 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       expect(hop.detail).toMatch(/^17 items refused by a full sending queue \(otelcol_exporter_enqueue_failed_\*: collector\.queue limits hit.*; 5 spans dropped by the apps \(telemetry_spans_dropped/);
       expect(hop.cause).toMatch(/docs\/reliability\.md/);
       // Every other hop still passes: the loss is reported, not mistaken for a broken path.
+      expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('sums every Fluentd pod: 0 failed flushes and 0 records to @ERROR on a healthy deploy', async () => {
+    const world = await fakeWorld();
+    try {
+      const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
+      expect(hop).toMatchObject({
+        ok: true,
+        detail: '50 lines read, 42 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end (2 pods)',
+      });
+    } finally {
+      await world.close();
+    }
+  });
+
+  it("reads the real Fluentd's /metrics after the capture run: 2 rejected records named, kept in the fallback family", () => {
+    const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), 'fluentd')!;
+    expect(report.detail).toBe('25 lines read, 21 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 2 records to @ERROR (2 kept in fluentd-rejected-*); 1 partial line(s) sent without their end');
+    expect(report.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
+    // After an outage the counters stay (cumulative since the pod started): named, and said to be over.
+    const recovered = withFluentdValues(FLUENTD_METRICS_HEALTHY, { 'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3, 'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3 });
+    expect(fluentdReport(parsePrometheusText(recovered), 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
+        // Before the output monitor's first report there is nothing to judge.
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 'fluentd')).toBeUndefined();
+  });
+
+  it('fails the Fluentd hop naming each counter that is not zero: retried flushes, records sent to @ERROR', async () => {
+    const world = await fakeWorld({ fluentd: 'lossy' });
+    try {
+      const results = await runVerify(world.endpoints, fast);
+      const hop = results.find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
+      expect(hop.ok).toBe(false);
+      expect(hop.detail).toMatch(/^3 flushes of out_es failed since the pod started \(fluentd_output_status_num_errors\{plugin_id="out_es"\} 3, fluentd_output_status_retry_count 3\): still retrying, 2 chunks queued/);
+      expect(hop.detail).toContain('2 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400');
+      expect(hop.detail).toContain('2 kept in fluentd-rejected-* with the whole record as one string in message');
+      expect(hop.cause).toMatch(/docs\/logs-path\.md.*kubectl -n logging logs ds\/fluentd/);
+      // The relabel outputs (plugin_id object:NNN) of the real text are not Elasticsearch outputs: not named.
+      expect(hop.detail).not.toMatch(/object:/);
       expect(results.filter((r) => !r.ok).map((r) => r.hop)).toEqual([hop.hop]);
     } finally {
       await world.close();

@@ -27,7 +27,8 @@ import { scrape, sumOf } from '../ops/prometheus-text';
 import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
-import { AppLogLine, appLogLines, jaegerServesLogLinks, jaegerUiconfig, linkQueryOnSearchEngine, writeJaegerUiConfig } from './trace-logs';
+import { fluentdCaptureOnSearchEngine } from './fluentd-capture';
+import { jaegerServesLogLinks, jaegerUiconfig, writeJaegerUiConfig } from './trace-logs';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
 import {
@@ -229,7 +230,6 @@ async function main() {
   step('trace in Jaeger (both services)', !!t.value, t.value ? `${t.value.spanCount} spans from ${t.value.services.join(', ')}` : `trace ${orderTraces[0]} not found: ${t.lastError ?? 'check the collector\'s otlp/jaeger exporter'}`, t.elapsedMs);
   // 6b. The link patterns "Logs for this trace/span", served by this Jaeger (e2e/trace-logs.ts).
   await jaegerServesLogLinks({ jaegerApi, traceId: orderTraces[0], rendered: jaegerUiconfig(production), step });
-  const appLogs = appLogLines([front, backend] as unknown as { label: string; lines: string[] }[]);
   const e = await pollUntil(async () => {
     const trace = await getTrace(jaegerApi, errorTraces[0]);
     const s = trace && summarizeTrace(trace);
@@ -287,7 +287,7 @@ async function main() {
   );
 
   // 9-14. A real search engine peer: Jaeger's Elasticsearch storage, the index retention, the link's query, the engine down.
-  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop }, { lines: appLogs, traceId: orderTraces[0] });
+  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop });
 }
 
 /**
@@ -301,7 +301,6 @@ async function searchEngineSteps(
   jaegerBin: string,
   production: Record<string, StackJson>,
   fault: { faults: FaultContext; collector: { rewire(jaegerOtlpEndpoint: string): Promise<void> } },
-  appLogs: { lines: AppLogLine[]; traceId: string },
 ) {
   const { toolchain, missing } = findJavaToolchain();
   if (!toolchain) {
@@ -448,8 +447,9 @@ async function searchEngineSteps(
     Date.now() - p0,
   );
 
-  // 13. The query of "Logs for this trace" on the app's real log lines, indexed as Fluentd writes them (e2e/trace-logs.ts).
-  await linkQueryOnSearchEngine({ es, lines: appLogs.lines, traceId: appLogs.traceId, step });
+  // 13. What the real Fluentd sent for every line shape, on this engine with our templates: none
+  // lost, rejected lines in their fallback family, the link's query exact (e2e/fluentd-capture.ts).
+  await fluentdCaptureOnSearchEngine({ es, step });
 
   // 14. The search engine down while the app takes orders: the collector, rewired to the Jaeger on
   // OpenSearch storage (same ports, same queue), and that Jaeger must bring every trace into it.

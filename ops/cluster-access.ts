@@ -10,6 +10,8 @@ import { KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
 import { kindContext, kindKubeconfigPath } from '../constructs/kind/names';
 import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
+import { FLUENTD_DAEMONSET } from '../constructs/fluentd/names';
+import { FLUENTD_METRICS_PORT } from '../constructs/fluentd/fluent-conf';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
@@ -104,6 +106,11 @@ export function collectorMetricsAccess(config: MonitoringConfig) {
   return config.collector.layout === 'gateway'
     ? ({ layout: 'gateway', namespace, port, selector: COLLECTOR_POD_SELECTOR, statsService: CLUSTER_COLLECTOR_SERVICE } as const)
     : ({ layout: 'single', namespace, port, service: COLLECTOR_SERVICE } as const);
+}
+
+/** Where verify scrapes Fluentd's own metrics: every Running pod of the DaemonSet (one per node), each by its own forward. */
+export function fluentdMetricsAccess(config: MonitoringConfig) {
+  return { namespace: config.namespaces.logging, port: FLUENTD_METRICS_PORT, selector: labelSelector({ 'app.kubernetes.io/name': FLUENTD_DAEMONSET }, ['app.kubernetes.io/name']) } as const;
 }
 
 interface PodList {

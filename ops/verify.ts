@@ -1,6 +1,8 @@
 import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { traceLogsQuery } from '../constructs/kibana/trace-logs-query';
+import { FLUENTD_COUNTERS, FLUENTD_OUTPUTS } from '../constructs/fluentd/fluent-conf';
+import { rejectedIndexPrefix } from '../constructs/fluentd/names';
 import { CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
@@ -22,6 +24,14 @@ export interface GatewayMetrics {
   readonly selector: string;
 }
 
+/** Fluentd's Prometheus endpoints: every Running pod of the DaemonSet (one per node), each through its own forward. */
+export interface FluentdMetrics {
+  /** Empty: no Running pod. */
+  readonly pods: readonly { readonly pod: string; readonly url: string }[];
+  /** The label selector the pods were listed with, for the hints. */
+  readonly selector: string;
+}
+
 /** Where the verify run reaches each component (port-forwards or local fakes). */
 export interface VerifyEndpoints {
   readonly app: string;
@@ -31,6 +41,8 @@ export interface VerifyEndpoints {
   readonly elasticsearch: ElasticsearchTarget;
   /** Kibana (kibana.enabled): its status and data views are hops. @default - no Kibana hops */
   readonly kibana?: KibanaTarget;
+  /** Fluentd's own metrics: the "log lines dropped / retried" hop. @default - no such hop */
+  readonly fluentd?: FluentdMetrics;
 }
 
 export interface VerifyOptions {
@@ -97,6 +109,61 @@ export function deliveryReport(samples: Sample[]): { detail: string; loss?: stri
     ...(appDropped > 0 ? [`${appDropped} spans dropped by the apps (telemetry_spans_dropped: buffer full, the collector unreachable too long)`] : []),
   ];
   return { detail, loss: losses.length ? losses.join('; ') : undefined };
+}
+
+/**
+ * What the log path lost or is retrying, from Fluentd's own metrics (fluent-plugin-prometheus:
+ * fluentd_output_status_* of its prometheus_output_monitor, gauges per output `plugin_id`, and
+ * the counters our fluent.conf defines), summed over the pods. `loss` names each counter that is
+ * not zero: failed flushes being retried, records sent to the @ERROR label (rejected by
+ * Elasticsearch: kept in the fallback family, but not as written). Undefined until the output
+ * monitor has reported (every 10 s).
+ */
+export function fluentdReport(samples: Sample[], indexPrefix: string): { detail: string; loss?: string } | undefined {
+  const of = (name: string, plugin_id: string) => sumOf(samples, name, { plugin_id });
+  if (!samples.some((s) => s.name === 'fluentd_output_status_num_errors' && s.labels.plugin_id === FLUENTD_OUTPUTS.logs)) return undefined;
+  const linesIn = counter(samples, FLUENTD_COUNTERS.linesIn.replace(/_total$/, ''));
+  const rejected = counter(samples, FLUENTD_COUNTERS.errorLabel.replace(/_total$/, ''));
+  const partial = counter(samples, FLUENTD_COUNTERS.partialTimeouts.replace(/_total$/, ''));
+  const sent = of('fluentd_output_status_emit_records', FLUENTD_OUTPUTS.logs);
+  const kept = of('fluentd_output_status_emit_records', FLUENTD_OUTPUTS.rejected);
+  const buffered = sumOf(samples, 'fluentd_output_status_buffer_total_bytes');
+  const family = `${rejectedIndexPrefix(indexPrefix)}-*`;
+  const retries = Object.values(FLUENTD_OUTPUTS).map((id) => ({
+    id,
+    errors: of('fluentd_output_status_num_errors', id),
+    retries: of('fluentd_output_status_retry_count', id),
+    queued: of('fluentd_output_status_buffer_queue_length', id),
+    wait: of('fluentd_output_status_retry_wait', id),
+  }));
+  const detail = `${linesIn} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial line(s) sent without their end`;
+  const losses = [
+    ...retries
+      .filter((r) => r.errors > 0 || r.retries > 0)
+      // Cumulative since the pod started: the queue and the retry wait tell whether it is still retrying.
+      .map(
+        (r) =>
+          `${r.errors} flushes of ${r.id} failed since the pod started (fluentd_output_status_num_errors{plugin_id="${r.id}"} ${r.errors}, fluentd_output_status_retry_count ${r.retries}): ${
+            r.queued > 0 || r.wait > 0 ? `still retrying, ${r.queued} chunks queued (Elasticsearch unreachable or refusing the bulk requests)` : 'retried and delivered since, nothing queued'
+          }`,
+      ),
+    ...(rejected > 0
+      ? [`${rejected} records sent to the @ERROR label (${FLUENTD_COUNTERS.errorLabel}): Elasticsearch rejected them (400: a field clashed with another line's type) or a plugin refused them; ${kept} kept in ${family} with the whole record as one string in message (fluentd_output_status_emit_records{plugin_id="${FLUENTD_OUTPUTS.rejected}"})`]
+      : []),
+  ];
+  return { detail, loss: losses.length ? losses.join('; ') : undefined };
+}
+
+/** Fluentd's pods scraped together: series summed, a failing pod is an error naming it. */
+async function scrapeFluentd(fluentd: FluentdMetrics): Promise<Sample[]> {
+  const lists = await Promise.all(
+    fluentd.pods.map((p) =>
+      scrape(p.url).catch((err: Error) => {
+        throw new Error(`pod ${p.pod}: ${err.message}`);
+      }),
+    ),
+  );
+  return mergeSeries(lists);
 }
 
 /** The gateway's replicas scraped together: samples summed, a failing replica is an error naming it. */
@@ -166,6 +233,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
     return { bool: { filter: [...dsl.bool.filter, ...more] } };
   };
   const kibana = endpoints.kibana;
+  const fluentd = endpoints.fluentd;
   const kibanaNs = ns.kibana ?? 'kibana';
   const hops: Hop[] = [
     ...(gateway
@@ -279,6 +347,27 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
         problem: () => loss,
       };
     })(),
+    ...(fluentd
+      ? [
+          (() => {
+            let loss: string | undefined;
+            const noPod = fluentd.pods.length === 0 ? `no Running pod matches ${fluentd.selector} in namespace ${ns.logging}` : undefined;
+            return {
+              name: 'log lines dropped / retried (Fluentd)',
+              cause: noPod
+                ? `Fluentd is not running, so no container log is shipped: kubectl -n ${ns.logging} get pods -l ${fluentd.selector}; kubectl -n ${ns.logging} describe ds/fluentd`
+                : `the log path is retrying or rerouting lines (see the detail; docs/logs-path.md); the reasons are in kubectl -n ${ns.logging} logs ds/fluentd (400 reasons: "send an error event to @ERROR")`,
+              failNow: noPod,
+              probe: async () => {
+                const report = fluentdReport(await scrapeFluentd(fluentd), prefix);
+                loss = report?.loss;
+                return report && `${report.detail} (${fluentd.pods.length} pod${fluentd.pods.length === 1 ? '' : 's'})`;
+              },
+              problem: () => loss,
+            };
+          })(),
+        ]
+      : []),
     {
       name: `Kubernetes events in ${eventsPrefix}-*`,
       cause: `no events in Elasticsearch: check the collector's elasticsearch/events exporter; kubectl -n ${ns.collector} logs statefulset/${gateway ? CLUSTER_COLLECTOR_SERVICE : 'otel-collector'}`,

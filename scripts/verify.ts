@@ -6,15 +6,16 @@
  * Gateway layout: the collector's Prometheus endpoint is scraped on every Running gateway
  * pod (one forward each, samples summed), the kubelet/cluster stats on the cluster collector.
  * With kibana.enabled: Kibana's status and the data views of the profile, as the elastic user.
+ * Fluentd's own metrics (lines dropped or retried) on every Running Fluentd pod, one forward each.
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
 import { KIBANA_SERVICE } from '../constructs/kibana/names';
-import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
+import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, fluentdMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 import { expectedDataViews } from '../ops/kibana-api';
-import { formatResults, GatewayMetrics, runVerify } from '../ops/verify';
+import { FluentdMetrics, formatResults, GatewayMetrics, runVerify } from '../ops/verify';
 
 function secretValue(access: ClusterAccess, namespace: string, secret: string, key: string): string {
   const kubectl = process.env.KUBECTL ?? 'kubectl';
@@ -34,10 +35,11 @@ async function main(): Promise<number> {
   const forwards = [es, jaeger, app, ...(kibana ? [kibana] : [])].map((p) => new PortForward({ namespace: p.namespace, service: p.service, remotePort: p.port, localPort: 0 }, access));
   const metricsForwards: PortForward[] = [];
   let stopping = false;
-  const metricsUrl = async (target: { service: string } | { pod: string }) => {
+  const fluentdMetrics = fluentdMetricsAccess(config);
+  const metricsUrl = async (target: { service: string } | { pod: string }, where: { namespace: string; port: number } = metrics) => {
     // After listing the pods: no new kubectl once the forwards are being stopped.
     if (stopping) throw new Error('verify is stopping');
-    const forward = new PortForward({ namespace: metrics.namespace, remotePort: metrics.port, localPort: 0, ...target }, access);
+    const forward = new PortForward({ namespace: where.namespace, remotePort: where.port, localPort: 0, ...target }, access);
     metricsForwards.push(forward);
     return `http://127.0.0.1:${await forward.start()}/metrics`;
   };
@@ -48,8 +50,14 @@ async function main(): Promise<number> {
     const [stats, ...urls] = await Promise.all([metricsUrl({ service: metrics.statsService }), ...pods.map((pod) => metricsUrl({ pod }))]);
     return { replicas: pods.map((pod, i) => ({ pod, url: urls[i] })), stats, selector: metrics.selector };
   };
+  /** Every Running Fluentd pod: each has only its node's counters. */
+  const fluentdEndpoints = async (): Promise<FluentdMetrics> => {
+    const pods = await runningPods(access, fluentdMetrics.namespace, fluentdMetrics.selector);
+    const urls = await Promise.all(pods.map((pod) => metricsUrl({ pod }, fluentdMetrics)));
+    return { pods: pods.map((pod, i) => ({ pod, url: urls[i] })), selector: fluentdMetrics.selector };
+  };
   try {
-    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
+    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus, fluentd] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints(), fluentdEndpoints()]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
     const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -63,6 +71,7 @@ async function main(): Promise<number> {
         elasticsearch: { url: `https://localhost:${esPort}`, username: 'elastic', password, ca },
         // Kibana serves plain http inside the cluster; the forward stays on 127.0.0.1.
         kibana: kibana && { url: `http://127.0.0.1:${kibanaPort}`, username: 'elastic', password },
+        fluentd,
       },
       {
         timeoutMs,

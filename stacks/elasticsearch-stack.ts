@@ -5,7 +5,8 @@ import type { MonitoringConfig } from '../config/schema';
 import { EckElasticsearchAddOn } from '../constructs/addons/eck-elasticsearch';
 import { EckOperatorAddOn } from '../constructs/addons/eck-operator';
 import type { ElasticsearchRefs } from '../constructs/elasticsearch/client-secrets';
-import { eventsIndexTemplate, logsIndexTemplate } from '../constructs/elasticsearch/index-templates';
+import { eventsIndexTemplate, logsIndexTemplate, rejectedLogsIndexTemplate } from '../constructs/elasticsearch/index-templates';
+import { REJECTED_MARKER, rejectedIndexPrefix } from '../constructs/fluentd/names';
 import {
   ELASTIC_USER_SECRET,
   ELASTICSEARCH_CLUSTER,
@@ -117,6 +118,7 @@ export class ElasticsearchStack extends MonitoringStack {
       timeoutSeconds: es.readyTimeoutSeconds,
       indexTemplates: {
         [config.fluentd.indexPrefix]: logsIndexTemplate(config.fluentd.indexPrefix, es.indexReplicas),
+        [rejectedIndexPrefix(config.fluentd.indexPrefix)]: rejectedLogsIndexTemplate(rejectedIndexPrefix(config.fluentd.indexPrefix), es.indexReplicas, REJECTED_MARKER),
         [EVENTS_INDEX_PREFIX]: eventsIndexTemplate(EVENTS_INDEX_PREFIX, es.indexReplicas),
       },
       dependsOn: [cluster.release, service, gateUser.secret, gateUser.roleSecret],

@@ -3,6 +3,7 @@
  * refer to. Plain constants, no provider bindings: `npm run verify` imports them cheaply.
  */
 import type { MonitoringConfig } from '../../config/schema';
+import { rejectedIndexPrefix } from '../fluentd/names';
 import { JAEGER_INDEX_FAMILIES } from '../jaeger/names';
 
 /** Name of the ECK Elasticsearch resource (and Helm release). */
@@ -35,9 +36,10 @@ export const INDEX_RETENTION_JOB = 'index-retention';
 export const READINESS_JOB = 'elasticsearch-ready';
 
 /**
- * Every daily index family the stacks write (`<family>-YYYY-MM-DD`): container logs, Kubernetes
- * events and, with Jaeger on Elasticsearch, Jaeger's. The retention job prunes exactly these.
+ * Every daily index family the stacks write (`<family>-YYYY-MM-DD`): container logs and the log
+ * documents Elasticsearch rejected (their fallback family), Kubernetes events and, with Jaeger on
+ * Elasticsearch, Jaeger's. The retention job prunes exactly these.
  */
 export function dailyIndexFamilies(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>): string[] {
-  return [config.fluentd.indexPrefix, EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])];
+  return [config.fluentd.indexPrefix, rejectedIndexPrefix(config.fluentd.indexPrefix), EVENTS_INDEX_PREFIX, ...(config.jaeger.storage === 'elasticsearch' ? JAEGER_INDEX_FAMILIES : [])];
 }

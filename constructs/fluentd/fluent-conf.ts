@@ -2,6 +2,7 @@
  * fluent.conf as typed directives, rendered to Fluentd's config syntax. The DaemonSet
  * ships this file instead of the image's built-in one (which has no CA-file setting).
  */
+import { REJECTED_MARKER } from './names';
 
 export interface Directive {
   /** source | filter | match | parse | buffer | storage | system | … */
@@ -26,6 +27,8 @@ export function renderDirectives(directives: Directive[], indent = ''): string {
 export interface FluentConfOptions {
   /** Index prefix: indices are `<prefix>-YYYY-MM-DD`. */
   readonly indexPrefix: string;
+  /** Prefix of the daily indices of documents Elasticsearch rejected (`<prefix>-YYYY-MM-DD`). */
+  readonly rejectedIndexPrefix: string;
   /** Elasticsearch Service host name (TLS certificate must cover it). */
   readonly elasticsearchHost: string;
   readonly elasticsearchPort: number;
@@ -44,12 +47,149 @@ export interface FluentConfOptions {
 export const FLUENTD_MONITOR_PORT = 24220;
 export const FLUENTD_METRICS_PORT = 24231;
 
+/**
+ * Counters the config defines with fluent-plugin-prometheus's filter (the output counters,
+ * fluentd_output_status_*, come from its prometheus_output_monitor). Without labels, each is
+ * served from the start at 0 (prometheus-client initializes an empty label set).
+ */
+export const FLUENTD_COUNTERS = {
+  /** Every line read (a split line counts once per part), before anything could drop it. */
+  linesIn: 'fluentd_input_status_num_records_total',
+  /** Partial lines whose end never came, sent on without it after PARTIAL_LINE_TIMEOUT_SECONDS. */
+  partialTimeouts: 'fluentd_partial_line_timeouts_total',
+  /** Records that reached the @ERROR label: rejected by Elasticsearch (400), or refused by a plugin. */
+  errorLabel: 'fluentd_error_label_records_total',
+} as const;
+
+/** Plugin ids of the two Elasticsearch outputs (the `plugin_id` label of fluentd_output_status_*). */
+export const FLUENTD_OUTPUTS = { logs: 'out_es', rejected: 'out_es_rejected' } as const;
+
+/** How long concat holds the first parts of a split line waiting for its last part. */
+export const PARTIAL_LINE_TIMEOUT_SECONDS = 10;
+
+/** Upper bound of the fallback output's file buffer (rejected documents only: small). */
+export const REJECTED_BUFFER_LIMIT = '64MB';
+
+/** The raw record kept in a fallback document is cut at this many characters (1 MiB). */
+export const REJECTED_RAW_LIMIT = 1_048_576;
+
+/** A counter of every record passing, as fluent-plugin-prometheus's filter defines one. */
+function countRecords(id: string, name: string, desc: string, arg = '**'): Directive {
+  return { name: 'filter', arg, params: { '@type': 'prometheus', '@id': id }, children: [{ name: 'metric', params: { name, type: 'counter', desc } }] };
+}
+
+/**
+ * An Elasticsearch output with its own file buffer. What survives what (fluentd v1.19.3
+ * lib/fluent/plugin/output.rb, buf_file.rb):
+ * - a Fluentd restart: the chunks are files on the node (buf_file is persistent and resumes
+ *   staged and queued chunks at start), the positions too (pos_file);
+ * - an Elasticsearch outage: a failed bulk raises RecoverableRequestFailure and the chunk is
+ *   retried with backoff up to 60 s, forever (retry_forever: no retry_timeout, no max times);
+ * - both at once: flush_at_shutdown tries once (submit_flush_all stops at the first failure)
+ *   and the chunks stay on disk for the next start;
+ * - the buffer full (total_limit_size): overflow_action block makes the emitting thread wait
+ *   (write_guard sleeps until storable), so lines stay in the container log files; only what
+ *   the kubelet rotates away meanwhile is lost.
+ */
+function elasticsearchOutput(o: FluentConfOptions, id: string, prefix: string, buffer: string, totalLimit: string): Directive {
+  return {
+    name: 'match',
+    arg: '**',
+    params: {
+      '@type': 'elasticsearch',
+      '@id': id,
+      host: o.elasticsearchHost,
+      port: o.elasticsearchPort,
+      scheme: 'https',
+      ssl_verify: true,
+      ca_file: o.caFile,
+      ssl_version: 'TLSv1_2',
+      user: '"#{ENV[\'ES_USERNAME\']}"',
+      password: '"#{ENV[\'ES_PASSWORD\']}"',
+      logstash_format: true,
+      logstash_prefix: prefix,
+      logstash_prefix_separator: '-',
+      logstash_dateformat: '%Y-%m-%d',
+      // `@timestamp` from the event time: the CRI time the runtime stamped on the line.
+      include_timestamp: true,
+      suppress_type_name: true,
+      // The index templates are applied by the elasticsearch stack's readiness gate.
+      reconnect_on_error: true,
+      reload_on_failure: false,
+      reload_connections: false,
+      request_timeout: '30s',
+      // A 400 item is re-emitted to @ERROR (elasticsearch_error_handler.rb); its reason goes to the log.
+      log_es_400_reason: true,
+      // fluent-plugin-elasticsearch 6.0.0 drops a whole chunk (UnrecoverableError) when a bulk
+      // item fails with a type in this list; its default also lists es_rejected_execution_exception,
+      // the 429 of an Elasticsearch busy catching up after an outage. Without it those records are
+      // re-emitted into the buffer and retried (elasticsearch_error_handler.rb retry_stream).
+      unrecoverable_error_types: 'out_of_memory_error',
+    },
+    children: [
+      {
+        name: 'buffer',
+        params: {
+          '@type': 'file',
+          path: `${o.stateDir}/buffer/${buffer}`,
+          flush_mode: 'interval',
+          flush_interval: '5s',
+          flush_thread_count: 2,
+          chunk_limit_size: '8MB',
+          total_limit_size: totalLimit,
+          overflow_action: 'block',
+          retry_type: 'exponential_backoff',
+          retry_wait: '1s',
+          retry_max_interval: '60s',
+          retry_forever: true,
+          flush_at_shutdown: true,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Ruby (record_transformer, enable_ruby) for a field of the fallback document: the record's
+ * value when it is a string, else nothing, so the document can never clash with its mapping.
+ */
+const stringField = (key: string) => `\${record["${key}"] if record["${key}"].is_a?(String)}`;
+
+/**
+ * The fallback document of a record that reached @ERROR: the fields the logs view and the
+ * trace link search on, each only if it has the one type the rejected template maps, and the
+ * whole record as one JSON string in `message`. `@timestamp` is set again by the output from
+ * the event time (the record's own may be what was rejected).
+ */
+function fallbackDocument(): Directive {
+  return {
+    name: 'filter',
+    arg: '**',
+    params: { '@type': 'record_transformer', '@id': 'filter_rejected_document', enable_ruby: true, renew_record: true },
+    children: [
+      {
+        name: 'record',
+        params: {
+          [REJECTED_MARKER]: '${true}',
+          stream: stringField('stream'),
+          logtag: stringField('logtag'),
+          trace_id: stringField('trace_id'),
+          span_id: stringField('span_id'),
+          kubernetes: '${record["kubernetes"].slice("namespace_name", "pod_name", "container_name", "host").select { |_, v| v.is_a?(String) } if record["kubernetes"].is_a?(Hash)}',
+          // A record that is not valid UTF-8 cannot be JSON: its inspect form then.
+          message: `\${(record.to_json rescue record.inspect)[0, ${REJECTED_RAW_LIMIT}]}`,
+        },
+      },
+    ],
+  };
+}
+
 /** Everything in one file so the whole pipeline is reviewable in one diff. */
 export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
   const pos = (name: string) => `${o.stateDir}/${name}.pos`;
   return [
     { name: 'system', params: { log_level: 'info' } },
-    // Health (probes) and metrics (scraped by the collector via pod annotations).
+    // Health (probes) and metrics (scraped by the collector via pod annotations, and by npm run verify).
     { name: 'source', params: { '@type': 'monitor_agent', bind: '0.0.0.0', port: o.monitorPort } },
     { name: 'source', params: { '@type': 'prometheus', bind: '0.0.0.0', port: o.metricsPort, metrics_path: '/metrics' } },
     { name: 'source', params: { '@type': 'prometheus_output_monitor', interval: 10 } },
@@ -79,83 +219,85 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
         { name: 'entry', params: { fields_strip_underscores: true, fields_lowercase: true } },
       ],
     },
-    // Lines longer than containerd's 16 KiB limit arrive split, marked P(artial).
+    countRecords('filter_count_in', FLUENTD_COUNTERS.linesIn, 'The total number of incoming records', 'kubernetes.** node.**'),
+    // Lines longer than the runtime's 16 KiB buffer arrive split: P(artial) parts, then F(ull).
     {
       name: 'filter',
       arg: 'kubernetes.**',
-      params: { '@type': 'concat', '@id': 'filter_concat_partial', key: 'message', use_partial_cri_logtag: true, partial_cri_logtag_key: 'logtag', partial_cri_stream_key: 'stream', separator: '""' },
-    },
-    { name: 'filter', arg: 'kubernetes.**', params: { '@type': 'kubernetes_metadata', '@id': 'filter_kube_metadata', skip_labels: false, skip_container_metadata: false, skip_master_url: true } },
-    // JSON lines (the sample app's pino output) become fields; other lines stay in `message`.
-    {
-      name: 'filter',
-      arg: 'kubernetes.**',
-      params: { '@type': 'parser', '@id': 'filter_parse_json', key_name: 'message', reserve_data: true, reserve_time: true, remove_key_name_field: true, emit_invalid_record_to_error: false },
-      // pino writes ISO-8601 `time`; parse it as a string (the default float type would
-      // reject every line). The event keeps the CRI timestamp (reserve_time).
-      children: [{ name: 'parse', params: { '@type': 'json', time_key: 'time', time_type: 'string', keep_time_key: true } }],
-    },
-    {
-      name: 'match',
-      arg: 'kubernetes.** node.**',
       params: {
-        '@type': 'elasticsearch',
-        '@id': 'out_es',
-        host: o.elasticsearchHost,
-        port: o.elasticsearchPort,
-        scheme: 'https',
-        ssl_verify: true,
-        ca_file: o.caFile,
-        ssl_version: 'TLSv1_2',
-        user: '"#{ENV[\'ES_USERNAME\']}"',
-        password: '"#{ENV[\'ES_PASSWORD\']}"',
-        logstash_format: true,
-        logstash_prefix: o.indexPrefix,
-        logstash_prefix_separator: '-',
-        logstash_dateformat: '%Y-%m-%d',
-        include_timestamp: true,
-        suppress_type_name: true,
-        // The index template is applied by the elasticsearch stack's readiness gate.
-        reconnect_on_error: true,
-        reload_on_failure: false,
-        reload_connections: false,
-        request_timeout: '30s',
-        log_es_400_reason: true,
-        // fluent-plugin-elasticsearch 5.4.4 drops a whole chunk (UnrecoverableError) when a bulk
-        // item fails with a type in this list; its default also lists es_rejected_execution_exception,
-        // the 429 of an Elasticsearch busy catching up after an outage. Without it those records are
-        // re-emitted into the buffer and retried (elasticsearch_error_handler.rb retry_stream).
-        unrecoverable_error_types: 'out_of_memory_error',
+        '@type': 'concat',
+        '@id': 'filter_concat_partial',
+        key: 'message',
+        use_partial_cri_logtag: true,
+        partial_cri_logtag_key: 'logtag',
+        // concat 2.6.2 deletes this key from every record it joins (filter_concat.rb, upstream
+        // issue #116); naming a key no record has keeps `stream`. `logtag` stays (F, or P below).
+        partial_cri_stream_key: 'partial_cri_stream_unused',
+        keep_partial_key: true,
+        // Parts of stdout and stderr are joined apart (the default joins per file).
+        stream_identity_key: 'stream',
+        separator: '""',
+        // The line's time is when it began; also for a line flushed without its end.
+        use_first_timestamp: true,
+        // A P whose F never comes (container killed mid-line) goes on as it is, logtag P.
+        flush_interval: PARTIAL_LINE_TIMEOUT_SECONDS,
+        timeout_label: '@PARTIAL_TIMEOUT',
       },
+    },
+    { name: 'match', arg: 'kubernetes.** node.**', params: { '@type': 'relabel', '@label': '@LOGS' } },
+    {
+      name: 'label',
+      arg: '@PARTIAL_TIMEOUT',
+      params: {},
       children: [
+        countRecords('filter_count_partial_timeouts', FLUENTD_COUNTERS.partialTimeouts, 'Partial lines sent on without their last part'),
+        { name: 'match', arg: '**', params: { '@type': 'relabel', '@label': '@LOGS' } },
+      ],
+    },
+    {
+      name: 'label',
+      arg: '@LOGS',
+      params: {},
+      children: [
+        // JSON lines (the sample app's pino output) become fields; other lines keep `message`.
         {
-          // What survives what (fluentd v1.19.3 lib/fluent/plugin/output.rb, buf_file.rb):
-          // - a Fluentd restart: the chunks are files on the node (buf_file is persistent and
-          //   resumes staged and queued chunks at start), the positions too (pos_file);
-          // - an Elasticsearch outage: a failed bulk raises RecoverableRequestFailure and the chunk is
-          //   retried with backoff up to 60 s, forever (retry_forever: no retry_timeout, no max times);
-          // - both at once: flush_at_shutdown tries once (submit_flush_all stops at the first failure)
-          //   and the chunks stay on disk for the next start;
-          // - the buffer full (total_limit_size): overflow_action block makes in_tail wait
-          //   (write_guard sleeps until storable), so lines stay in the container log files; only
-          //   what the kubelet rotates away meanwhile is lost.
-          name: 'buffer',
+          name: 'filter',
+          arg: 'kubernetes.**',
           params: {
-            '@type': 'file',
-            path: `${o.stateDir}/buffer/elasticsearch`,
-            flush_mode: 'interval',
-            flush_interval: '5s',
-            flush_thread_count: 2,
-            chunk_limit_size: '8MB',
-            total_limit_size: o.bufferLimit,
-            overflow_action: 'block',
-            retry_type: 'exponential_backoff',
-            retry_wait: '1s',
-            retry_max_interval: '60s',
-            retry_forever: true,
-            flush_at_shutdown: true,
+            '@type': 'parser',
+            '@id': 'filter_parse_json',
+            key_name: 'message',
+            reserve_data: true,
+            reserve_time: true,
+            remove_key_name_field: true,
+            // Invalid UTF-8 would raise and drop the record (filter_parser.rb): parse it scrubbed.
+            replace_invalid_sequence: true,
+            // Text that is not JSON is normal here: it goes on with `message` (reserve_data),
+            // without a copy to @ERROR and a warning per line.
+            emit_invalid_record_to_error: false,
           },
+          // No time key: a `time` the parser cannot read (pino's epoch-ms number against a string
+          // type, an object) raises ParserError, and filter_parser then drops the whole record
+          // (fluentd 1.19.3). The event keeps the CRI time (reserve_time); `time` stays a field.
+          children: [{ name: 'parse', params: { '@type': 'json', time_key: '""', keep_time_key: true } }],
         },
+        // After the parser, so `kubernetes` is always the metadata (it merges over the record).
+        { name: 'filter', arg: 'kubernetes.**', params: { '@type': 'kubernetes_metadata', '@id': 'filter_kube_metadata', skip_labels: false, skip_container_metadata: false, skip_master_url: true } },
+        elasticsearchOutput(o, FLUENTD_OUTPUTS.logs, o.indexPrefix, 'elasticsearch', o.bufferLimit),
+      ],
+    },
+    // Records Elasticsearch rejected (400: a mapping conflict, a malformed field) and records a
+    // plugin refused: counted, then indexed as a fallback document that cannot clash.
+    {
+      name: 'label',
+      arg: '@ERROR',
+      params: {},
+      children: [
+        countRecords('filter_count_error_label', FLUENTD_COUNTERS.errorLabel, 'Records sent to the @ERROR label'),
+        // A fallback document rejected in turn would come back here forever: it stops (counted above).
+        { name: 'filter', arg: '**', params: { '@type': 'grep', '@id': 'filter_rejected_once' }, children: [{ name: 'exclude', params: { key: REJECTED_MARKER, pattern: '/^true$/' } }] },
+        fallbackDocument(),
+        elasticsearchOutput(o, FLUENTD_OUTPUTS.rejected, o.rejectedIndexPrefix, 'rejected', REJECTED_BUFFER_LIMIT),
       ],
     },
   ];

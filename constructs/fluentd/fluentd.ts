@@ -10,7 +10,7 @@ import { SecureDaemonSet } from '../k8s/secure-daemonset';
 import { rootContainerSecurity } from '../k8s/security';
 import { terraformLiterals } from '../terraform/literal';
 import { buildFluentDirectives, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
-import { FLUENTD_DAEMONSET } from './names';
+import { FLUENTD_DAEMONSET, rejectedIndexPrefix } from './names';
 
 export const FLUENTD_IMAGE_REPOSITORY = 'fluent/fluentd-kubernetes-daemonset';
 
@@ -57,6 +57,7 @@ export class Fluentd extends Construct {
     this.fluentConf = renderDirectives(
       buildFluentDirectives({
         indexPrefix: props.indexPrefix,
+        rejectedIndexPrefix: rejectedIndexPrefix(props.indexPrefix),
         elasticsearchHost: props.elasticsearchHost,
         elasticsearchPort: props.elasticsearchPort ?? 9200,
         caFile: `${CA_DIR}/ca.crt`,

@@ -5,6 +5,7 @@
  */
 import type { MonitoringConfig } from '../../config/schema';
 import { EVENTS_INDEX_PREFIX } from '../elasticsearch/names';
+import { REJECTED_MARKER, rejectedIndexPrefix } from '../fluentd/names';
 import { DATA_VIEW_IDS, DataViewKey } from './names';
 
 /** Kibana's versioned public routes: the one version of the data view routes (INITIAL_REST_VERSION). */
@@ -26,6 +27,8 @@ export interface DataViewSpec {
   /** The view exists before its first index does (a fresh cluster, or every index expired). */
   readonly allowNoIndex: boolean;
   readonly fieldFormats?: Record<string, UrlFieldFormat>;
+  /** Kibana's per-field attributes (label, description shown in Discover's field list). */
+  readonly fieldAttrs?: Record<string, { readonly customLabel?: string; readonly customDescription?: string }>;
 }
 
 /** One request of the Job. */
@@ -43,14 +46,29 @@ function linkToJaegerTrace(jaegerPublicUrl: string): UrlFieldFormat {
 }
 
 /**
- * The data views of a config: logs (`<fluentd.indexPrefix>-*`, `trace_id` links to the trace in
- * Jaeger), Kubernetes events, and, with Jaeger on Elasticsearch, Jaeger's spans (time field
+ * The data views of a config: logs (`<fluentd.indexPrefix>-*`, which also holds the rejected
+ * documents' family; `trace_id` links to the trace in Jaeger; `stream` and the rejected marker
+ * described), Kubernetes events, and, with Jaeger on Elasticsearch, Jaeger's spans (time field
  * `startTimeMillis`, epoch millis in Jaeger's span mapping; `traceID` links to the trace).
  */
 export function dataViews(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>): Record<DataViewKey, DataViewSpec | undefined> {
   const trace = linkToJaegerTrace(config.jaeger.publicUrl);
   return {
-    logs: { id: DATA_VIEW_IDS.logs, name: 'Logs', title: `${config.fluentd.indexPrefix}-*`, timeFieldName: '@timestamp', allowNoIndex: true, fieldFormats: { trace_id: trace } },
+    logs: {
+      id: DATA_VIEW_IDS.logs,
+      name: 'Logs',
+      title: `${config.fluentd.indexPrefix}-*`,
+      timeFieldName: '@timestamp',
+      allowNoIndex: true,
+      fieldFormats: { trace_id: trace },
+      fieldAttrs: {
+        stream: { customLabel: 'Stream', customDescription: 'stdout or stderr: the container stream the line was written to' },
+        [REJECTED_MARKER]: {
+          customLabel: 'Rejected',
+          customDescription: `true: Elasticsearch refused this line as written (a field clashed with another line's), so it is kept in ${rejectedIndexPrefix(config.fluentd.indexPrefix)}-* with the whole record as one string in message`,
+        },
+      },
+    },
     events: { id: DATA_VIEW_IDS.events, name: 'Kubernetes events', title: `${EVENTS_INDEX_PREFIX}-*`, timeFieldName: '@timestamp', allowNoIndex: true },
     spans:
       config.jaeger.storage === 'elasticsearch'
