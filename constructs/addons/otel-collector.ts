@@ -290,9 +290,9 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
                 podManagementPolicy: 'Parallel' as const,
                 persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: 'Delete', whenScaled: 'Retain' } as const,
               },
-              replicaCount: replicas.min,
             }),
         fullnameOverride: release,
+        ...(agent ? {} : { replicaCount: replicas.min }),
         ...(replicas.max > replicas.min
           ? { autoscaling: { enabled: true, minReplicas: replicas.min, maxReplicas: replicas.max, targetCPUUtilizationPercentage: replicas.targetCpu } as const }
           : {}),
