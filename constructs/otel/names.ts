@@ -11,6 +11,7 @@ export const CLUSTER_COLLECTOR_SERVICE = 'otel-collector-cluster';
  * DaemonSet `otel-agent-agent` and its ConfigMap likewise.
  */
 export const AGENT_SERVICE = 'otel-agent';
+export const AGENT_DAEMONSET = `${AGENT_SERVICE}-agent`;
 
 /** The chart's `component` label per mode (_helpers.tpl opentelemetry-collector.component, chart 0.170.0). */
 const CHART_COMPONENT = { statefulset: 'statefulset-collector', daemonset: 'agent-collector' } as const;
