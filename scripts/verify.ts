@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
 import { KIBANA_SERVICE } from '../constructs/kibana/names';
-import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
+import { accessPoints, AGENT_POD_SELECTOR, clusterAccess, ClusterAccess, collectorMetricsAccess, kubectlFlags, runningPodNodes, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 import { expectedDataViews } from '../ops/kibana-api';
 import { formatResults, GatewayMetrics, runVerify } from '../ops/verify';
@@ -49,7 +49,12 @@ async function main(): Promise<number> {
     return { replicas: pods.map((pod, i) => ({ pod, url: urls[i] })), stats, selector: metrics.selector };
   };
   try {
-    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints()]);
+    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus, agentPods] = await Promise.all([
+      Promise.all(forwards.map((f) => f.start())),
+      collectorEndpoints(),
+      // The node agents and their nodes: their hop reads each node's counters (ops/agent-hop.ts).
+      runningPodNodes(access, metrics.namespace, AGENT_POD_SELECTOR),
+    ]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
     const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -63,6 +68,7 @@ async function main(): Promise<number> {
         elasticsearch: { url: `https://localhost:${esPort}`, username: 'elastic', password, ca },
         // Kibana serves plain http inside the cluster; the forward stays on 127.0.0.1.
         kibana: kibana && { url: `http://127.0.0.1:${kibanaPort}`, username: 'elastic', password },
+        agents: { pods: agentPods, selector: AGENT_POD_SELECTOR },
       },
       {
         timeoutMs,
