@@ -407,6 +407,8 @@ describe('the agent add-on: a DaemonSet apps reach on their own node, Pod Securi
     expect([values.mode, values.fullnameOverride, release.name, addon.serviceName]).toEqual(['daemonset', AGENT_SERVICE, AGENT_SERVICE, AGENT_SERVICE]);
     expect(values.service).toEqual({ enabled: true, internalTrafficPolicy: 'Local' });
     expect(values.rollout).toEqual({ strategy: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    // Every node, control plane included (as Fluentd): the apps there need their agent too.
+    expect(values.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
     // chart 0.170.0 renders hostPort for daemonset mode when truthy, and its defaults set 4317/4318.
     expect([values.ports.otlp.hostPort, values.ports['otlp-http'].hostPort]).toEqual([0, 0]);
     expect(JSON.stringify(values)).not.toMatch(/hostNetwork|hostPath|"hostPort":[1-9]/);

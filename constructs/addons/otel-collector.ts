@@ -69,6 +69,8 @@ export interface OtelCollectorValues {
    * hostPort, so both fit), and the Service sends to whichever is ready. @default - chart (RollingUpdate)
    */
   readonly rollout?: { readonly strategy: 'RollingUpdate'; readonly rollingUpdate: { readonly maxSurge: number; readonly maxUnavailable: number } };
+  /** The agent: on control-plane nodes too, like Fluentd (the apps of every node need theirs). @default - none */
+  readonly tolerations?: { readonly key: string; readonly operator: 'Exists'; readonly effect: 'NoSchedule' }[];
   /** A HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. @default - none (chart: disabled) */
   readonly autoscaling?: { readonly enabled: true; readonly minReplicas: number; readonly maxReplicas: number; readonly targetCPUUtilizationPercentage: number };
   /** @default - none (chart: disabled) */
@@ -277,6 +279,7 @@ export class OtelCollectorAddOn extends HelmAddOn<OtelCollectorValues> {
               mode: 'daemonset' as const,
               service: { enabled: true, internalTrafficPolicy: 'Local' } as const,
               rollout: { strategy: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } as const,
+              tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' } as const],
             }
           : {
               mode: 'statefulset' as const,
