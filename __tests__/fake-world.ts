@@ -148,12 +148,13 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
           `telemetry_spans_buffered{job="sample-app"} 0`,
           `telemetry_spans_dropped_total{job="sample-app"} ${m.delivery === 'lossy' ? 5 : 0}`,
         ];
-  // Each agent's own telemetry as the collector re-exports it (job otel-agent, its node): the
+  // Each agent's own telemetry as the collector re-exports it (labelled with its node): the
   // requests sent so far went through the first node's agent, 4 spans each; 2 refused earlier.
   const agentLines = () =>
     FAKE_NODES.filter((_n, i) => m.agents !== 'missing' || i < FAKE_NODES.length - 1).flatMap((node, i) => {
       const spans = i === 0 && ready(m.agents) ? 4 * sent.length : 0;
-      const l = `agent_node="${node}",job="otel-agent"`;
+      // The job label is the collector's own service.name (as on the gateway's self-telemetry): only agent_node tells.
+      const l = `agent_node="${node}",job="otelcol-contrib"`;
       return [
         `otelcol_receiver_accepted_spans_total{${l},receiver="otlp",transport="http"} ${100 + spans}`,
         `otelcol_receiver_refused_spans_total{${l},receiver="otlp",transport="http"} 2`,

@@ -1,9 +1,10 @@
-import { AGENT_EXPORTER, AGENT_NODE_LABEL, AGENT_SELF_SCRAPE_JOB } from '../constructs/otel/collector-config';
+import { AGENT_EXPORTER, AGENT_NODE_LABEL } from '../constructs/otel/collector-config';
 import { Sample, sumOf } from './prometheus-text';
 
 /**
- * The node agents' hop of `npm run verify`. Each agent scrapes its own telemetry (job
- * otel-agent, labelled with its node) and forwards it with its other metrics to the gateway (or
+ * The node agents' hop of `npm run verify`. Each agent scrapes its own telemetry (labelled
+ * `agent_node` with its node: the `job` label is the collector's own service.name, the same on
+ * the gateway's self-telemetry) and forwards it with its other metrics to the gateway (or
  * the dev all-in-one), whose Prometheus endpoint verify already reads: per node, the spans the
  * agent accepted from the apps, forwarded to the gateway, refused (the apps keep and resend
  * those) and failed to send (answered as refusals, so the apps resend those too).
@@ -25,15 +26,15 @@ export interface AgentCounts {
 /** A counter as the Prometheus exporter names it (with or without `_total`). */
 const counter = (samples: Sample[], name: string, match: Record<string, string>) => sumOf(samples, `${name}_total`, match) + sumOf(samples, name, match);
 
-/** The agents' own series (their self-scrape job): not the gateway's, whose queues decide loss. */
-export const isAgentSeries = (s: Sample) => s.labels.job === AGENT_SELF_SCRAPE_JOB;
+/** The agents' own series (labelled with their node): not the gateway's, whose queues decide loss. */
+export const isAgentSeries = (s: Sample) => s.labels[AGENT_NODE_LABEL] !== undefined;
 
 /** Span counters per node, from the agents' self-telemetry among `samples`. */
 export function agentCounts(samples: Sample[]): Map<string, AgentCounts> {
   const byNode = new Map<string, AgentCounts>();
   const nodes = new Set(samples.filter(isAgentSeries).map((s) => s.labels[AGENT_NODE_LABEL]).filter(Boolean));
   for (const node of [...nodes].sort()) {
-    const m = { job: AGENT_SELF_SCRAPE_JOB, [AGENT_NODE_LABEL]: node };
+    const m = { [AGENT_NODE_LABEL]: node };
     byNode.set(node, {
       accepted: counter(samples, 'otelcol_receiver_accepted_spans', m),
       forwarded: counter(samples, 'otelcol_exporter_sent_spans', { ...m, exporter: AGENT_EXPORTER }),

@@ -415,10 +415,14 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
 export const SELF_SCRAPE_JOB = 'otel-collector';
 /**
  * Job name of each agent's scrape of its own telemetry, forwarded with its other metrics to the
- * gateway's Prometheus endpoint, where `npm run verify` reads the agent hop per node.
+ * gateway's Prometheus endpoint, where `npm run verify` reads the agent hop per node (by the
+ * AGENT_NODE_LABEL the scrape adds).
  */
 export const AGENT_SELF_SCRAPE_JOB = 'otel-agent';
-/** Label naming the agent's node on its own telemetry. */
+/**
+ * Label naming the agent's node on its own telemetry; it also tells the agents' series from the
+ * gateway's (both carry the collector's own service.name as `job`).
+ */
 export const AGENT_NODE_LABEL = 'agent_node';
 
 function prometheusScrapeConfigs(annotatedPods: boolean, host: string, telemetryPort: number, agent: boolean): ComponentConfig[] {
