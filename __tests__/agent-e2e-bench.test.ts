@@ -1,4 +1,4 @@
-import { AGENT_EXPORTER } from '../constructs/otel/collector-config';
+import { AGENT_EXPORTER, EXPORT_RETRY, MEMORY_QUEUE_LIMITS } from '../constructs/otel/collector-config';
 import { agentKillPlan, e2eAgentConfig } from '../e2e/agent';
 import { agentConfig, minimalConfig } from '../bench/agent-cost';
 import { hasBenchBlock, writeBenchBlock, writeSpeedTable } from '../bench/speed';
@@ -11,7 +11,8 @@ describe('the e2e agent (e2e/agent.ts)', () => {
     expect((good.exporters[AGENT_EXPORTER] as any).sending_queue.wait_for_result).toBe(true);
     expect(good.processors.batch).toBeUndefined();
     const broken = e2eAgentConfig({ host: '127.0.0.1', ports, gatewayOtlpEndpoint: '127.0.0.1:9', ackOnReceipt: true });
-    expect((broken.exporters[AGENT_EXPORTER] as any).sending_queue).toMatchObject({ wait_for_result: false });
+    expect((broken.exporters[AGENT_EXPORTER] as any).sending_queue).toMatchObject({ wait_for_result: false, queue_size: MEMORY_QUEUE_LIMITS.spans });
+    expect((broken.exporters[AGENT_EXPORTER] as any).retry_on_failure).toEqual(EXPORT_RETRY);
     expect((broken.exporters[AGENT_EXPORTER] as any).sending_queue.batch).toBeUndefined();
     expect(broken.service.pipelines.traces.processors).toEqual(['memory_limiter', 'resource', 'batch']);
     expect(broken.processors.batch).toEqual({ send_batch_size: 1024, send_batch_max_size: 2048, timeout: '2s' });

@@ -7,11 +7,11 @@
  * again; every trace must arrive. What keeps them (docs/agent.md): the agent answers the app only
  * after the gateway took the batch (sending_queue.wait_for_result), so whatever it held when it
  * died is still in the app's span buffer, which resends it.
- * E2E_BREAK=agent-ack runs the classic agent instead (batch processor, queue answering at once):
- * what it acknowledged and held dies with it, and the fault fails.
+ * E2E_BREAK=agent-ack runs the classic agent instead (batch processor, an in-memory queue answering
+ * at once and retrying without limit, as the gateway's): it rides out the gateway being down, but
+ * what it acknowledged and held when killed dies with it, and the kill fault fails.
  */
-import { buildCollectorConfig, CollectorConfig, CollectorPorts } from '../constructs/otel/collector-config';
-import { AGENT_EXPORTER } from '../constructs/otel/collector-config';
+import { AGENT_EXPORTER, buildCollectorConfig, CollectorConfig, CollectorPorts, EXPORT_RETRY, MEMORY_QUEUE_LIMITS } from '../constructs/otel/collector-config';
 import { FaultContext, FaultPlan, FaultRow, OUTAGE_MS, runFault } from './faults';
 
 /** The node name the e2e's agent reports (K8S_NODE_NAME, the downward API's spec.nodeName in the cluster). */
@@ -26,7 +26,7 @@ export interface AgentOptions {
   readonly ackOnReceipt?: boolean;
 }
 
-/** The agent's config: the builder's, local profile; with ackOnReceipt the classic batch-processor agent. */
+/** The agent's config: the builder's, local profile; with ackOnReceipt the classic batch-processor agent with an in-memory queue. */
 export function e2eAgentConfig(o: AgentOptions): CollectorConfig {
   const config = buildCollectorConfig({ profile: 'local', role: 'agent', gatewayOtlpEndpoint: o.gatewayOtlpEndpoint, clusterName: 'e2e', environment: 'e2e', listenHost: o.host, ports: o.ports });
   if (!o.ackOnReceipt) return config;
@@ -37,7 +37,7 @@ export function e2eAgentConfig(o: AgentOptions): CollectorConfig {
   return {
     ...config,
     processors: { ...config.processors, batch },
-    exporters: { ...config.exporters, [AGENT_EXPORTER]: { ...exporter, sending_queue: { ...queue, wait_for_result: false } } },
+    exporters: { ...config.exporters, [AGENT_EXPORTER]: { ...exporter, sending_queue: { ...queue, wait_for_result: false, queue_size: MEMORY_QUEUE_LIMITS.spans }, retry_on_failure: EXPORT_RETRY } },
     service: { ...config.service, pipelines },
   };
 }
