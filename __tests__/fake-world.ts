@@ -17,6 +17,14 @@ export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom:
 export const FAKE_NODES = ['kind-control-plane', 'kind-worker'];
 export const agentPod = (node: string) => `otel-agent-agent-${node.slice(-4)}`;
 export const FAKE_AGENTS = { pods: FAKE_NODES.map((node) => ({ pod: agentPod(node), node })), selector: 'app.kubernetes.io/instance=otel-agent,app.kubernetes.io/name=opentelemetry-collector' };
+/** The same agent pods as the fake kubectl lists them (FAKE_KUBECTL_PODS entries, with the chart's daemonset-mode labels). */
+export const FAKE_AGENT_KUBECTL_PODS = FAKE_AGENTS.pods.map(({ pod, node }) => ({
+  name: pod,
+  namespace: 'observability',
+  labels: { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': 'otel-agent', component: 'agent-collector' },
+  phase: 'Running',
+  node,
+}));
 
 /** The data views the fake Kibana has (the dev profile's: logs and events). */
 export const FAKE_DATA_VIEWS = [

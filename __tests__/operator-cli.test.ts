@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorPodLabels } from '../constructs/otel/names';
 import { AGENT_POD_SELECTOR, COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
-import { FAKE_AGENTS, fakeGatewayWorld, fakeWorld, gatewayPod } from './fake-world';
+import { FAKE_AGENT_KUBECTL_PODS, fakeGatewayWorld, fakeWorld, gatewayPod } from './fake-world';
 
 const ROOT = join(__dirname, '..');
 const KUBECTL = join(__dirname, 'fixtures', 'fake-kubectl.js');
@@ -52,7 +52,7 @@ async function portsFree(ports: number[]): Promise<boolean> {
 }
 
 /** The node agents' pods as the fake kubectl lists them: one per fake node, with its node name. */
-const agentPods = FAKE_AGENTS.pods.map(({ pod, node }) => ({ name: pod, namespace: 'observability', labels: collectorPodLabels('otel-agent', 'daemonset'), phase: 'Running', node }));
+const agentPods = FAKE_AGENT_KUBECTL_PODS;
 
 describe('npm run verify (CLI) with port-forwards and secrets through kubectl', () => {
   it('verifies TLS against the CA from the Secret and reports every hop', async () => {

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { actionlint, ACTIONLINT_VERSION, ensureActionlint, workflowFiles } from '../checks/actionlint';
 import { loadConfig } from '../config/load';
 import { kindKubeconfigPath } from '../constructs/kind/names';
-import { fakeWorld } from './fake-world';
+import { FAKE_AGENT_KUBECTL_PODS, fakeWorld } from './fake-world';
 import { TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 
 /**
@@ -162,6 +162,7 @@ describe('story-on-kind: its Docker-free steps, executed here', () => {
         VERIFY_TIMEOUT_SECONDS: '3',
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus }),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': tls.cert }),
+        FAKE_KUBECTL_PODS: JSON.stringify(FAKE_AGENT_KUBECTL_PODS),
       });
       expect(r.status).toBe(code);
       const written = readFileSync(join(dir, 'verify-table.txt'), 'utf8');

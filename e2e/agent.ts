@@ -66,7 +66,7 @@ export function agentKillPlan(agent: AgentHop, ackOnReceipt: boolean): FaultPlan
       await sleep(AGENT_DOWN_MS);
       await agent.start();
     },
-    keptBy: ackOnReceipt ? 'nothing (E2E_BREAK=agent-ack: the agent acknowledged what it held)' : "the app's span buffer: the agent answers only after the gateway took the batch (wait_for_result)",
+    keptBy: ackOnReceipt ? 'the classic agent (E2E_BREAK=agent-ack: it had acknowledged what it held)' : "the app's span buffer: the agent answers only after the gateway took the batch (wait_for_result)",
   };
 }
 
