@@ -1,18 +1,18 @@
 import Ajv from 'ajv';
 import { TerraformStack, Testing } from 'cdktf';
 import {
+  AGENT_RBAC_RULES,
   CLUSTER_RBAC_RULES,
-  COLLECTOR_RBAC_RULES,
   EVENTS_RBAC_RULE,
-  GATEWAY_RBAC_RULES,
   OtelCollectorAddOn,
   OtelCollectorAddOnProps,
   PolicyRule,
 } from '../constructs/addons/otel-collector';
 import {
-  buildCollectorConfig, clusterWideCollectors, CollectorConfig, CollectorConfigOptions, CollectorRole, componentsInUse, EXPORT_RETRY, MEMORY_QUEUE_LIMITS, QUEUE_DIRECTORY, QUEUE_LIMITS, QUEUE_STORAGE, SELF_SCRAPE_JOB,
+  AGENT_EXPORTER, AGENT_NODE_LABEL, AGENT_QUEUE, AGENT_RETRY, AGENT_SELF_SCRAPE_JOB, buildCollectorConfig, clusterWideCollectors, CollectorConfig, CollectorConfigOptions, CollectorRole, componentsInUse, EXPORT_RETRY, MEMORY_QUEUE_LIMITS,
+  QUEUE_DIRECTORY, QUEUE_LIMITS, QUEUE_STORAGE, SELF_SCRAPE_JOB,
 } from '../constructs/otel/collector-config';
-import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { helmValueDocuments } from '../ops/terraform-json';
 import { chartDataFile } from './helpers';
 
@@ -21,7 +21,10 @@ const events = { endpoint: 'https://es-es-http.elasticsearch.svc:9200', index: '
 const base = { profile: 'kubernetes', clusterName: 'c', environment: 'e' } as const;
 const jaegerOtlpEndpoint = 'jaeger.jaeger.svc.cluster.local:4317';
 
+const gatewayOtlpEndpoint = 'otel-collector.observability.svc.cluster.local:4317';
+
 const configs: Record<CollectorRole, CollectorConfig> = {
+  agent: buildCollectorConfig({ ...base, role: 'agent', gatewayOtlpEndpoint }),
   'all-in-one': buildCollectorConfig({ ...base, jaegerOtlpEndpoint, events }),
   gateway: buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint }),
   cluster: buildCollectorConfig({ ...base, role: 'cluster', events }),
@@ -39,7 +42,7 @@ function addOn(role: CollectorRole, extra: Partial<OtelCollectorAddOnProps> = {}
     chartVersion: CHART_VERSION,
     imageTag: '0.158.0',
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-    ...(role === 'gateway' ? {} : { elasticsearch: es }),
+    ...(role === 'gateway' || role === 'agent' ? {} : { elasticsearch: es }),
     ...extra,
   });
   const json = JSON.parse(Testing.synth(stack));
@@ -88,34 +91,39 @@ describe('collector roles: the gateway and the cluster collector split the all-i
       expect(self.kubernetes_sd_configs).toBeUndefined();
     }
     expect(clusterWideCollectors(configs.gateway)).toEqual([]);
-    expect(clusterWideCollectors(configs.cluster).sort()).toEqual(['k8s_cluster', 'k8sobjects', 'prometheus job kubernetes-pods', 'receiver_creator/kubeletstats']);
+    expect(clusterWideCollectors(configs.cluster).sort()).toEqual(['k8s_cluster', 'k8sobjects', 'prometheus job kubernetes-pods']);
+    // Each agent collects its own node only: its kubelet, its own telemetry.
+    expect(clusterWideCollectors(configs.agent)).toEqual([]);
+    expect(collectingSources(configs.agent)).toEqual([`prometheus job ${AGENT_SELF_SCRAPE_JOB}`, 'kubelet_stats']);
+    expect((configs.agent.receivers.kubelet_stats as any).endpoint).toBe('https://${env:K8S_NODE_IP}:10250');
+    for (const role of ['all-in-one', 'gateway', 'cluster'] as const) expect(collectingSources(configs[role])).not.toContain('kubelet_stats');
     expect(clusterWideCollectors(configs['all-in-one']).sort()).toEqual(clusterWideCollectors(configs.cluster).sort());
   });
 
-  it('gateway: OTLP in, k8s attributes, traces to Jaeger and metrics to its endpoint; no observer or cluster receivers', () => {
+  it('gateway: OTLP in (from the agents, which added the k8s attributes), traces to Jaeger and metrics to its endpoint; no observer or cluster receivers', () => {
     const gw = configs.gateway;
     expect(ids(gw)).toEqual({
       receivers: ['otlp', 'prometheus'],
-      processors: ['memory_limiter', 'resource', 'batch', 'k8s_attributes'],
+      processors: ['memory_limiter', 'resource', 'batch'],
       exporters: ['otlp/jaeger', 'prometheus', 'debug'],
       extensions: ['health_check', 'file_storage/queue'],
       pipelines: ['traces', 'metrics'],
     });
     expect(gw.service.pipelines.traces.exporters).toEqual(['otlp/jaeger', 'debug']);
-    expect(gw.service.pipelines.metrics).toEqual({ receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
+    expect(gw.service.pipelines.metrics).toEqual({ receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
     expect((gw.receivers.otlp as any).protocols).toEqual({ grpc: { endpoint: '${env:MY_POD_IP}:4317' }, http: { endpoint: '${env:MY_POD_IP}:4318' } });
   });
 
-  it('cluster: kubelet stats, k8s_cluster, annotated pods and events; no OTLP receiver, no k8s_attributes, no Jaeger', () => {
+  it('cluster: k8s_cluster, annotated pods and events; no kubelet stats (the agents), no OTLP receiver, no k8s_attributes, no Jaeger', () => {
     const cl = configs.cluster;
     expect(ids(cl)).toEqual({
-      receivers: ['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster', 'k8sobjects'],
+      receivers: ['prometheus', 'k8s_cluster', 'k8sobjects'],
       processors: ['memory_limiter', 'resource', 'batch'],
       exporters: ['prometheus', 'debug', 'elasticsearch/events'],
-      extensions: ['health_check', 'file_storage/queue', 'k8s_observer'],
+      extensions: ['health_check', 'file_storage/queue'],
       pipelines: ['metrics', 'logs/events'],
     });
-    expect(cl.service.pipelines.metrics.receivers).toEqual(['prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster']);
+    expect(cl.service.pipelines.metrics.receivers).toEqual(['prometheus', 'k8s_cluster']);
     expect(cl.service.pipelines['logs/events'].exporters).toEqual(['elasticsearch/events']);
     // Without events: no k8sobjects, no Elasticsearch.
     const noEvents = buildCollectorConfig({ ...base, role: 'cluster' });
@@ -123,7 +131,57 @@ describe('collector roles: the gateway and the cluster collector split the all-i
     expect(Object.keys(noEvents.exporters)).toEqual(['prometheus', 'debug']);
   });
 
-  it.each(Object.keys(configs) as CollectorRole[])('%s: every pipeline runs memory_limiter first and batch last', (role) => {
+  it('agent: OTLP in, k8s attributes of its node, kubelet stats of its node, resource detection, all forwarded to the gateway', () => {
+    const ag = configs.agent;
+    expect(ids(ag)).toEqual({
+      receivers: ['otlp', 'prometheus', 'kubelet_stats'],
+      processors: ['memory_limiter', 'resource', 'k8s_attributes', 'resource_detection'],
+      exporters: [AGENT_EXPORTER],
+      extensions: ['health_check'],
+      pipelines: ['traces', 'metrics'],
+    });
+    const processors = ['memory_limiter', 'k8s_attributes', 'resource_detection', 'resource'];
+    expect(ag.service.pipelines.traces).toEqual({ receivers: ['otlp'], processors, exporters: [AGENT_EXPORTER] });
+    expect(ag.service.pipelines.metrics).toEqual({ receivers: ['otlp', 'prometheus', 'kubelet_stats'], processors, exporters: [AGENT_EXPORTER] });
+    expect((ag.processors.k8s_attributes as any).filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    expect(ag.processors.resource_detection).toEqual({ detectors: ['env', 'k8s_api'], override: false, k8s_api: { node_from_env_var: 'K8S_NODE_NAME', resource_attributes: { 'k8s.cluster.uid': { enabled: false } } } });
+    // Its own telemetry, labelled with its node, goes to the gateway's endpoint (verify reads the agent hop there).
+    const self = (ag.receivers.prometheus as any).config.scrape_configs;
+    expect(self).toEqual([{ job_name: AGENT_SELF_SCRAPE_JOB, scrape_interval: '15s', static_configs: [{ targets: ['${env:MY_POD_IP}:8888'], labels: { [AGENT_NODE_LABEL]: '${env:K8S_NODE_NAME}' } }] }]);
+  });
+
+  it('agent: answers the app only once the gateway took the batch (no batch processor, no persistent queue), retries briefly', () => {
+    const ag = configs.agent;
+    expect(ag.processors.batch).toBeUndefined();
+    expect(ag.extensions[QUEUE_STORAGE]).toBeUndefined();
+    const exporter = ag.exporters[AGENT_EXPORTER] as any;
+    expect(exporter).toEqual({
+      endpoint: gatewayOtlpEndpoint,
+      tls: { insecure: true },
+      timeout: '3s',
+      sending_queue: { enabled: true, wait_for_result: true, block_on_overflow: false, num_consumers: 4, sizer: 'items', queue_size: AGENT_QUEUE.items, batch: AGENT_QUEUE.batch },
+      retry_on_failure: AGENT_RETRY,
+    });
+    // Retries + one attempt stay inside the OTLP SDKs' default 10 s export timeout, so the app is still waiting for the answer.
+    const s = (d: string) => Number(d.replace(/ms$/, 'e-3').replace(/s$/, ''));
+    expect(s(AGENT_RETRY.max_elapsed_time) + s(exporter.timeout)).toBeLessThan(10);
+    // The exporterhelper refuses a batch min_size above the queue size (same sizer).
+    expect(AGENT_QUEUE.batch.min_size).toBeLessThanOrEqual(AGENT_QUEUE.items);
+  });
+
+  it('agent: needs the gateway endpoint, refuses a persistent queue and a Jaeger endpoint', () => {
+    const agentWith = (o: Partial<CollectorConfigOptions>) => () => buildCollectorConfig({ ...base, role: 'agent', ...o } as CollectorConfigOptions);
+    expect(agentWith({})).toThrow(/agent forwards to the gateway .* needs gatewayOtlpEndpoint/);
+    expect(agentWith({ gatewayOtlpEndpoint: 'http://gw:4317' })).toThrow(/must be host:port/);
+    expect(agentWith({ gatewayOtlpEndpoint, persistentQueue: { directory: '/q' } })).toThrow(/no persistent queue.*wait_for_result/);
+    expect(agentWith({ gatewayOtlpEndpoint, jaegerOtlpEndpoint })).toThrow(/does not export to Jaeger/);
+    expect(() => buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, gatewayOtlpEndpoint })).toThrow(/gatewayOtlpEndpoint is for the agent/);
+    // The local profile (the e2e's agent): the same minus what needs the Kubernetes API.
+    const local = buildCollectorConfig({ profile: 'local', role: 'agent', gatewayOtlpEndpoint: '127.0.0.1:4317', clusterName: 'c', environment: 'e' });
+    expect(ids(local)).toEqual({ receivers: ['otlp', 'prometheus'], processors: ['memory_limiter', 'resource'], exporters: [AGENT_EXPORTER], extensions: ['health_check'], pipelines: ['traces', 'metrics'] });
+  });
+
+  it.each(['all-in-one', 'gateway', 'cluster'] as CollectorRole[])('%s: every pipeline runs memory_limiter first and batch last', (role) => {
     for (const [name, p] of Object.entries(configs[role].service.pipelines)) {
       expect([name, p.processors[0], p.processors[p.processors.length - 1]]).toEqual([name, 'memory_limiter', 'batch']);
       expect(p.processors.every((id) => id in configs[role].processors)).toBe(true);
@@ -157,6 +215,7 @@ describe('collector add-on values per role', () => {
     ['gateway', { replicas: { min: 3 } }],
     ['gateway', { replicas: { min: 1, max: 4 } }],
     ['cluster', {}],
+    ['agent', {}],
   ] as [CollectorRole, Partial<OtelCollectorAddOnProps>][])("%s %j passes the chart's values schema", (role, extra) => {
     expect(schemaErrors(addOn(role, extra).values)).toEqual([]);
   });
@@ -172,7 +231,8 @@ describe('collector add-on values per role', () => {
     expect(values.fullnameOverride).toBe(COLLECTOR_SERVICE);
     expect(values.replicaCount).toBe(1);
     expect(Object.keys(values)).toEqual(['mode', 'statefulset', 'fullnameOverride', 'replicaCount', 'image', 'command', 'resources', 'podSecurityContext', 'securityContext', 'clusterRole', 'ports', 'enableConfigChecksumAnnotation', 'podAnnotations', 'extraEnvs', 'extraVolumes', 'extraVolumeMounts', 'config']);
-    expect(values.clusterRole.rules).toEqual(COLLECTOR_RBAC_RULES);
+    // It no longer scrapes kubelets (the agents do): the cluster collector's grants.
+    expect(values.clusterRole.rules).toEqual([...CLUSTER_RBAC_RULES, EVENTS_RBAC_RULE]);
     expect(addon.serviceName).toBe(COLLECTOR_SERVICE);
     expect(release.name).toBe(COLLECTOR_SERVICE);
   });
@@ -212,7 +272,7 @@ describe('collector add-on values per role', () => {
   });
 
   it('refuses replicas that would collect twice, bad bounds, and a config of another role', () => {
-    expect(() => addOn('all-in-one', { replicas: { min: 2 } })).toThrow(/2 replicas would each collect receiver_creator\/kubeletstats, k8s_cluster, k8sobjects, prometheus job kubernetes-pods/);
+    expect(() => addOn('all-in-one', { replicas: { min: 2 } })).toThrow(/2 replicas would each collect k8s_cluster, k8sobjects, prometheus job kubernetes-pods/);
     expect(() => addOn('gateway', { replicas: { min: 3, max: 2 } })).toThrow(/replicas.max must be an integer ≥ replicas.min/);
     expect(() => addOn('gateway', { replicas: { min: 0 } })).toThrow(/replicas.min must be an integer ≥ 1/);
     expect(() => addOn('gateway', { replicas: { min: 2, max: 4, targetCpuUtilization: 150 } })).toThrow(/targetCpuUtilization/);
@@ -241,21 +301,26 @@ describe('collector add-on values per role', () => {
   describe('RBAC per role, least privilege', () => {
     const grants = (rules: PolicyRule[]) => rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || 'core'}/${res}:${v}`)))).sort();
 
-    it('gateway: only pods, which is all its k8s_attributes rules watch (pin: a change to extract fails here)', () => {
-      expect(addOn('gateway').values.clusterRole).toEqual({ create: true, rules: GATEWAY_RBAC_RULES });
-      expect(grants(GATEWAY_RBAC_RULES)).toEqual(['core/pods:get', 'core/pods:list', 'core/pods:watch']);
-      // k8sattributesprocessor v0.158.0 starts more informers (and needs more RBAC) for labels or
-      // annotations, workload/cluster/node uids, or deployment_name_from_replicaset: false.
-      const k8sAttributes = configs.gateway.processors.k8s_attributes as any;
-      expect(k8sAttributes.extract).toEqual({ metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name', 'k8s.node.name', 'k8s.pod.start_time'] });
-      expect(k8sAttributes.filter).toBeUndefined();
+    it('gateway: reads nothing from the API, so no ClusterRole at all', () => {
+      expect(addOn('gateway').values.clusterRole).toEqual({ create: false });
+      expect(configs.gateway.processors.k8s_attributes).toBeUndefined();
     });
 
-    it('cluster: what k8s_cluster, k8s_observer, kubeletstats, the pod discovery and k8sobjects read', () => {
+    it('agent: pods (k8s_attributes, pin: a change to extract fails here), its node (k8s_api detector) and nodes/stats (kubelet_stats)', () => {
+      expect(addOn('agent').values.clusterRole).toEqual({ create: true, rules: AGENT_RBAC_RULES });
+      expect(grants(AGENT_RBAC_RULES)).toEqual(['core/nodes/stats:get', 'core/nodes:get', 'core/pods:get', 'core/pods:list', 'core/pods:watch']);
+      // k8sattributesprocessor v0.158.0 starts more informers (and needs more RBAC) for labels or
+      // annotations, workload/cluster/node uids, or deployment_name_from_replicaset: false.
+      const k8sAttributes = configs.agent.processors.k8s_attributes as any;
+      expect(k8sAttributes.extract).toEqual({ metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name', 'k8s.node.name', 'k8s.pod.start_time'] });
+    });
+
+    it('cluster: what k8s_cluster, the pod discovery and k8sobjects read (no nodes/stats: the agents scrape the kubelets)', () => {
       const rules = addOn('cluster').values.clusterRole.rules;
       expect(rules).toEqual([...CLUSTER_RBAC_RULES, EVENTS_RBAC_RULE]);
       const g = grants(rules);
-      for (const needed of ['core/pods:list', 'core/nodes:watch', 'core/nodes/stats:get', 'core/namespaces:list', 'apps/replicasets:watch', 'autoscaling/horizontalpodautoscalers:list', 'events.k8s.io/events:watch']) expect(g).toContain(needed);
+      for (const needed of ['core/pods:list', 'core/nodes:watch', 'core/namespaces:list', 'apps/replicasets:watch', 'autoscaling/horizontalpodautoscalers:list', 'events.k8s.io/events:watch']) expect(g).toContain(needed);
+      expect(g).not.toContain('core/nodes/stats:get');
       expect(g).not.toContain('core/endpoints:list');
       expect(g).not.toContain('core/events:list');
       expect(g).not.toContain('core/nodes/proxy:get');
@@ -265,13 +330,11 @@ describe('collector add-on values per role', () => {
         namespace: 'n', role: 'cluster', config: buildCollectorConfig({ ...base, role: 'cluster' }), chartVersion: CHART_VERSION, imageTag: '0.158.0',
         resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       });
-      expect(noEvents.values.clusterRole.rules).toEqual(CLUSTER_RBAC_RULES);
+      expect((noEvents.values.clusterRole as { rules: PolicyRule[] }).rules).toEqual(CLUSTER_RBAC_RULES);
     });
 
-    it('the split grants nothing the all-in-one did not, and both are read-only', () => {
-      const all = grants(COLLECTOR_RBAC_RULES);
-      for (const rules of [GATEWAY_RBAC_RULES, CLUSTER_RBAC_RULES, [EVENTS_RBAC_RULE]]) {
-        expect(grants(rules).filter((x) => !all.includes(x))).toEqual([]);
+    it('every role is read-only', () => {
+      for (const rules of [AGENT_RBAC_RULES, CLUSTER_RBAC_RULES, [EVENTS_RBAC_RULE]]) {
         expect(rules.flatMap((r) => r.verbs).filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
       }
     });
@@ -287,7 +350,7 @@ describe('collector add-on values per role', () => {
   describe('persistent sending queue (what a restart or an outage must not lose)', () => {
     const queued = (c: CollectorConfig) => Object.entries(c.exporters).filter(([, e]) => (e as any).sending_queue).map(([id, e]) => [id, (e as any).sending_queue]);
 
-    it.each(Object.keys(configs) as CollectorRole[])('%s: every exporter with a queue keeps it on disk, counted in items, within the limits', (role) => {
+    it.each(['all-in-one', 'gateway', 'cluster'] as CollectorRole[])('%s: every exporter with a queue keeps it on disk, counted in items, within the limits', (role) => {
       const c = configs[role];
       expect(c.extensions[QUEUE_STORAGE]).toEqual({ directory: QUEUE_DIRECTORY, create_directory: true, timeout: '1s', compaction: { directory: QUEUE_DIRECTORY, on_start: true, on_rebound: true } });
       expect(c.service.extensions).toContain(QUEUE_STORAGE);
@@ -335,5 +398,38 @@ describe('collector add-on values per role', () => {
       const elsewhere = buildCollectorConfig({ ...base, role: 'gateway', jaegerOtlpEndpoint, persistentQueue: { directory: '/tmp/q' } });
       expect(() => addOn('gateway', { config: elsewhere })).toThrow(/got \/tmp\/q/);
     });
+  });
+});
+
+describe('the agent add-on: a DaemonSet apps reach on their own node, Pod Security restricted', () => {
+  it('daemonset mode, a Service with internalTrafficPolicy Local, no hostPort, a surging rolling update, no volume', () => {
+    const { values, addon, release } = addOn('agent');
+    expect([values.mode, values.fullnameOverride, release.name, addon.serviceName]).toEqual(['daemonset', AGENT_SERVICE, AGENT_SERVICE, AGENT_SERVICE]);
+    expect(values.service).toEqual({ enabled: true, internalTrafficPolicy: 'Local' });
+    expect(values.rollout).toEqual({ strategy: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    // Every node, control plane included (as Fluentd): the apps there need their agent too.
+    expect(values.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
+    // chart 0.170.0 renders hostPort for daemonset mode when truthy, and its defaults set 4317/4318.
+    expect([values.ports.otlp.hostPort, values.ports['otlp-http'].hostPort]).toEqual([0, 0]);
+    expect(JSON.stringify(values)).not.toMatch(/hostNetwork|hostPath|"hostPort":[1-9]/);
+    expect([values.statefulset, values.replicaCount, values.extraVolumes, values.extraVolumeMounts]).toEqual([undefined, undefined, [], []]);
+    const enabled = Object.entries(values.ports as Record<string, any>).filter(([, p]) => p.enabled).map(([name, p]) => `${name}:${p.containerPort}`);
+    expect(enabled).toEqual(['otlp:4317', 'otlp-http:4318', 'metrics:8888']);
+    expect(addon.podLabels).toEqual({ 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': AGENT_SERVICE, component: 'agent-collector' });
+  });
+
+  it("sets every environment variable its config reads (besides the chart's MY_POD_IP), from the downward API", () => {
+    const { values } = addOn('agent');
+    const read = [...JSON.stringify(configs.agent).matchAll(/\$\{env:([A-Z_]+)\}/g)].map((m) => m[1]);
+    const nodeFrom = [(configs.agent.processors.k8s_attributes as any).filter.node_from_env_var, (configs.agent.processors.resource_detection as any).k8s_api.node_from_env_var];
+    const set = Object.fromEntries(values.extraEnvs.map((e: any) => [e.name, e.valueFrom.fieldRef?.fieldPath]));
+    expect(set).toEqual({ K8S_NODE_NAME: 'spec.nodeName', K8S_NODE_IP: 'status.hostIP' });
+    for (const name of new Set([...read, ...nodeFrom])) expect([name, name === 'MY_POD_IP' || name in set]).toEqual([name, true]);
+  });
+
+  it('refuses replicas, a queue volume, or a config with a persistent queue', () => {
+    expect(() => addOn('agent', { replicas: { min: 2 } })).toThrow(/one pod per node/);
+    expect(() => addOn('agent', { queueVolume: { size: '1Gi' } })).toThrow(/without a queue volume/);
+    expect(() => addOn('agent', { config: configs.gateway })).toThrow(/role "agent" serves OTLP|persistent queue/);
   });
 });

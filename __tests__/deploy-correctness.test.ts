@@ -53,7 +53,7 @@ describe('one escaping rule for literal text', () => {
   });
 
   it('the synthesized stacks hold no unescaped collector ${env:…} or shell ${…}', () => {
-    const values = helmRelease(kind['otel-collector'], 'opentelemetry-collector').values[0];
+    const values = helmRelease(kind['otel-collector'], 'opentelemetry-collector', 'otel-collector').values[0];
     expect(values).toMatch(/^\$\{local\./);
     const local = kind['otel-collector'].locals![/^\$\{local\.([^}]+)\}$/.exec(values)![1]] as string;
     expect(local).toContain('$${env:MY_POD_IP}');
@@ -80,7 +80,7 @@ describe('namespaces are Terraform resources (destroy removes them)', () => {
 });
 
 describe('Kubernetes events reach Elasticsearch', () => {
-  const cfg = helmValues(kind['otel-collector'], 'opentelemetry-collector').config;
+  const cfg = helmValues(kind['otel-collector'], 'opentelemetry-collector', 'otel-collector').config;
   it('writes plain daily indices in raw mapping mode (no require_data_stream)', () => {
     expect(cfg.exporters['elasticsearch/events']).toMatchObject({ mapping: { mode: 'raw' }, logs_index: 'k8s-events', logstash_format: { enabled: true, prefix_separator: '-', date_format: '%Y-%m-%d' } });
   });

@@ -11,23 +11,23 @@ describe('e2e config checks', () => {
     expect(config.service.pipelines.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['otlp/jaeger', 'debug'] });
     expect(config.service.pipelines.metrics.receivers).toEqual(['otlp', 'prometheus']);
     expect(config.service.pipelines['logs/events']).toBeUndefined();
-    expect(removed).toEqual(expect.arrayContaining(['processor k8s_attributes', 'receiver k8s_cluster', 'exporter elasticsearch/events', 'pipeline logs/events', 'extension k8s_observer']));
+    expect(removed).toEqual(expect.arrayContaining(['receiver k8s_cluster', 'receiver k8sobjects', 'exporter elasticsearch/events', 'pipeline logs/events']));
     expect(removed).not.toContain('exporter otlp/jaeger'); // otlp_grpc is the new name of otlp
   });
 
-  it('validates the in-cluster config of every role: all-in-one, gateway, cluster', () => {
+  it('validates the in-cluster config of every role: agent, all-in-one, gateway, cluster', () => {
     const configs = inClusterConfigs();
     expect(Object.keys(configs)).toEqual([...IN_CLUSTER_ROLES]);
-    expect(IN_CLUSTER_ROLES).toEqual(['all-in-one', 'gateway', 'cluster']);
+    expect(IN_CLUSTER_ROLES).toEqual(['agent', 'all-in-one', 'gateway', 'cluster']);
     // The all-in-one the e2e validates is the default-role config of the same inputs.
     expect(configs['all-in-one']).toEqual(
       buildCollectorConfig({ profile: 'kubernetes', jaegerOtlpEndpoint: 'jaeger.jaeger.svc.cluster.local:4317', clusterName: 'e2e', environment: 'e2e', events: { endpoint: 'https://elasticsearch.elasticsearch.svc:9200', index: 'k8s-events', caFile: '/etc/elasticsearch-ca/ca.crt' } }),
     );
   });
 
-  it('the gateway loses only k8s_attributes to the e2e binary: its OTLP → Jaeger path is validated whole', () => {
+  it('the gateway loses nothing to the e2e binary: its OTLP → Jaeger path is validated whole', () => {
     const { config, removed } = restrictToComponents(inClusterConfigs().gateway, available);
-    expect(removed).toEqual(['processor k8s_attributes']);
+    expect(removed).toEqual([]);
     expect(Object.keys(config.service.pipelines)).toEqual(['traces', 'metrics']);
     expect(config.service.pipelines.traces.exporters).toEqual(['otlp/jaeger', 'debug']);
     // The persistent queue is validated too: the storage extension and the exporter that uses it.
@@ -39,9 +39,14 @@ describe('e2e config checks', () => {
     const { config, removed } = restrictToComponents(inClusterConfigs().cluster, available);
     expect(config.service.pipelines).toEqual({ metrics: { receivers: ['prometheus'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['prometheus', 'debug'] } });
     expect((config.receivers.prometheus as any).config.scrape_configs.map((j: any) => j.job_name)).toEqual(['otel-collector', 'kubernetes-pods']);
-    expect(removed.sort()).toEqual(
-      ['extension k8s_observer', 'receiver receiver_creator/kubeletstats', 'receiver k8s_cluster', 'receiver k8sobjects', 'exporter elasticsearch/events', 'pipeline logs/events'].sort(),
-    );
+    expect(removed.sort()).toEqual(['receiver k8s_cluster', 'receiver k8sobjects', 'exporter elasticsearch/events', 'pipeline logs/events'].sort());
+  });
+
+  it('the agent keeps its OTLP → gateway path (forward-after-accept queue included) and names the node components it cannot validate', () => {
+    const { config, removed } = restrictToComponents(inClusterConfigs().agent, available);
+    expect(removed.sort()).toEqual(['processor k8s_attributes', 'processor resource_detection', 'receiver kubelet_stats'].sort());
+    expect(config.service.pipelines.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'resource'], exporters: ['otlp/gateway'] });
+    expect((config.exporters['otlp/gateway'] as any).sending_queue).toMatchObject({ wait_for_result: true, batch: { flush_timeout: '200ms' } });
   });
 
   it('names both ends when the collector does not send to Jaeger', () => {

@@ -80,6 +80,27 @@ describe('e2e fault steps (the harness itself)', () => {
     }
   });
 
+  it('runs `during` while the orders are being sent (a hop killed halfway and started again), with no hop down before', async () => {
+    const h = harness();
+    const stored = new Set<string>();
+    const jaeger = await fakeJaeger(stored);
+    try {
+      const during = async () => {
+        await new Promise((r) => setTimeout(r, 90));
+        h.events.push('agent killed');
+        h.events.push('agent started');
+      };
+      const running = faults.runFault(h.ctx, () => jaeger.url, { name: 'agent killed', down: [], during, keptBy: "the app's span buffer" });
+      setTimeout(() => h.sent.forEach((id) => stored.add(id)), 300);
+      expect(await running).toMatchObject({ sent: 4, arrived: 4 });
+      const killed = h.events.indexOf('agent killed');
+      expect(killed).toBeGreaterThan(0);
+      expect(h.events.slice(killed + 2)).toContain('order'); // orders went on after the restart
+    } finally {
+      await jaeger.close();
+    }
+  });
+
   it('prints the rows as the issue table', () => {
     expect(faults.faultTable([{ fault: 'none (baseline)', sent: 40, arrived: 40, ms: 1 }, { fault: 'collector down 20 s', sent: 40, arrived: 0, ms: 1 }])).toBe(
       '| fault | traces that arrived |\n|---|---|\n| none (baseline) | 40/40 |\n| collector down 20 s | 0/40 |',

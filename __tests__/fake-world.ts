@@ -15,7 +15,20 @@ const portOf = (url: string) => Number(new URL(url).port);
  * `lossy`: the collectors' queues and the apps' span buffers report drops.
  */
 export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'stray' | 'lossy';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** The node agents' forwarded self-telemetry (missing: the last node's agent reports nothing). */ agents: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
+
+/** Nodes of the fake cluster, each with a Running agent pod. */
+export const FAKE_NODES = ['kind-control-plane', 'kind-worker'];
+export const agentPod = (node: string) => `otel-agent-agent-${node.slice(-4)}`;
+export const FAKE_AGENTS = { pods: FAKE_NODES.map((node) => ({ pod: agentPod(node), node })), selector: 'app.kubernetes.io/instance=otel-agent,app.kubernetes.io/name=opentelemetry-collector' };
+/** The same agent pods as the fake kubectl lists them (FAKE_KUBECTL_PODS entries, with the chart's daemonset-mode labels). */
+export const FAKE_AGENT_KUBECTL_PODS = FAKE_AGENTS.pods.map(({ pod, node }) => ({
+  name: pod,
+  namespace: 'observability',
+  labels: { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': 'otel-agent', component: 'agent-collector' },
+  phase: 'Running',
+  node,
+}));
 
 /** The data views the fake Kibana has (the dev profile's: logs and events). */
 export const FAKE_DATA_VIEWS = [
@@ -86,7 +99,7 @@ export function lossyFluentdMetrics(): string {
 
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
-  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', fluentd: 'ok', ...modes };
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', agents: 'ok', fluentd: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
   const t0 = Date.now();
@@ -193,6 +206,21 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
           `telemetry_spans_buffered{job="sample-app"} 0`,
           `telemetry_spans_dropped_total{job="sample-app"} ${m.delivery === 'lossy' ? 5 : 0}`,
         ];
+  // Each agent's own telemetry as the collector re-exports it (labelled with its node): the
+  // requests sent so far went through the first node's agent, 4 spans each; 2 refused earlier.
+  const agentLines = () =>
+    FAKE_NODES.filter((_n, i) => m.agents !== 'missing' || i < FAKE_NODES.length - 1).flatMap((node, i) => {
+      const spans = i === 0 && ready(m.agents) ? 4 * sent.length : 0;
+      // The job label is the collector's own service.name (as on the gateway's self-telemetry): only agent_node tells.
+      const l = `agent_node="${node}",job="otelcol-contrib"`;
+      return [
+        `otelcol_receiver_accepted_spans_total{${l},receiver="otlp",transport="http"} ${100 + spans}`,
+        `otelcol_receiver_refused_spans_total{${l},receiver="otlp",transport="http"} 2`,
+        `otelcol_exporter_sent_spans_total{${l},exporter="otlp/gateway"} ${98 + spans}`,
+        `otelcol_exporter_send_failed_spans_total{${l},exporter="otlp/gateway"} 2`,
+        `otelcol_exporter_queue_capacity{${l},exporter="otlp/gateway"} 10000`,
+      ];
+    });
   const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
   // Fluentd: one pod per node (two here), each serving its own /metrics as fluent-plugin-prometheus does.
   const fluentdPods: { pod: string; url: string; port: number }[] = [];
@@ -207,7 +235,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
   }
   const fluentd: FluentdMetrics = { pods: m.fluentd === 'missing' ? [] : fluentdPods.map(({ pod, url }) => ({ pod, url })), selector: fluentdMetricsAccess(config()).selector };
   const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods };
+  return { m, sent, ready, serve, garbage, statsLines, deliveryLines, agentLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods };
 }
 
 /**
@@ -215,7 +243,7 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
  * real APIs' formats with data derived from the requests the verify run actually sent.
  */
 export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, agentLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
   const prometheus = await serve((_req, _b, res) => {
     if (m.prom === 'garbage') return garbage(res);
     const orders = ready(m.prom) ? sent.filter((s) => s.route === '/api/orders').length : 0;
@@ -227,11 +255,12 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
       `app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`,
       ...statsLines(),
       ...deliveryLines('otlp/jaeger', 'spans'),
+      ...agentLines(),
     ]);
   });
 
   return {
-    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd },
+    endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd, agents: FAKE_AGENTS },
     ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), fluentdPods: fluentdPods.map((p) => p.port) },
     sent,
     close,
@@ -240,7 +269,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
 
 /** The same world with the collector in the gateway layout (see FakeGateway). */
 export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Modes> = {}, esTls?: { key: string; cert: string }) {
-  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
+  const { m, sent, ready, serve, garbage, statsLines, deliveryLines, agentLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods } = await baseWorld(modes, esTls);
   // Which replica the i-th app request (orders and errors, in the order sent) reached.
   const replicaOf = (i: number) => (gateway.counters === 'one' ? gateway.replicas - 1 : i % gateway.replicas);
   // verify sends 3 orders then 1 error: a replica has a series if one of those reaches it.
@@ -259,15 +288,17 @@ export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Mode
         ...(has('/api/orders') ? [`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/orders",job="sample-app"} ${orders}`] : []),
         ...(has('/api/error') ? [`app_errors_total{error_type="SimulatedError",http_route="/api/error",job="sample-app"} ${errors}`] : []),
         ...deliveryLines('otlp/jaeger', 'spans'),
+        // The agents forward to the first replica: their kubelet stats and own telemetry are there.
+        ...(r === 0 ? [...statsLines(), ...agentLines()] : []),
       ]);
     });
     replicas.push({ pod: gatewayPod(r), url: `${url}/metrics`, port: portOf(url) });
   }
-  // The cluster collector: kubelet stats, no app metrics.
-  const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...statsLines(), ...deliveryLines('elasticsearch/events', 'log_records').filter((l) => !l.startsWith('telemetry_'))]));
+  // The cluster collector: cluster stats and events, no app metrics, no kubelet stats (the agents').
+  const cluster = await serve((_req, _b, res) => textPlain(res, ['# TYPE otelcol_exporter_sent_metric_points counter', 'otelcol_exporter_sent_metric_points{exporter="prometheus"} 99', ...deliveryLines('elasticsearch/events', 'log_records').filter((l) => !l.startsWith('telemetry_'))]));
   const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
   return {
-    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd },
+    endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd, agents: FAKE_AGENTS },
     ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster), fluentdPods: fluentdPods.map((p) => p.port) },
     sent,
     close,

@@ -1,4 +1,4 @@
-import { BUDGET, computeFootprint, fitsBudget, GiB } from '../ops/footprint';
+import { BUDGET, computeFootprint, fitsBudget, GiB, perNodeFootprint } from '../ops/footprint';
 import { build, config, synth } from './helpers';
 
 function stacksOf(app: ReturnType<typeof build>) {
@@ -20,7 +20,7 @@ describe('cluster footprint budget', () => {
   it('every container of the default config has requests and limits', () => {
     expect(report.errors).toEqual([]);
     const workloads = report.containers.map((c) => c.workload).sort();
-    expect(workloads).toEqual(['cronjob/index-retention', 'daemonset/fluentd', 'deployment/sample-app', 'deployment/sample-app-backend', 'helm/eck-operator', 'helm/elasticsearch/default', 'helm/jaeger', 'helm/kibana', 'helm/otel-collector', 'job/elasticsearch-ready', 'job/kibana-data-views']);
+    expect(workloads).toEqual(['cronjob/index-retention', 'daemonset/fluentd', 'deployment/sample-app', 'deployment/sample-app-backend', 'helm/daemonset/otel-agent', 'helm/eck-operator', 'helm/elasticsearch/default', 'helm/jaeger', 'helm/kibana', 'helm/otel-collector', 'job/elasticsearch-ready', 'job/kibana-data-views']);
   });
 
   it('fits one 2-CPU / 4-GiB node with memory requests <= 4 GiB, Kibana included', () => {
@@ -58,10 +58,18 @@ describe('cluster footprint budget', () => {
     expect(big.total.memoryRequestsBytes).toBeGreaterThan(4 * GiB);
   });
 
-  it('counts DaemonSet pods once per node', () => {
-    const one = computeFootprint(stacksOf(build()), 1).perStack.logging.memoryRequestsBytes;
-    const three = computeFootprint(stacksOf(build()), 3).perStack.logging.memoryRequestsBytes;
-    expect(three - one).toBe(2 * 200 * 1024 ** 2);
+  it('counts DaemonSet pods once per node: Fluentd and the node agent (a daemonset-mode chart release)', () => {
+    const one = computeFootprint(stacksOf(build()), 1);
+    const three = computeFootprint(stacksOf(build()), 3);
+    expect(three.perStack.logging.memoryRequestsBytes - one.perStack.logging.memoryRequestsBytes).toBe(2 * 200 * MiB);
+    expect(three.perStack['otel-collector'].memoryRequestsBytes - one.perStack['otel-collector'].memoryRequestsBytes).toBe(2 * 64 * MiB);
+    // What every node runs, per node, whatever the node count.
+    for (const r of [one, three]) {
+      const n = r === one ? 1 : 3;
+      const node = perNodeFootprint(r, n);
+      expect(node.workloads).toEqual(['helm/daemonset/otel-agent/opentelemetry-collector', 'daemonset/fluentd/fluentd']);
+      expect([node.perNode.cpuRequestsMilli, node.perNode.memoryRequestsBytes]).toEqual([50 + 100, (64 + 200) * MiB]);
+    }
   });
 
   describe('production profile', () => {
@@ -70,7 +78,7 @@ describe('cluster footprint budget', () => {
     it('counts every replica: 3 ES nodes, 2 Jaeger, 2 Kibana, the gateway at its minimum and the cluster collector', () => {
       expect(prod.errors).toEqual([]);
       const copies = Object.fromEntries(prod.containers.map((c) => [c.workload, [c.copies, c.maxCopies]]));
-      expect(copies).toMatchObject({ 'helm/elasticsearch/data': [3, undefined], 'helm/jaeger': [2, undefined], 'helm/kibana': [2, undefined], 'helm/otel-collector': [2, 6], 'helm/otel-collector-cluster': [1, undefined], 'daemonset/fluentd': [3, undefined] });
+      expect(copies).toMatchObject({ 'helm/elasticsearch/data': [3, undefined], 'helm/jaeger': [2, undefined], 'helm/kibana': [2, undefined], 'helm/otel-collector': [2, 6], 'helm/otel-collector-cluster': [1, undefined], 'daemonset/fluentd': [3, undefined], 'helm/daemonset/otel-agent': [3, undefined] });
     });
 
     it('reports the claims, the nodes a one-node loss needs, and the total at maximum scale', () => {

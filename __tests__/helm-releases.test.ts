@@ -9,7 +9,7 @@ import { build, chartDataFile, config, outdirOf } from './helpers';
 const app = build();
 const outdir = outdirOf(app);
 const releases = helmReleaseValues(readStacks(outdir));
-const byChart = (chart: string) => releases.find((r) => r.chart === chart)!;
+const byChart = (chart: string, release?: string) => releases.find((r) => r.chart === chart && (release === undefined || r.release === release))!;
 
 /** A stand-in `helm` that records its arguments and fails for one chart. */
 function fakeHelm(failChart?: string): { bin: string; log: string } {
@@ -38,6 +38,7 @@ describe('Helm releases with the values Helm receives', () => {
       `elasticsearch/elasticsearch/eck-elasticsearch@${cfg.elasticsearch.chartVersion}`,
       `jaeger/jaeger/jaeger@${cfg.jaeger.chartVersion}`,
       `kibana/kibana/eck-kibana@${cfg.kibana.chartVersion}`,
+      `otel-collector/otel-agent/opentelemetry-collector@${cfg.collector.chartVersion}`,
       `otel-collector/otel-collector/opentelemetry-collector@${cfg.collector.chartVersion}`,
     ]);
     expect(byChart('jaeger').documents).toHaveLength(2);
@@ -47,7 +48,9 @@ describe('Helm releases with the values Helm receives', () => {
   });
 
   it('resolves cross-stack references and resource arguments exactly, and keeps literal ${…} for the collector', () => {
-    const values = parse(byChart('opentelemetry-collector').documents[0]);
+    const values = parse(byChart('opentelemetry-collector', 'otel-collector').documents[0]);
+    // The agent forwards to the collector release's Service, resolved from the release's attributes.
+    expect(parse(byChart('opentelemetry-collector', 'otel-agent').documents[0]).config.exporters['otlp/gateway'].endpoint).toBe('otel-collector.observability.svc.cluster.local:4317');
     expect(values.config.exporters['otlp/jaeger'].endpoint).toBe('jaeger.jaeger.svc.cluster.local:4317');
     expect(values.config.exporters['elasticsearch/events'].endpoints).toEqual(['https://elasticsearch.elasticsearch.svc:9200']);
     expect(values.config.exporters['elasticsearch/events'].password).toBe('${env:ES_PASSWORD}');
@@ -60,8 +63,8 @@ describe('Helm releases with the values Helm receives', () => {
     expect(parse(byChart('eck-kibana').documents[0]).elasticsearchRef).toEqual({ name: 'elasticsearch', namespace: 'elasticsearch' });
   });
 
-  it("the collector's resolved values pass the pinned chart's values schema", () => {
-    const r = byChart('opentelemetry-collector');
+  it.each(['otel-collector', 'otel-agent'])("the collector's resolved values pass the pinned chart's values schema: %s", (release) => {
+    const r = byChart('opentelemetry-collector', release);
     const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(chartDataFile('chart-schemas', r.chart, `${r.version}.json`)));
     const values = parse(r.documents[0]);
     expect(validate({ apiVersion: 'apps/v1', ...values }) ? [] : validate.errors).toEqual([]);
@@ -81,13 +84,15 @@ describe('Helm releases with the values Helm receives', () => {
     try {
       const failures = templateAll(dir);
       const calls = readFileSync(helm.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
-      expect(calls).toHaveLength(5);
+      expect(calls).toHaveLength(6);
       expect(calls.find((c) => c[2] === 'eck-kibana')!.slice(0, 9)).toEqual(['template', 'kibana', 'eck-kibana', '--repo', 'https://helm.elastic.co', '--version', config().kibana.chartVersion, '--namespace', 'kibana']);
       const jaeger = calls.find((c) => c[2] === 'jaeger')!;
       expect(jaeger.slice(0, 9)).toEqual(['template', 'jaeger', 'jaeger', '--repo', 'https://jaegertracing.github.io/helm-charts', '--version', config().jaeger.chartVersion, '--namespace', 'jaeger']);
       expect(jaeger.filter((a) => a === '--values')).toHaveLength(2);
-      expect(failures).toHaveLength(1);
-      expect(failures[0]).toMatch(/^otel-collector: helm_release\.collector_release_[0-9A-F]+ \(opentelemetry-collector [\d.]+\): helm template failed:\nError: values don't meet/);
+      // Both releases of the failing chart (the agent and the collector), each named.
+      expect(failures).toHaveLength(2);
+      expect(failures[0]).toMatch(/^otel-collector: helm_release\.agent_release_[0-9A-F]+ \(opentelemetry-collector [\d.]+\): helm template failed:\nError: values don't meet/);
+      expect(failures[1]).toMatch(/^otel-collector: helm_release\.collector_release_[0-9A-F]+ \(opentelemetry-collector [\d.]+\): helm template failed:\nError: values don't meet/);
     } finally {
       delete process.env.HELM;
     }

@@ -54,15 +54,16 @@ export function resourceTypes(json: TfJson): string[] {
 }
 
 /** The helm_release of `chart` in a stack. */
-export function helmRelease(json: TfJson, chart: string): any {
-  const release = resourcesOf(json, 'helm_release').find((r) => r.chart === chart);
-  if (!release) throw new Error(`no helm_release of chart ${chart}`);
-  return release;
+export function helmRelease(json: TfJson, chart: string, name?: string): any {
+  const releases = resourcesOf(json, 'helm_release').filter((r) => r.chart === chart && (name === undefined || r.name === name));
+  if (releases.length === 0) throw new Error(`no helm_release of chart ${chart}${name ? ` named ${name}` : ''}`);
+  if (releases.length > 1) throw new Error(`${releases.length} helm_releases of chart ${chart} (${releases.map((r) => r.name).join(', ')}): name the one you mean`);
+  return releases[0];
 }
 
-/** Helm values of the single release of `chart` in a stack (its main values document), parsed. */
-export function helmValues(json: TfJson, chart: string): any {
-  return helmValueDocuments(json, helmRelease(json, chart))[0];
+/** Helm values of the single release of `chart` (named `name`, if several) in a stack (its main values document), parsed. */
+export function helmValues(json: TfJson, chart: string, name?: string): any {
+  return helmValueDocuments(json, helmRelease(json, chart, name))[0];
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { canReach, NamespaceModel, NetworkPolicy, PodModel, policiesFromOutdir } from '../checks/network-policies';
 import type { MonitoringConfig } from '../config/schema';
-import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { build, config, outdirOf, podTemplatesOf } from './helpers';
 
 const EXISTING = { mode: 'existing', kubeconfigPath: '/dev/null', context: 'prod' };
@@ -32,6 +32,8 @@ function chartPods(cfg: MonitoringConfig): PodModel[] {
     { name: 'jaeger', namespace: ns.jaeger, labels: helm('jaeger', { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': 'all-in-one' }) },
     // opentelemetry-collector 0.170.0 _pod labels: selectorLabels + component.
     { name: COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(COLLECTOR_SERVICE) },
+    // Same chart, daemonset mode: component agent-collector.
+    { name: AGENT_SERVICE, namespace: ns.collector, labels: { ...collectorChartLabels(AGENT_SERVICE), component: 'agent-collector' } },
   ];
   if (cfg.collector.layout === 'gateway') pods.push({ name: CLUSTER_COLLECTOR_SERVICE, namespace: ns.collector, labels: collectorChartLabels(CLUSTER_COLLECTOR_SERVICE) });
   // ECK 3.5.0 pkg/apis/kibana/v1/labels.go GetIdentityLabels + pkg/controller/kibana/pod.go version label.
@@ -84,9 +86,12 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
     ['eck-operator', 'elasticsearch', 9200],
     ['elasticsearch', 'elasticsearch', 9300],
     [scraper, 'elasticsearch', 9200], // Kubernetes events
-    ['sample-app', COLLECTOR_SERVICE, 4317],
-    ['sample-app', COLLECTOR_SERVICE, 4318],
-    ['sample-app-backend', COLLECTOR_SERVICE, 4318],
+    // The apps send to the agent of their node; the agents forward to the collector (dev) / gateway.
+    ['sample-app', AGENT_SERVICE, 4317],
+    ['sample-app', AGENT_SERVICE, 4318],
+    ['sample-app-backend', AGENT_SERVICE, 4318],
+    [AGENT_SERVICE, COLLECTOR_SERVICE, 4317],
+    [AGENT_SERVICE, AGENT_SERVICE, 8888],
     [COLLECTOR_SERVICE, 'jaeger', 4317],
     ['stranger', COLLECTOR_SERVICE, prom],
     ['stranger', 'jaeger', 16686],
@@ -104,6 +109,15 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
     ['stranger', 'elasticsearch', 9300],
     ['fluentd', 'elasticsearch', 9300],
     ['stranger', COLLECTOR_SERVICE, 4317],
+    // Nothing new besides app → agent → collector: no app past the agent, no agent past the collector.
+    ['sample-app', COLLECTOR_SERVICE, 4317],
+    ['sample-app', COLLECTOR_SERVICE, 4318],
+    ['stranger', AGENT_SERVICE, 4317],
+    ['stranger', AGENT_SERVICE, 4318],
+    [AGENT_SERVICE, COLLECTOR_SERVICE, 4318],
+    [AGENT_SERVICE, 'jaeger', 4317],
+    [AGENT_SERVICE, 'elasticsearch', 9200],
+    ['sample-app', AGENT_SERVICE, 8888],
     ['stranger', 'jaeger', 4317],
     ['stranger', 'jaeger', 8888],
     ['stranger', 'fluentd', 24231],
@@ -121,15 +135,17 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
     denied.push(['kibana', 'elasticsearch', 9300], ['kibana-data-views', 'elasticsearch', 9200], ['stranger', 'kibana', 5602], ['kibana', 'jaeger', 4317]);
   }
   if (gateway) {
-    allowed.push(['jaeger', 'elasticsearch', 9200], ['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', COLLECTOR_SERVICE, 4317]);
+    allowed.push(['jaeger', 'elasticsearch', 9200], ['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', AGENT_SERVICE, 4317]);
     denied.push(
+      ['payments-api', COLLECTOR_SERVICE, 4317], // otlpClientNamespaces reach the agents, like the app
+      [AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, 4317],
       [COLLECTOR_SERVICE, 'elasticsearch', 9200], // only the cluster collector ships events
       [CLUSTER_COLLECTOR_SERVICE, 'jaeger', 4317], // it sends no traces
       ['sample-app', CLUSTER_COLLECTOR_SERVICE, 4317], // nor receives OTLP
       [COLLECTOR_SERVICE, 'fluentd', 24231], // the gateway does not scrape pods
     );
   } else {
-    denied.push(['jaeger', 'elasticsearch', 9200], ['payments-api', COLLECTOR_SERVICE, 4317]);
+    denied.push(['jaeger', 'elasticsearch', 9200], ['payments-api', COLLECTOR_SERVICE, 4317], ['payments-api', AGENT_SERVICE, 4317]);
   }
   return { allowed, denied };
 }

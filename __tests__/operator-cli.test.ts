@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorPodLabels } from '../constructs/otel/names';
-import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
-import { fakeGatewayWorld, fakeWorld, FLUENTD_PODS, fluentdKubectlPods as fluentdPods, fluentdTargets, gatewayPod } from './fake-world';
+import { AGENT_POD_SELECTOR, COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import { FAKE_AGENT_KUBECTL_PODS, fakeGatewayWorld, fakeWorld, FLUENTD_PODS, fluentdKubectlPods as fluentdPods, fluentdTargets, gatewayPod } from './fake-world';
 
 const ROOT = join(__dirname, '..');
 const KUBECTL = join(__dirname, 'fixtures', 'fake-kubectl.js');
@@ -51,6 +51,9 @@ async function portsFree(ports: number[]): Promise<boolean> {
   return true;
 }
 
+/** The node agents' pods as the fake kubectl lists them: one per fake node, with its node name. */
+const agentPods = FAKE_AGENT_KUBECTL_PODS;
+
 describe('npm run verify (CLI) with port-forwards and secrets through kubectl', () => {
   it('verifies TLS against the CA from the Secret and reports every hop', async () => {
     const dir = workdir();
@@ -62,15 +65,17 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         VERIFY_TIMEOUT_SECONDS: '5',
         FAKE_KUBECTL_LOG: log,
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus, ...fluentdTargets(world.ports.fluentdPods) }),
-        FAKE_KUBECTL_PODS: JSON.stringify(fluentdPods),
+        FAKE_KUBECTL_PODS: JSON.stringify([...fluentdPods, ...agentPods]),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': tls.cert }),
       });
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
-      expect(output.out()).toContain('14 passed, 0 failed');
+      expect(output.out()).toContain('15 passed, 0 failed');
+      // The agent hop names each node kubectl listed an agent on.
+      expect(output.out()).toMatch(/node agents forwarded the spans .* kind-control-plane: \+16 spans in, \+16 forwarded.*; kind-worker: /);
       expect(output.out()).toContain('every hop of the example scenario is working');
-      // Single layout: the collector through its Service; Fluentd's Running pods listed, each forwarded.
+      // Single layout: the collector through its Service; Fluentd's Running pods listed, each forwarded; the agents listed.
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       expect(calls.map((a) => a.slice(4).filter((x) => !x.startsWith('jsonpath=')).join(' ')).sort()).toEqual([
         '-n elasticsearch get secret elasticsearch-es-elastic-user -o',
@@ -81,6 +86,7 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         '-n logging get pods -l app.kubernetes.io/name=fluentd -o json',
         `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24231`, // fluentd-q9m4z sorts first
         `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[0]} :24231`,
+        `-n observability get pods -l ${AGENT_POD_SELECTOR} -o json`,
         '-n observability port-forward --address 127.0.0.1 svc/otel-collector :8889',
         '-n sample-app port-forward --address 127.0.0.1 svc/sample-app :8080',
       ]);
@@ -152,21 +158,22 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
           [`pod/${gatewayPod(1)}`]: world.ports.replicas[1],
           ...fluentdTargets(world.ports.fluentdPods),
         }),
-        FAKE_KUBECTL_PODS: JSON.stringify([...bystanders, ...fluentdPods, ...[1, 0].map((i) => ({ name: gatewayPod(i), namespace: 'observability', labels: gatewayLabels, phase: 'Running' }))]),
+        FAKE_KUBECTL_PODS: JSON.stringify([...bystanders, ...fluentdPods, ...agentPods, ...[1, 0].map((i) => ({ name: gatewayPod(i), namespace: 'observability', labels: gatewayLabels, phase: 'Running' }))]),
         FAKE_KUBECTL_SECRETS: secrets(tls.cert),
       });
       const output = collect(child);
       const code = await exitOf(child);
       expect(output.out()).toContain(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
       expect(output.out()).toContain('orders +3, errors +1 (summed over 2 gateway replicas)');
-      expect(output.out()).toContain('15 passed, 0 failed');
+      expect(output.out()).toContain('16 passed, 0 failed');
       expect(code).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       const flags = ['--kubeconfig', join(dir, '.kind', 'monitoring', 'kubeconfig'), '--context', 'kind-monitoring'];
       expect(calls.filter((a) => a.includes('pods')).sort()).toEqual([
         [...flags, '-n', 'logging', 'get', 'pods', '-l', 'app.kubernetes.io/name=fluentd', '-o', 'json'],
+        [...flags, '-n', 'observability', 'get', 'pods', '-l', AGENT_POD_SELECTOR, '-o', 'json'],
         [...flags, '-n', 'observability', 'get', 'pods', '-l', COLLECTOR_POD_SELECTOR, '-o', 'json'],
-      ]);
+      ].sort());
       const forwards = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; args: string[] }).filter((c) => c.args.includes('port-forward'));
       expect(forwards.map((c) => `${c.args[c.args.indexOf('-n') + 1]} ${c.args[c.args.length - 2]} ${c.args[c.args.length - 1]}`).sort()).toEqual([
         'elasticsearch svc/elasticsearch :9200',

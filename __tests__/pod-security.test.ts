@@ -19,6 +19,19 @@ interface Pod {
   violations: string[];
 }
 
+/**
+ * opentelemetry-collector 0.170.0: values.yaml gives these ports a hostPort, and
+ * _config.tpl podPortsConfig renders `hostPort` in daemonset mode when the merged value is truthy.
+ */
+const CHART_DEFAULT_HOST_PORTS: Record<string, number> = { otlp: 4317, 'otlp-http': 4318, 'jaeger-compact': 6831, 'jaeger-thrift': 14268, 'jaeger-grpc': 14250, zipkin: 9411 };
+
+/** The container ports the chart renders for a daemonset-mode release (our values merged over its defaults). */
+function collectorAgentPorts(ports: Record<string, { enabled: boolean; hostPort?: number }>): Json[] {
+  return Object.entries(ports)
+    .filter(([, p]) => p.enabled)
+    .map(([name, p]) => ({ name, hostPort: 'hostPort' in p ? p.hostPort : CHART_DEFAULT_HOST_PORTS[name] }));
+}
+
 function podsOf(outdir: string): Pod[] {
   const pods: Pod[] = podTemplatesOf(outdir).map((t) => ({ name: t.name, namespace: t.namespace, violations: restrictedViolations(t.spec, [...list(t.spec.container), ...list(t.spec.init_container)], list(t.spec.volume)) }));
   const stacks = readStacks(outdir);
@@ -29,7 +42,10 @@ function podsOf(outdir: string): Pod[] {
       const namespace = resolveTemplate(release.namespace, stack, stacks);
       // The pod we describe in values: chart pod + container security contexts.
       if (release.chart === 'jaeger') pods.push({ name: 'jaeger', namespace, violations: restrictedViolations({ securityContext: v.jaeger.podSecurityContext }, [{ name: 'jaeger', securityContext: v.jaeger.securityContext }], []) });
-      if (release.chart === 'opentelemetry-collector') pods.push({ name: release.name, namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext }, [{ name: 'collector', securityContext: v.securityContext }], []) });
+      if (release.chart === 'opentelemetry-collector') {
+        const ports = v.mode === 'daemonset' ? collectorAgentPorts(v.ports) : [];
+        pods.push({ name: release.name, namespace, violations: restrictedViolations({ securityContext: v.podSecurityContext, hostNetwork: v.hostNetwork }, [{ name: 'collector', securityContext: v.securityContext, ports }], []) });
+      }
       if (release.chart === 'eck-kibana') {
         // The pod ECK renders from our podTemplate: its defaults fill what we leave unset.
         const rendered = eckKibanaPod(v, kibanaFacts as EckKibanaPodFacts);
@@ -55,7 +71,7 @@ describe.each([
 
   it('every pod in a restricted namespace meets the restricted profile', () => {
     const restricted = pods.filter((p) => levelOf(cfg, p.namespace) === 'restricted');
-    expect(restricted.map((p) => p.name).sort()).toEqual(expect.arrayContaining(['elasticsearch-ready', 'jaeger', 'otel-collector', 'sample-app', 'sample-app-backend', 'eck-operator', 'kibana', 'kibana-data-views']));
+    expect(restricted.map((p) => p.name).sort()).toEqual(expect.arrayContaining(['elasticsearch-ready', 'jaeger', 'otel-agent', 'otel-collector', 'sample-app', 'sample-app-backend', 'eck-operator', 'kibana', 'kibana-data-views']));
     expect(pods.find((p) => p.name === 'kibana')!.namespace).toBe(cfg.namespaces.kibana);
     expect(restricted.filter((p) => p.violations.length > 0)).toEqual([]);
   });
@@ -99,5 +115,13 @@ describe('the restricted evaluator', () => {
     const ok = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
     expect(restrictedViolations({}, [{ name: 'c', securityContext: ok }], [])).toEqual([]);
     expect(restrictedViolations({ securityContext: { runAsNonRoot: true } }, [{ name: 'c', securityContext: { ...ok, runAsNonRoot: undefined, seccompProfile: undefined } }], [])).toEqual(['container c: seccompProfile must be RuntimeDefault or Localhost']);
+  });
+});
+
+describe('the node agent keeps off the node ports (restricted forbids hostPort)', () => {
+  it("the chart's default hostPorts would be rendered for a daemonset-mode release unless our values clear them", () => {
+    const violations = (ports: Record<string, { enabled: boolean; hostPort?: number }>) => restrictedViolations({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } }, [{ name: 'collector', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, ports: collectorAgentPorts(ports) }], []);
+    expect(violations({ otlp: { enabled: true }, 'otlp-http': { enabled: true } })).toEqual(['container collector: hostPort 4317', 'container collector: hostPort 4318']);
+    expect(violations({ otlp: { enabled: true, hostPort: 0 }, 'otlp-http': { enabled: true, hostPort: 0 }, zipkin: { enabled: false } })).toEqual([]);
   });
 });

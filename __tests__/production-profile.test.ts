@@ -178,7 +178,7 @@ describe('collectors, production (gateway layout)', () => {
   const valuesOf = (name: string) => helmValueDocuments(p.collector, releases.find((r) => r.name === name))[0];
 
   it('an autoscaled OTLP gateway (HPA on CPU, PDB, ≥2 replicas) and one cluster collector', () => {
-    expect(releases.map((r) => r.name).sort()).toEqual(['otel-collector', 'otel-collector-cluster']);
+    expect(releases.map((r) => r.name).sort()).toEqual(['otel-agent', 'otel-collector', 'otel-collector-cluster']);
     const gateway = valuesOf('otel-collector');
     expect(gateway.autoscaling).toEqual({ enabled: true, minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 80 });
     expect(gateway.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
@@ -196,22 +196,28 @@ describe('collectors, production (gateway layout)', () => {
     const cluster = valuesOf('otel-collector-cluster').config;
     const live = (c: any) => Object.entries(c.receivers).filter(([, v]) => v !== null).map(([k]) => k).sort();
     expect(live(gateway)).toEqual(['otlp', 'prometheus']);
-    expect(live(cluster)).toEqual(['k8s_cluster', 'k8sobjects', 'prometheus', 'receiver_creator/kubeletstats']);
+    expect(live(cluster)).toEqual(['k8s_cluster', 'k8sobjects', 'prometheus']);
+    // Kubelet stats: every node's agent, its own kubelet.
+    expect(live(valuesOf('otel-agent').config)).toEqual(['kubelet_stats', 'otlp', 'prometheus']);
     expect(gateway.receivers.prometheus.config.scrape_configs.map((j: any) => j.job_name)).toEqual(['otel-collector']);
     expect(cluster.exporters).toHaveProperty(['elasticsearch/events']);
     expect(gateway.exporters).not.toHaveProperty(['elasticsearch/events']);
   });
 
-  it('apps keep one OTLP endpoint: the gateway Service, as in dev', () => {
+  it('apps keep one OTLP endpoint: the node agents\' Service, as in dev', () => {
     expect(p.collector.output!.otlp_http_endpoint.value).toBe(d.collector.output!.otlp_http_endpoint.value);
     expect(p.sampleApp.resource!.kubernetes_deployment_v1).toBeDefined();
     expect(p.collector.output).toHaveProperty('cluster_prometheus_endpoint');
     expect(d.collector.output).not.toHaveProperty('cluster_prometheus_endpoint');
   });
 
-  it('dev keeps one collector doing everything', () => {
+  it('dev keeps one collector doing everything the agents do not', () => {
     const dev = resourcesOf(d.collector, 'helm_release');
-    expect(dev.map((r) => r.name)).toEqual(['otel-collector']);
-    expect(helmValueDocuments(d.collector, dev[0])[0].autoscaling).toBeUndefined();
+    expect(dev.map((r) => r.name).sort()).toEqual(['otel-agent', 'otel-collector']);
+    expect(helmValueDocuments(d.collector, dev.find((r) => r.name === 'otel-collector'))[0].autoscaling).toBeUndefined();
+    // The same agent in both profiles, forwarding to the all-in-one here, to the gateway there.
+    const agentOf = (json: typeof d.collector) => helmValueDocuments(json, resourcesOf(json, 'helm_release').find((r) => r.name === 'otel-agent'))[0];
+    const withoutClusterName = (v: any) => JSON.parse(JSON.stringify(v).replace(/("k8s\.cluster\.name","value":)"[^"]+"/, '$1"<cluster>"'));
+    expect(withoutClusterName(agentOf(d.collector))).toEqual(withoutClusterName(agentOf(p.collector)));
   });
 });

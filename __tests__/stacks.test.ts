@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import { build, config, helmValues, resourcesOf, resourceTypes, chartDataFile, synth, TfJson } from './helpers';
 import { componentsInUse } from '../constructs/otel/collector-config';
+import { AGENT_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
 
 const app = build();
 const json = {
@@ -137,7 +138,8 @@ describe('jaeger', () => {
 });
 
 describe('otel-collector', () => {
-  const values = helmValues(json.collector, 'opentelemetry-collector');
+  const values = helmValues(json.collector, 'opentelemetry-collector', COLLECTOR_SERVICE);
+  const agent = helmValues(json.collector, 'opentelemetry-collector', AGENT_SERVICE);
   const cfg = values.config;
   it('passes the pinned chart values schema', () => {
     const schema = JSON.parse(chartDataFile('chart-schemas', 'opentelemetry-collector', '0.170.0.json'));
@@ -152,8 +154,8 @@ describe('otel-collector', () => {
   });
   it('pipelines contain exactly the intended components, limiter first and batch last', () => {
     const p = cfg.service.pipelines;
-    expect(p.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['otlp/jaeger', 'debug'] });
-    expect(p.metrics).toEqual({ receivers: ['otlp', 'prometheus', 'receiver_creator/kubeletstats', 'k8s_cluster'], processors: ['memory_limiter', 'k8s_attributes', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
+    expect(p.traces).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['otlp/jaeger', 'debug'] });
+    expect(p.metrics).toEqual({ receivers: ['otlp', 'prometheus', 'k8s_cluster'], processors: ['memory_limiter', 'resource', 'batch'], exporters: ['prometheus', 'debug'] });
     expect(p['logs/events'].exporters).toEqual(['elasticsearch/events']);
     expect(p.logs).toBeNull();
     expect(cfg.receivers.jaeger).toBeNull();
@@ -164,19 +166,30 @@ describe('otel-collector', () => {
     expect(cfg.exporters['otlp/jaeger'].endpoint).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-jaeger\.outputs\.[^}]+\}\.\$\{data\.terraform_remote_state\.cross-stack-reference-input-jaeger\.outputs\.[^}]+\}\.svc\.cluster\.local:4317$/);
     expect(json.collector.data!.terraform_remote_state['cross-stack-reference-input-jaeger']).toBeDefined();
   });
-  it('exposes the Prometheus exporter on 8889 through the Service and scrapes kubelets on every node once', () => {
+  it('exposes the Prometheus exporter on 8889 through the Service; the kubelets are scraped by the agents, each its own node', () => {
     expect(values.ports['prom-exporter']).toEqual({ enabled: true, containerPort: 8889, servicePort: 8889, protocol: 'TCP' });
     expect(cfg.exporters.prometheus.endpoint).toBe('0.0.0.0:8889');
     expect(values.replicaCount).toBe(1);
-    expect(cfg.extensions.k8s_observer.observe_nodes).toBe(true);
-    expect(cfg.receivers['receiver_creator/kubeletstats'].receivers.kubeletstats.rule).toBe('type == "k8s.node"');
+    expect(cfg.extensions.k8s_observer).toBeUndefined();
+    expect(agent.config.receivers.kubelet_stats.endpoint).toBe('https://${env:K8S_NODE_IP}:10250');
   });
-  it('RBAC is read-only, and kubelet stats need nodes/stats, not nodes/proxy', () => {
-    const verbs = new Set(values.clusterRole.rules.flatMap((r: any) => r.verbs));
-    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
-    const resources = values.clusterRole.rules.flatMap((r: any) => r.resources);
-    expect(resources).toContain('nodes/stats');
-    expect(resources).not.toContain('nodes/proxy');
+  it('RBAC is read-only; kubelet stats need nodes/stats (the agent only), not nodes/proxy', () => {
+    for (const v of [values, agent]) {
+      const verbs = new Set(v.clusterRole.rules.flatMap((r: any) => r.verbs));
+      expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+      const resources = v.clusterRole.rules.flatMap((r: any) => r.resources);
+      expect(resources.includes('nodes/stats')).toBe(v === agent);
+      expect(resources).not.toContain('nodes/proxy');
+    }
+  });
+  it('the node agent forwards to this collector, after it (depends_on), and the apps reach the agent', () => {
+    expect(agent.mode).toBe('daemonset');
+    expect(agent.config.exporters['otlp/gateway'].endpoint).toMatch(/^\$\{helm_release\.collector_release_[0-9A-F]+\.name\}\.\$\{helm_release\.collector_release_[0-9A-F]+\.namespace\}\.svc\.cluster\.local:4317$/);
+    const releases = resourcesOf(json.collector, 'helm_release');
+    const agentRelease = releases.find((r: any) => r.name === AGENT_SERVICE);
+    const collectorKey = Object.entries<any>(json.collector.resource!.helm_release).find(([, r]) => r.name === COLLECTOR_SERVICE)![0];
+    expect(agentRelease.depends_on).toContain(`helm_release.${collectorKey}`);
+    expect(json.collector.output!.otlp_http_endpoint.value).toMatch(/^http:\/\/\$\{helm_release\.agent_release_[0-9A-F]+\.name\}\./);
   });
   it('the module lists the components in use', () => {
     const used = componentsInUse(cfg);

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { actionlint, ACTIONLINT_VERSION, ensureActionlint, workflowFiles } from '../checks/actionlint';
 import { loadConfig } from '../config/load';
 import { kindKubeconfigPath } from '../constructs/kind/names';
-import { fakeWorld, fluentdKubectlPods, fluentdTargets } from './fake-world';
+import { FAKE_AGENT_KUBECTL_PODS, fakeWorld, fluentdKubectlPods, fluentdTargets } from './fake-world';
 import { TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 
 /**
@@ -161,7 +161,7 @@ describe('story-on-kind: its Docker-free steps, executed here', () => {
         KUBECTL,
         VERIFY_TIMEOUT_SECONDS: '3',
         FAKE_KUBECTL_TARGETS: JSON.stringify({ 'svc/elasticsearch': world.ports.elasticsearch, 'svc/jaeger-query': world.ports.jaeger, 'svc/kibana-kb-http': world.ports.kibana, 'svc/sample-app': world.ports.app, 'svc/otel-collector': world.ports.prometheus, ...fluentdTargets(world.ports.fluentdPods) }),
-        FAKE_KUBECTL_PODS: JSON.stringify(fluentdKubectlPods),
+        FAKE_KUBECTL_PODS: JSON.stringify([...fluentdKubectlPods, ...FAKE_AGENT_KUBECTL_PODS]),
         FAKE_KUBECTL_SECRETS: JSON.stringify({ 'elasticsearch-es-elastic-user/elastic': 'pw', 'elasticsearch-es-http-certs-public/ca.crt': tls.cert }),
       });
       expect(r.status).toBe(code);

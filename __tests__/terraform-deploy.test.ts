@@ -48,7 +48,7 @@ describe('first deploy', () => {
   });
 
   it("Terraform gives Helm the collector's values byte-identical to the code's YAML, with ${env:…} intact", async () => {
-    const collector = resourcesIn(await session.showState(stack('otel-collector'))).find((r) => r.type === 'helm_release')!;
+    const collector = resourcesIn(await session.showState(stack('otel-collector'))).find((r) => r.type === 'helm_release' && r.values.name === 'otel-collector')!;
     const applied: string = collector.values.values[0];
     const addon = base.collector.node.findChild('collector') as OtelCollectorAddOn;
     // Every literal byte as written; each token became some resolved value.
@@ -71,8 +71,8 @@ async function planWith(overrides: Record<string, unknown>, stackName: string): 
   return session.planStack(stack(stackName, stacksOf(outdirOf(build(config(overrides))))));
 }
 
-function afterValue(plan: TerraformPlan, type: string, pick: (after: any) => unknown): { before: unknown; after: unknown } {
-  const c = (plan.resource_changes ?? []).find((r) => r.type === type)!;
+function afterValue(plan: TerraformPlan, type: string, pick: (after: any) => unknown, name?: string): { before: unknown; after: unknown } {
+  const c = (plan.resource_changes ?? []).find((r) => r.type === type && (name === undefined || (r.change.after as any)?.name === name))!;
   return { before: pick(c.change.before), after: pick(c.change.after) };
 }
 
@@ -139,7 +139,7 @@ describe('a config change reaches the pods that read it (checksums computed by T
       expect(c.change.after.data_wo_revision ?? 'unknown').not.toBe(c.change.before.data_wo_revision);
     }
     const collector = await planWith({ elasticsearch: { credentialsRevision: 2 } }, 'otel-collector');
-    const annotation = afterValue(collector, 'helm_release', (a) => parse(a.values[0]).podAnnotations['checksum/elasticsearch-client']);
+    const annotation = afterValue(collector, 'helm_release', (a) => parse(a.values[0]).podAnnotations['checksum/elasticsearch-client'], 'otel-collector');
     expect(annotation.after).not.toBe(annotation.before);
   });
 });

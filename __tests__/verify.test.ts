@@ -3,7 +3,7 @@ import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text'
 import { expectedDataViews } from '../ops/kibana-api';
 import { fluentdReport, formatResults, runVerify } from '../ops/verify';
 import { config } from './helpers';
-import { FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, gatewayPod, Modes, withFluentdValues } from './fake-world';
+import { agentPod, FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, gatewayPod, Modes, withFluentdValues } from './fake-world';
 
 const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id) };
 
@@ -17,6 +17,7 @@ const SINGLE_LAYOUT_HOPS = [
   ['error span in Jaeger', true],
   ['dependency sample-app → sample-app-backend', true],
   ['request and error counters rose', true],
+  ['node agents forwarded the spans', true],
   ['node and pod stats metrics', true],
   ['nothing dropped (queues, retries, app buffers)', true],
   ['log lines dropped / retried (Fluentd)', true],
@@ -33,18 +34,21 @@ describe('npm run verify logic against fake servers', () => {
       expect(results.map((r) => [r.hop, r.ok])).toEqual(SINGLE_LAYOUT_HOPS);
       expect(results[1].detail).toBe('fluentd-2026-11-27: pod sample-app-abc, namespace sample-app, container app');
       expect(results[7].detail).toBe('orders +3, errors +1');
-      expect(results[9].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped');
+      // Per node: the spans the agent took and forwarded since verify started (4 requests × 4 spans, all on the first node's agent).
+      expect(results[8].detail).toBe('kind-control-plane: +16 spans in, +16 forwarded, 2 refused to the apps (resent by them), 2 send failures; kind-worker: +0 spans in, +0 forwarded, 2 refused to the apps (resent by them), 2 send failures');
+      // The agents' refusals and send failures went back to the apps: reported, not counted as loss.
+      expect(results[10].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped; agents refused 4 spans back to the apps (resent)');
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
       expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*)');
-      expect(formatResults(results)).toMatch(/14 passed, 0 failed$/);
+      expect(formatResults(results)).toMatch(/15 passed, 0 failed$/);
     } finally {
       await world.close();
     }
   });
 
   it('waits for slow hops within the deadline', async () => {
-    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', prom: 'slow', kibana: 'slow', views: 'slow' });
+    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', prom: 'slow', kibana: 'slow', views: 'slow', agents: 'slow' });
     try {
       const results = await runVerify(world.endpoints, fast);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -62,7 +66,8 @@ describe('npm run verify logic against fake servers', () => {
     [{ deps: 'missing' }, 'dependency sample-app → sample-app-backend', /BACKEND_URL/],
     [{ prom: 'missing' }, 'request and error counters rose', /Prometheus endpoint did not count/],
     [{ prom: 'garbage' }, 'request and error counters rose', /Prometheus endpoint/],
-    [{ stats: 'missing' }, 'node and pod stats metrics', /nodes\/stats/],
+    [{ stats: 'missing' }, 'node and pod stats metrics', /node agents' RBAC for nodes\/stats; kubectl -n observability logs daemonset\/otel-agent-agent/],
+    [{ agents: 'missing' }, 'node agents forwarded the spans', new RegExp(`no telemetry from the agent on kind-worker reached the collector: .*logs pod/${agentPod('kind-worker')}$`)],
     [{ events: 'missing' }, 'Kubernetes events in k8s-events-*', /elasticsearch\/events exporter/],
     [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
     [{ fluentd: 'missing' }, 'log lines dropped / retried (Fluentd)', /Fluentd is not running, so no container log is shipped: kubectl -n logging get pods -l app\.kubernetes\.io\/name=fluentd/],
@@ -134,9 +139,10 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
       expect(results[1].detail).toBe(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
       expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
-      // kubelet stats come from the cluster collector: the gateway replicas have none.
-      expect(results[9].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/15 passed, 0 failed$/);
+      expect(results[9].detail).toMatch(/^kind-control-plane: \+16 spans in, \+16 forwarded/);
+      // kubelet stats come from the node agents, through the gateway replicas.
+      expect(results[10].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
+      expect(formatResults(results)).toMatch(/16 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -161,7 +167,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       const started = Date.now();
       const results = await runVerify(world.endpoints, fast);
       const failed = results.filter((r) => !r.ok);
-      expect(failed.map((r) => r.hop)).toEqual(['collector gateway replicas', 'request and error counters rose', 'nothing dropped (queues, retries, app buffers)']);
+      expect(failed.map((r) => r.hop)).toEqual(['collector gateway replicas', 'request and error counters rose', 'node agents forwarded the spans', 'node and pod stats metrics', 'nothing dropped (queues, retries, app buffers)']);
       expect(failed[0].detail).toBe(`no Running pod matches ${COLLECTOR_POD_SELECTOR} in namespace observability`);
       expect(failed[0].cause).toMatch(/^the collector gateway has no Running replica/);
       expect(failed[0].cause).toContain(`kubectl -n observability get pods -l ${COLLECTOR_POD_SELECTOR}`);
@@ -173,12 +179,12 @@ describe('verify in the gateway layout (each replica exposes only what reached i
     }
   });
 
-  it('names the cluster collector when the kubelet stats are missing', async () => {
+  it('names the node agents when the kubelet stats are missing from the gateway replicas', async () => {
     const world = await fakeGatewayWorld({ replicas: 2, counters: 'one' }, { stats: 'missing' });
     try {
       const failed = (await runVerify(world.endpoints, fast)).filter((r) => !r.ok);
       expect(failed.map((r) => r.hop)).toEqual(['node and pod stats metrics']);
-      expect(failed[0].cause).toMatch(/cluster collector's Prometheus endpoint.*logs statefulset\/otel-collector-cluster/);
+      expect(failed[0].cause).toMatch(/gateway replicas' Prometheus endpoint: check the node agents' RBAC.*logs daemonset\/otel-agent-agent/);
     } finally {
       await world.close();
     }
@@ -294,7 +300,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
     const world = await fakeGatewayWorld({ replicas: 2, counters: 'split' });
     try {
       const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop.startsWith('nothing dropped'))!;
-      expect(hop).toMatchObject({ ok: true, detail: 'queues elasticsearch/events 3/200000, otlp/jaeger 6/400000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped' });
+      expect(hop).toMatchObject({ ok: true, detail: 'queues elasticsearch/events 3/200000, otlp/jaeger 6/400000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped; agents refused 4 spans back to the apps (resent)' });
     } finally {
       await world.close();
     }

@@ -89,8 +89,8 @@ describe('CI workflow', () => {
       .map((l) => l.replace('--providers registry', '--providers standin').replace(/\bcdktf\.out\b/, outdir).replace(/\.upstream\/helm-values-production/g, join(work, 'helm-values')));
     for (const line of lines) execFileSync('bash', ['-c', line], { cwd: ROOT, env, stdio: 'pipe' });
     const templated = readFileSync(join(work, 'helm.log'), 'utf8').split('\n').filter((l) => l.startsWith('template'));
-    // Both collector releases, Jaeger, the operator, Elasticsearch and Kibana: every release, rendered.
-    expect(templated.map((l) => l.split(' ')[1]).sort()).toEqual(['eck-operator', 'elasticsearch', 'jaeger', 'kibana', 'otel-collector', 'otel-collector-cluster']);
+    // The collector releases (agent, gateway, cluster), Jaeger, the operator, Elasticsearch and Kibana: every release, rendered.
+    expect(templated.map((l) => l.split(' ')[1]).sort()).toEqual(['eck-operator', 'elasticsearch', 'jaeger', 'kibana', 'otel-agent', 'otel-collector', 'otel-collector-cluster']);
   }, 120_000);
 
   it('pull requests get cdktf diff against Terraform Cloud with the token from secrets, summary posted', () => {

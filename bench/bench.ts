@@ -3,7 +3,9 @@
  * wrap (bench/speed.ts: offline, paired rounds; the table goes into docs/performance.md), (2) the
  * cluster footprint of each profile from the synthesized JSON (dev, with and without Kibana,
  * against one 2-CPU / 4-GiB node; production: requests, limits at max scale, volumes, nodes), (3) the
- * sample app's OTel on/off ratios. Prints all three and writes bench-results/bench.json.
+ * sample app's OTel on/off ratios, (4) the node agent's cost: what runs on every node per profile
+ * and its CPU per span against the minimal collector pipeline (bench/agent-cost.ts; its table goes
+ * into the bench page's `agent` block). Prints all four and writes bench-results/bench.json.
  * Section 1 alone: `npx ts-node --transpile-only bench/speed.ts`.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,9 +14,10 @@ import { join } from 'node:path';
 import { App } from 'cdktf';
 import { validateConfig } from '../config/load';
 import { buildMonitoringApp } from '../stacks/app';
-import { computeFootprint, fitsBudget, Footprint, GiB } from '../ops/footprint';
+import { computeFootprint, fitsBudget, Footprint, GiB, perNodeFootprint } from '../ops/footprint';
 import { readStacks } from '../ops/terraform-json';
-import { measureSpeed, reportSpeed } from './speed';
+import { agentTable, measureAgentCost } from './agent-cost';
+import { BENCH_DOC, hasBenchBlock, measureSpeed, reportSpeed, writeBenchBlock } from './speed';
 
 const ROOT = join(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -73,15 +76,40 @@ console.log('\n3. Sample app, OTel on vs off');
 execFileSync('npm', ['--prefix', join(ROOT, 'sample-app'), 'run', 'bench'], { stdio: ['ignore', 'inherit', 'inherit'] });
 const appBench = JSON.parse(readFileSync(join(ROOT, 'sample-app', 'bench-results', 'sample-app.json'), 'utf8'));
 
-mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-const result = {
-  date: new Date().toISOString(),
-  node: process.version,
-  speed,
-  footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget, withoutKibana: { total: bare, fits: bareBudget } },
-  footprintByProfile: Object.fromEntries(Object.entries(footprints).map(([profile, { nodes, report }]) => [profile, { nodes, ...report }])),
-  sampleApp: appBench,
-};
-writeFileSync(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result, null, 2));
-console.log('\nresults: bench-results/bench.json');
-process.exit(Object.values(footprints).some((f) => f.report.errors.length > 0) ? 1 : 0);
+async function agentSection() {
+  console.log(`\n4. The node agent: what runs on every node, and its CPU per span vs the minimal pipeline (${ROUNDS} paired rounds)`);
+  const perNode = (['dev', 'production'] as const).map((profile) => ({ profile, ...perNodeFootprint(footprints[profile].report, footprints[profile].nodes) }));
+  const cost = await measureAgentCost(ROUNDS);
+  const table = agentTable(perNode, cost);
+  console.log(table.replace(/^/gm, '   '));
+  const doc = readFileSync(BENCH_DOC, 'utf8');
+  if (hasBenchBlock(doc, 'agent')) {
+    writeFileSync(BENCH_DOC, writeBenchBlock(doc, 'agent', table));
+    console.log(`   (table written to ${BENCH_DOC}, block bench:agent)`);
+  } else {
+    console.log(`   (${BENCH_DOC} has no <!-- bench:agent:start --> … <!-- bench:agent:end --> block: add one where the table belongs)`);
+  }
+  return { perNode, cost };
+}
+
+void agentSection().then(
+  (agent) => {
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      speed,
+      footprint: { perStack: fp.perStack, total: t, containers: fp.containers, errors: fp.errors, fits: budget, withoutKibana: { total: bare, fits: bareBudget } },
+      footprintByProfile: Object.fromEntries(Object.entries(footprints).map(([profile, { nodes, report }]) => [profile, { nodes, ...report }])),
+      sampleApp: appBench,
+      agent,
+    };
+    writeFileSync(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result, null, 2));
+    console.log('\nresults: bench-results/bench.json');
+    process.exit(Object.values(footprints).some((f) => f.report.errors.length > 0) ? 1 : 0);
+  },
+  (err: Error) => {
+    console.error(`agent cost: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -193,26 +193,38 @@ export function speedTable(r: SpeedResult): string {
   ].join('\n');
 }
 
-const START = '<!-- bench:speed:start -->';
-const END = '<!-- bench:speed:end -->';
-
-/** The page that holds the speed table. */
+/** The page the bench tables are written into (relative to the project), between `<!-- bench:<name>:start/end -->` markers. */
 export const SPEED_TABLE_PAGE = join('docs', 'performance.md');
+export const BENCH_DOC = join(ROOT, SPEED_TABLE_PAGE);
 
-/** Replaces the table between the markers of the performance page. */
+const markers = (name: string) => [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`] as const;
+
+/** Whether `doc` has the markers of block `name`. */
+export function hasBenchBlock(doc: string, name: string): boolean {
+  const [start, end] = markers(name);
+  const from = doc.indexOf(start);
+  return from >= 0 && doc.indexOf(end) > from;
+}
+
+/** Replaces block `name` (between its markers) in `doc`: the one writer of every bench table. */
+export function writeBenchBlock(doc: string, name: string, body: string): string {
+  const [start, end] = markers(name);
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`the bench page has no ${start} … ${end} block for the ${name} table`);
+  return `${doc.slice(0, from + start.length)}\n${body}\n${doc.slice(to)}`;
+}
+
+/** Replaces the speed table between the bench:speed markers. */
 export function writeSpeedTable(page: string, table: string): string {
-  const from = page.indexOf(START);
-  const to = page.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`${SPEED_TABLE_PAGE} has no ${START} … ${END} block for the speed table`);
-  return `${page.slice(0, from + START.length)}\n${table}\n${page.slice(to)}`;
+  return writeBenchBlock(page, 'speed', table);
 }
 
 /** Prints the table, writes it into docs/performance.md and bench-results/speed.json. */
 export function reportSpeed(result: SpeedResult): void {
   const table = speedTable(result);
   console.log(table.replace(/^/gm, '   '));
-  const page = join(ROOT, SPEED_TABLE_PAGE);
-  writeFileSync(page, writeSpeedTable(readFileSync(page, 'utf8'), table));
+  writeFileSync(BENCH_DOC, writeSpeedTable(readFileSync(BENCH_DOC, 'utf8'), table));
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench-results', 'speed.json'), JSON.stringify(result, null, 2));
   console.log(`   (table written to ${SPEED_TABLE_PAGE}; figures in bench-results/speed.json)`);

@@ -17,6 +17,8 @@ export function restrictedViolations(pod: Json, containers: Json[], volumes: Jso
   for (const c of containers) {
     const sc = blockList(get(c, 'security_context'))[0] ?? {};
     const where = `container ${c.name}`;
+    // Baseline (and so restricted) forbids host ports.
+    for (const port of blockList(get(c, 'port') ?? get(c, 'ports'))) if (Number(get(port, 'host_port') ?? 0) > 0) out.push(`${where}: hostPort ${get(port, 'host_port')}`);
     if (get(sc, 'privileged') === true) out.push(`${where}: privileged`);
     if (get(sc, 'allow_privilege_escalation') !== false) out.push(`${where}: allowPrivilegeEscalation must be false`);
     const caps = blockList(get(sc, 'capabilities'))[0] ?? {};

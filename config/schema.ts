@@ -178,6 +178,13 @@ const CollectorSchema = z.strictObject({
     .default({ minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 80 }),
   /** Gateway layout: the single-replica cluster collector. */
   clusterResources: resources('100m', '256Mi', '500m', '512Mi'),
+  /** The node agent (one per node, both layouts): what the apps send OTLP to. */
+  agent: z
+    .strictObject({
+      /** Each agent pod; its memory_limiter refuses data (the app retries) at 80% of the limit. */
+      resources: resources('50m', '64Mi', '500m', '256Mi'),
+    })
+    .default({ resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } }),
   /** Port of the Prometheus exporter endpoint on the collector Service. */
   prometheusPort: port.default(8889),
   /** Seconds between kubelet/cluster stats scrapes. */

@@ -12,7 +12,7 @@ import type { MonitoringConfig } from '../config/schema';
 type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
 
 /** Component type names that newer collectors list under a new name (old name still accepted). */
-const ALIASES: Record<string, string[]> = { otlp: ['otlp_grpc'], otlphttp: ['otlp_http'], k8sattributes: ['k8s_attributes'] };
+const ALIASES: Record<string, string[]> = { otlp: ['otlp_grpc'], otlphttp: ['otlp_http'], k8sattributes: ['k8s_attributes'], kubeletstats: ['kubelet_stats'], resourcedetection: ['resource_detection'] };
 
 const typeOf = (id: string) => id.split('/')[0];
 
@@ -68,7 +68,7 @@ export function checkJaegerWiring(collector: CollectorConfig, jaegerOtlpGrpcEndp
 }
 
 /** The roles whose in-cluster (kubernetes profile) config the e2e validates with the real binary. */
-export const IN_CLUSTER_ROLES: readonly CollectorRole[] = ['all-in-one', 'gateway', 'cluster'];
+export const IN_CLUSTER_ROLES: readonly CollectorRole[] = ['agent', 'all-in-one', 'gateway', 'cluster'];
 
 /**
  * The kubernetes-profile config of each role, with the inputs the stack gives it (Jaeger's
@@ -79,6 +79,7 @@ export function inClusterConfigs(): Record<CollectorRole, CollectorConfig> {
   const jaegerOtlpEndpoint = 'jaeger.jaeger.svc.cluster.local:4317';
   const events = { endpoint: 'https://elasticsearch.elasticsearch.svc:9200', index: 'k8s-events', caFile: '/etc/elasticsearch-ca/ca.crt' };
   return {
+    agent: buildCollectorConfig({ ...common, role: 'agent', gatewayOtlpEndpoint: 'otel-collector.observability.svc.cluster.local:4317' }),
     'all-in-one': buildCollectorConfig({ ...common, role: 'all-in-one', jaegerOtlpEndpoint, events }),
     gateway: buildCollectorConfig({ ...common, role: 'gateway', jaegerOtlpEndpoint }),
     cluster: buildCollectorConfig({ ...common, role: 'cluster', events }),

@@ -83,6 +83,8 @@ export interface FaultPlan {
   readonly down: Hop[];
   /** Runs after the orders were sent, before the hops come back (e.g. restart another hop). */
   readonly meanwhile?: () => Promise<void>;
+  /** Runs while the orders are being sent (e.g. kill a hop halfway and start it again). */
+  readonly during?: () => Promise<void>;
   /** What the fault needs that an E2E_BREAK switch removes: named in the failure. */
   readonly keptBy: string;
 }
@@ -91,8 +93,8 @@ export interface FaultPlan {
 export async function runFault(ctx: FaultContext, jaegerApi: () => string, plan: FaultPlan): Promise<FaultRow> {
   const t0 = Date.now();
   for (const hop of plan.down) await hop.stop();
-  ctx.log(`fault "${plan.name}": ${plan.down.map((h) => h.name).join(', ')} down, sending ${ORDERS_PER_FAULT} orders over ${OUTAGE_MS / 1000} s`);
-  const ids = await sendDuringOutage(ctx);
+  ctx.log(`fault "${plan.name}": ${plan.down.length ? `${plan.down.map((h) => h.name).join(', ')} down, ` : ''}sending ${ORDERS_PER_FAULT} orders over ${OUTAGE_MS / 1000} s`);
+  const [ids] = await Promise.all([sendDuringOutage(ctx), plan.during?.()]);
   if (plan.meanwhile) await plan.meanwhile();
   for (const hop of [...plan.down].reverse()) await hop.start();
   const arrived = await countArrived(jaegerApi, ids);

@@ -1,5 +1,7 @@
 /**
  * Off-cluster end-to-end run of the real telemetry path: the sample app (front + backend)
+ * → a real OpenTelemetry Collector running the node agent config our code generates (role agent,
+ * local profile: e2e/agent.ts)
  * → a real OpenTelemetry Collector running the gateway config our code generates (role gateway,
  * local profile)
  * → a real Jaeger v2, plus the collector's Prometheus endpoint. Then, where Java 17+ and Maven
@@ -9,7 +11,7 @@
  * Then the faults (e2e/faults.ts): collector, Jaeger, collector-with-Jaeger-down and search
  * engine outages while the app takes orders; every trace must arrive.
  * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config;
- * E2E_BREAK=app-buffer or collector-queue removes what keeps the traces through a fault)
+ * E2E_BREAK=app-buffer, collector-queue or agent-ack removes what keeps the traces through a fault)
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
 import { fluentdCaptureOnSearchEngine } from './fluentd-capture';
+import { agentFault, E2E_NODE, e2eAgentConfig } from './agent';
 import { jaegerServesLogLinks, jaegerUiconfig, writeJaegerUiConfig } from './trace-logs';
 import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
@@ -118,6 +121,7 @@ async function main() {
   const ports = {
     jaeger: { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() },
     collector: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
+    agent: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
     prometheus: await freePort(),
   };
   const jaegerOtlp = `${HOST}:${ports.jaeger.otlpGrpc}`;
@@ -129,7 +133,7 @@ async function main() {
     const file = join(work, `in-cluster-${role}.yaml`);
     writeFileSync(file, stringify(validatable));
     try {
-      execFileSync(collectorBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH, MY_POD_IP: HOST, ES_USERNAME: 'u', ES_PASSWORD: 'p' } });
+      execFileSync(collectorBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH, MY_POD_IP: HOST, ES_USERNAME: 'u', ES_PASSWORD: 'p', K8S_NODE_NAME: E2E_NODE, K8S_NODE_IP: HOST } });
       step(`validate in-cluster config (${role})`, true, `real collector accepts it; not built here, so not validated: ${removed.join(', ') || 'none'}`);
     } catch (err) {
       step(`validate in-cluster config (${role})`, false, String((err as { stderr?: Buffer }).stderr ?? err));
@@ -191,9 +195,30 @@ async function main() {
   };
   const promUrl = `http://${HOST}:${ports.prometheus}/metrics`;
 
-  // 4. The sample app, started normally (dist/server.js), front → backend.
+  // 3b. The node agent in front of the gateway: what the apps send to (e2e/agent.ts).
+  const ackOnReceipt = BREAK === 'agent-ack';
+  writeFileSync(join(work, 'agent.yaml'), stringify(e2eAgentConfig({ host: HOST, ports: ports.agent, gatewayOtlpEndpoint: `${HOST}:${ports.collector.otlpGrpc}`, ackOnReceipt })));
+  const startAgent = async () => {
+    const a = start('agent', collectorBin, [`--config=${join(work, 'agent.yaml')}`], { K8S_NODE_NAME: E2E_NODE });
+    await waitHttp(`http://${HOST}:${ports.agent.health}/`, 'agent', a);
+    return a;
+  };
+  let agent = await startAgent();
+  const agentHop = {
+    name: 'agent',
+    kill: async () => {
+      const exited = new Promise((r) => agent.once('exit', r));
+      agent.kill('SIGKILL');
+      await exited;
+    },
+    start: async () => {
+      agent = await startAgent();
+    },
+  };
+
+  // 4. The sample app, started normally (dist/server.js), front → backend, sending to the agent.
   const appEnv = (service: string, port: number) => ({
-    PORT: String(port), HOST, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${HOST}:${ports.collector.otlpHttp}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    PORT: String(port), HOST, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${HOST}:${ports.agent.otlpHttp}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '900', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '2000', DEPLOYMENT_ENVIRONMENT: 'e2e',
     ...(BREAK === 'app-buffer' ? { TELEMETRY_BUFFER_SPANS: '0' } : {}),
   });
@@ -272,6 +297,7 @@ async function main() {
   };
   faultRows.push(await runFault(faults, () => jaegerApi, { name: 'none (baseline)', down: [], keptBy: 'the plain path' }));
   faultRows.push(...(await traceHopFaults(faults, { collector: collectorHop, jaeger: jaegerHop }, () => jaegerApi)));
+  faultRows.push(await agentFault(faults, agentHop, () => jaegerApi, ackOnReceipt));
 
   // 8c. What `npm run verify` reads to report loss, from the real collector and apps: present, and zero after those faults.
   const delivery = await pollUntil(async () => {

@@ -8,7 +8,7 @@ import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
 import { JAEGER_PORTS } from '../constructs/jaeger/jaeger-config';
 import { KIBANA_PORT, KIBANA_SERVICE } from '../constructs/kibana/names';
 import { kindContext, kindKubeconfigPath } from '../constructs/kind/names';
-import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
+import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { FLUENTD_DAEMONSET } from '../constructs/fluentd/names';
 import { FLUENTD_METRICS_PORT } from '../constructs/fluentd/fluent-conf';
@@ -112,9 +112,11 @@ export function collectorMetricsAccess(config: MonitoringConfig) {
 export function fluentdMetricsAccess(config: MonitoringConfig) {
   return { namespace: config.namespaces.logging, port: FLUENTD_METRICS_PORT, selector: labelSelector({ 'app.kubernetes.io/name': FLUENTD_DAEMONSET }, ['app.kubernetes.io/name']) } as const;
 }
+/** The node agents' pods (the agent release, daemonset mode). */
+export const AGENT_POD_SELECTOR = labelSelector(collectorPodLabels(AGENT_SERVICE, 'daemonset'), ['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
 
 interface PodList {
-  items?: { metadata?: { name?: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
+  items?: { metadata?: { name?: string; deletionTimestamp?: string }; spec?: { nodeName?: string }; status?: { phase?: string } }[];
 }
 
 /**
@@ -123,6 +125,15 @@ interface PodList {
  * "Running" while they terminate) are left out.
  */
 export async function runningPods(access: ClusterAccess, namespace: string, selector: string, kubectl = process.env.KUBECTL ?? 'kubectl'): Promise<string[]> {
+  return (await runningPodItems(access, namespace, selector, kubectl)).map((p) => p.metadata!.name!).sort();
+}
+
+/** The Running pods matching `selector` (as runningPods) with the node each runs on, sorted by pod name. */
+export async function runningPodNodes(access: ClusterAccess, namespace: string, selector: string, kubectl = process.env.KUBECTL ?? 'kubectl'): Promise<{ pod: string; node: string }[]> {
+  return (await runningPodItems(access, namespace, selector, kubectl)).map((p) => ({ pod: p.metadata!.name!, node: p.spec?.nodeName ?? '?' })).sort((a, b) => a.pod.localeCompare(b.pod));
+}
+
+async function runningPodItems(access: ClusterAccess, namespace: string, selector: string, kubectl: string): Promise<NonNullable<PodList['items']>> {
   const args = [...kubectlFlags(access), '-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'];
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(kubectl, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, out, errOut) =>
@@ -135,8 +146,5 @@ export async function runningPods(access: ClusterAccess, namespace: string, sele
   } catch {
     throw new Error(`kubectl -n ${namespace} get pods -l ${selector} -o json printed something that is not JSON: ${stdout.slice(0, 80)}`);
   }
-  return (list.items ?? [])
-    .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.metadata?.name)
-    .map((p) => p.metadata!.name!)
-    .sort();
+  return (list.items ?? []).filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.metadata?.name);
 }

@@ -54,8 +54,8 @@ interface HelmContainer {
 
 const zero = (): Footprint => ({ cpuRequestsMilli: 0, cpuLimitsMilli: 0, memoryRequestsBytes: 0, memoryLimitsBytes: 0 });
 
-/** Per chart: the containers a release runs, with their resources and copies. */
-const HELM_READERS: Record<string, (values: any) => HelmContainer[]> = {
+/** Per chart: the containers a release runs, with their resources and copies (`nodes`: for DaemonSets). */
+const HELM_READERS: Record<string, (values: any, nodes: number) => HelmContainer[]> = {
   'eck-operator': (v) => [{ workload: 'eck-operator', container: 'manager', copies: v.replicaCount ?? 1, resources: v.resources }],
   'eck-elasticsearch': (v) =>
     (v.nodeSets ?? []).flatMap((ns: any) => (ns.podTemplate?.spec?.containers ?? []).map((c: any) => ({ workload: `elasticsearch/${ns.name}`, container: c.name, copies: ns.count ?? 1, resources: c.resources }))),
@@ -64,7 +64,9 @@ const HELM_READERS: Record<string, (values: any) => HelmContainer[]> = {
   // nothing to the pod's effective request.
   'eck-kibana': (v) => (v.podTemplate?.spec?.containers ?? []).map((c: any) => ({ workload: v.fullnameOverride ?? 'kibana', container: c.name, copies: v.count ?? 1, resources: c.resources })),
   jaeger: (v) => [{ workload: 'jaeger', container: 'jaeger', copies: v.jaeger?.replicas ?? 1, resources: v.jaeger?.resources }],
-  'opentelemetry-collector': (v) => {
+  'opentelemetry-collector': (v, nodes) => {
+    // The node agent (daemonset mode): one pod per node, like our raw DaemonSets.
+    if (v.mode === 'daemonset') return [{ workload: `daemonset/${v.fullnameOverride ?? 'otel-collector'}`, container: 'opentelemetry-collector', copies: nodes, resources: v.resources }];
     const hpa = v.autoscaling?.enabled ? v.autoscaling : undefined;
     return [{ workload: v.fullnameOverride ?? 'otel-collector', container: 'opentelemetry-collector', copies: hpa ? hpa.minReplicas : (v.replicaCount ?? 1), maxCopies: hpa?.maxReplicas, resources: v.resources }];
   },
@@ -115,7 +117,7 @@ export function computeFootprint(stacks: Record<string, StackJson>, nodes: numbe
         continue;
       }
       const values = helmValueDocuments(json, release)[0] ?? {};
-      for (const c of reader(values)) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources, c.maxCopies);
+      for (const c of reader(values, nodes)) add(stack, `helm/${c.workload}`, c.container, c.copies, c.resources, c.maxCopies);
       for (const c of HELM_CLAIMS[release.chart]?.(values) ?? []) {
         claims.push({ stack, workload: `helm/${c.workload}`, sizeBytes: parseMemory(c.size), copies: c.copies });
         // Claims pin pods to their nodes: one Elasticsearch node per Kubernetes node.
@@ -142,6 +144,14 @@ export function computeFootprint(stacks: Record<string, StackJson>, nodes: numbe
 }
 
 export const GiB = 1024 ** 3;
+
+/** What runs on every node (DaemonSets: Fluentd, the node agent), per node: its requests and limits. */
+export function perNodeFootprint(report: Pick<FootprintReport, 'containers'>, nodes: number): { workloads: string[]; perNode: Footprint } {
+  const daemons = report.containers.filter((c) => /(^|\/)daemonset\//.test(c.workload));
+  const perNode = zero();
+  for (const c of daemons) for (const k of Object.keys(perNode) as (keyof Footprint)[]) perNode[k] += c[k] / nodes;
+  return { workloads: daemons.map((c) => `${c.workload}/${c.container}`), perNode };
+}
 
 /**
  * The laptop budget: one 2-CPU / 4-GiB node; memory requests at most 4 GiB with Kibana, and at

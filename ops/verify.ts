@@ -3,7 +3,8 @@ import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { traceLogsQuery } from '../constructs/kibana/trace-logs-query';
 import { FLUENTD_COUNTERS, FLUENTD_OUTPUTS } from '../constructs/fluentd/fluent-conf';
 import { rejectedIndexPrefix } from '../constructs/fluentd/names';
-import { CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { AGENT_DAEMONSET, CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { agentHop, AgentPods, agentRefusals, isAgentSeries } from './agent-hop';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
 import { getDataView, KibanaTarget, kibanaStatus } from './kibana-api';
@@ -43,6 +44,8 @@ export interface VerifyEndpoints {
   readonly kibana?: KibanaTarget;
   /** Fluentd's own metrics: the "log lines dropped / retried" hop. @default - no such hop */
   readonly fluentd?: FluentdMetrics;
+  /** The Running node agents (ops/agent-hop.ts): their hop is checked. @default - no agent hop */
+  readonly agents?: AgentPods;
 }
 
 export interface VerifyOptions {
@@ -92,7 +95,11 @@ function counter(samples: Sample[], name: string, match: Record<string, string> 
  * (enqueue_failed), batches given up (send_failed), spans an app dropped with its buffer full.
  * `loss` is set when any of them is not zero; undefined when the collector's metrics are absent.
  */
-export function deliveryReport(samples: Sample[]): { detail: string; loss?: string } | undefined {
+export function deliveryReport(all: Sample[]): { detail: string; loss?: string } | undefined {
+  // The node agents answer the apps only after forwarding: what they fail to send or refuse goes
+  // back to the apps, which resend it. Reported, not a loss (ops/agent-hop.ts).
+  const samples = all.filter((s) => !isAgentSeries(s));
+  const agentsRefused = all.some(isAgentSeries) ? `; agents refused ${agentRefusals(all)} spans back to the apps (resent)` : '';
   const capacities = samples.filter((s) => s.name === 'otelcol_exporter_queue_capacity');
   if (capacities.length === 0) return undefined;
   const exporters = [...new Set(capacities.map((s) => s.labels.exporter).filter(Boolean))].sort();
@@ -102,7 +109,7 @@ export function deliveryReport(samples: Sample[]): { detail: string; loss?: stri
   const sendFailed = kinds.reduce((n, k) => n + counter(samples, `otelcol_exporter_send_failed_${k}`), 0);
   const appDropped = counter(samples, 'telemetry_spans_dropped');
   const appBuffered = sumOf(samples, 'telemetry_spans_buffered');
-  const detail = `queues ${queues.join(', ')}; enqueue_failed ${enqueueFailed}, send_failed ${sendFailed}; app span buffers ${appBuffered} held, ${appDropped} dropped`;
+  const detail = `queues ${queues.join(', ')}; enqueue_failed ${enqueueFailed}, send_failed ${sendFailed}; app span buffers ${appBuffered} held, ${appDropped} dropped${agentsRefused}`;
   const losses = [
     ...(enqueueFailed > 0 ? [`${enqueueFailed} items refused by a full sending queue (otelcol_exporter_enqueue_failed_*: collector.queue limits hit during a long backend outage)`] : []),
     ...(sendFailed > 0 ? [`${sendFailed} items given up (otelcol_exporter_send_failed_*: rejected by the backend, or the events exporter's retries ran out)`] : []),
@@ -319,13 +326,15 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
         return orders >= 3 && errors >= 1 ? `orders +${orders}, errors +${errors}${gateway ? ` (summed over ${replicaCount})` : ''}` : undefined;
       },
     },
+    // Where the agents' telemetry arrives: the single collector, or the gateway replicas.
+    ...(endpoints.agents ? [noReplica ? { ...agentHop(endpoints.agents, scrapeApp, before, ns.collector), failNow: noReplica } : agentHop(endpoints.agents, scrapeApp, before, ns.collector)] : []),
     {
       name: 'node and pod stats metrics',
-      cause: gateway
-        ? `no kubelet stats on the cluster collector's Prometheus endpoint: check its RBAC for nodes/stats; kubectl -n ${ns.collector} logs statefulset/${CLUSTER_COLLECTOR_SERVICE}`
-        : `no kubelet stats on the Prometheus endpoint: check the collector's RBAC for nodes/stats; kubectl -n ${ns.collector} logs statefulset/otel-collector`,
+      // The node agents scrape their kubelets and forward the stats to the collector (gateway replicas).
+      cause: `no kubelet stats on the ${gateway ? "gateway replicas' " : ''}Prometheus endpoint: check the node agents' RBAC for nodes/stats; kubectl -n ${ns.collector} logs daemonset/${AGENT_DAEMONSET}`,
+      failNow: noReplica,
       probe: async () => {
-        const names = new Set((await scrapeStats()).map((s) => s.name));
+        const names = new Set((await scrapeApp()).map((s) => s.name));
         const node = [...names].find((n) => n.startsWith('k8s_node_'));
         const pod = [...names].find((n) => n.startsWith('k8s_pod_'));
         return node && pod ? `${node}, ${pod}, …` : undefined;

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET } from '../constructs/elasticsearch/names';
 import { KIBANA_SERVICE } from '../constructs/kibana/names';
-import { accessPoints, clusterAccess, ClusterAccess, collectorMetricsAccess, fluentdMetricsAccess, kubectlFlags, runningPods } from '../ops/cluster-access';
+import { accessPoints, AGENT_POD_SELECTOR, clusterAccess, ClusterAccess, collectorMetricsAccess, fluentdMetricsAccess, kubectlFlags, runningPodNodes, runningPods } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 import { expectedDataViews } from '../ops/kibana-api';
 import { FluentdMetrics, formatResults, GatewayMetrics, runVerify } from '../ops/verify';
@@ -57,7 +57,13 @@ async function main(): Promise<number> {
     return { pods: pods.map((pod, i) => ({ pod, url: urls[i] })), selector: fluentdMetrics.selector };
   };
   try {
-    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus, fluentd] = await Promise.all([Promise.all(forwards.map((f) => f.start())), collectorEndpoints(), fluentdEndpoints()]);
+    const [[esPort, jaegerPort, appPort, kibanaPort], prometheus, agentPods, fluentd] = await Promise.all([
+      Promise.all(forwards.map((f) => f.start())),
+      collectorEndpoints(),
+      // The node agents and their nodes: their hop reads each node's counters (ops/agent-hop.ts).
+      runningPodNodes(access, metrics.namespace, AGENT_POD_SELECTOR),
+      fluentdEndpoints(),
+    ]);
     const password = secretValue(access, es.namespace, ELASTIC_USER_SECRET, 'elastic');
     const ca = secretValue(access, es.namespace, ELASTICSEARCH_HTTP_PUBLIC_CERTS_SECRET, 'ca.crt');
     const timeoutMs = Number(process.env.VERIFY_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -72,6 +78,7 @@ async function main(): Promise<number> {
         // Kibana serves plain http inside the cluster; the forward stays on 127.0.0.1.
         kibana: kibana && { url: `http://127.0.0.1:${kibanaPort}`, username: 'elastic', password },
         fluentd,
+        agents: { pods: agentPods, selector: AGENT_POD_SELECTOR },
       },
       {
         timeoutMs,

@@ -18,12 +18,14 @@ const ES_CA_MOUNT = '/etc/elasticsearch-ca';
 
 /**
  * The OpenTelemetry Collector: traces → Jaeger, metrics → Prometheus endpoint, events → ES.
- * `single` layout (dev): one collector does everything. `gateway` layout (production): an
- * autoscaled OTLP gateway (PDB, HPA) behind the same Service and endpoint outputs, plus one
- * cluster collector for kubelet/cluster stats, annotated-pod scrapes and events.
+ * In both layouts apps send OTLP to the node agent on their own node (a DaemonSet behind a
+ * Service with internalTrafficPolicy Local: docs/agent.md), which forwards to:
+ * `single` layout (dev): one collector doing everything else. `gateway` layout (production): an
+ * autoscaled OTLP gateway (PDB, HPA), plus one cluster collector for cluster stats,
+ * annotated-pod scrapes and events.
  */
 export class OtelCollectorStack extends MonitoringStack {
-  /** OTLP/HTTP base URL for SDKs (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  /** OTLP/HTTP base URL for SDKs (OTEL_EXPORTER_OTLP_ENDPOINT): the agent of the app's node. */
   readonly otlpHttpEndpoint: string;
 
   constructor(scope: Construct, config: MonitoringConfig, connection: ClusterConnection, jaeger: JaegerStack, elasticsearch: ElasticsearchStack) {
@@ -70,12 +72,26 @@ export class OtelCollectorStack extends MonitoringStack {
         })
       : undefined;
 
+    // The node agents, in front of the collector above: apps reach the one on their own node.
+    const collectorSvc = `${collector.release.name}.${collector.release.namespace}.svc.cluster.local`;
+    const agent = new OtelCollectorAddOn(this, 'agent', {
+      namespace: namespace.metadata.name,
+      chartVersion: c.chartVersion,
+      imageTag: c.imageTag,
+      role: 'agent',
+      config: buildCollectorConfig({ ...common, role: 'agent', gatewayOtlpEndpoint: `${collectorSvc}:4317` }),
+      resources: resourceRequirements(c.agent.resources),
+      // After the collector it forwards to, so the agents find it answering.
+      dependsOn: [collector.release],
+    });
+
     // From the release's attributes, so the sample-app stack reads it through remote state.
-    const svc = `${collector.release.name}.${collector.release.namespace}.svc.cluster.local`;
+    const svc = `${agent.release.name}.${agent.release.namespace}.svc.cluster.local`;
     this.otlpHttpEndpoint = `http://${svc}:4318`;
-    new TerraformOutput(this, 'otlp_http_endpoint', { value: this.otlpHttpEndpoint });
-    new TerraformOutput(this, 'otlp_grpc_endpoint', { value: `${svc}:4317` });
-    new TerraformOutput(this, 'prometheus_endpoint', { value: `http://${svc}:${config.collector.prometheusPort}/metrics` });
+    new TerraformOutput(this, 'otlp_http_endpoint', { value: this.otlpHttpEndpoint, description: "the node agent's Service (internalTrafficPolicy Local): each pod reaches the agent of its own node" });
+    new TerraformOutput(this, 'otlp_grpc_endpoint', { value: `${svc}:4317`, description: "the node agent's Service (internalTrafficPolicy Local)" });
+    const prometheus = collectorSvc;
+    new TerraformOutput(this, 'prometheus_endpoint', { value: `http://${prometheus}:${config.collector.prometheusPort}/metrics` });
     if (clusterCollector) {
       const clusterSvc = `${clusterCollector.release.name}.${clusterCollector.release.namespace}.svc.cluster.local`;
       new TerraformOutput(this, 'cluster_prometheus_endpoint', { value: `http://${clusterSvc}:${config.collector.prometheusPort}/metrics`, description: 'kubelet/cluster stats and scraped pods (gateway layout); the gateway endpoint has the OTLP metrics, per replica' });

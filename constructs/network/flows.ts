@@ -58,20 +58,27 @@ export class JaegerIngress extends Construct {
   }
 }
 
-/** Collectors: OTLP from the app namespaces, the Prometheus endpoint for anyone, self-scrapes. */
+/**
+ * Collectors: OTLP from the app namespaces to the node agents, from the agents to the collector
+ * (all-in-one or gateway) and from nothing else; the Prometheus endpoint for anyone, self-scrapes.
+ */
 export class CollectorIngress extends Construct {
   constructor(scope: Construct, id: string, props: FlowsProps) {
     super(scope, id);
     const config = props.config;
     const w = workloads(config);
     const otlp = inNamespace(w.otlpCollector, props.namespace);
+    const agent = inNamespace(w.otlpAgent, props.namespace);
     const appNamespaces = [...new Set([config.namespaces.app, ...config.networkPolicies.otlpClientNamespaces])];
-    new IngressPolicy(this, 'otlp', {
-      name: 'collector-otlp-from-apps',
-      to: otlp,
+    new IngressPolicy(this, 'agent-otlp', {
+      name: 'agent-otlp-from-apps',
+      to: agent,
       ports: [DEFAULT_COLLECTOR_PORTS.otlpGrpc, DEFAULT_COLLECTOR_PORTS.otlpHttp],
       from: appNamespaces.map((namespace) => ({ namespace })),
     });
+    // The agents forward over OTLP gRPC; apps no longer reach the collector directly.
+    new IngressPolicy(this, 'otlp', { name: 'collector-otlp-from-agents', to: otlp, ports: [DEFAULT_COLLECTOR_PORTS.otlpGrpc], from: [w.otlpAgent] });
+    new IngressPolicy(this, 'agent-self-scrape', { name: 'agent-self-scrape', to: agent, ports: [DEFAULT_COLLECTOR_PORTS.telemetry], from: [{ namespace: config.namespaces.collector, pods: agent.pods }] });
     const collectors = config.collector.layout === 'gateway' ? [otlp, inNamespace(w.clusterCollector, props.namespace)] : [otlp];
     collectors.forEach((collector, i) => {
       const role = i === 0 ? 'collector' : 'cluster-collector';

@@ -5,7 +5,7 @@ import { FLUENTD_DAEMONSET } from '../fluentd/names';
 import { JAEGER_RELEASE } from '../jaeger/names';
 import { DATA_VIEWS_JOB, kibanaPodLabels } from '../kibana/names';
 import { Workload } from '../k8s/network-policy';
-import { CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../otel/names';
+import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../otel/names';
 
 /** Pod labels of our raw workloads (SecureDeployment/DaemonSet/Job/CronJob set `app.kubernetes.io/name`). */
 const named = (name: string) => ({ 'app.kubernetes.io/name': name });
@@ -28,7 +28,9 @@ export function workloads(config: MonitoringConfig) {
     // eck-operator chart: nameOverride elastic-operator, release eck-operator.
     eckOperator: w(ns.eckOperator, { 'app.kubernetes.io/name': 'elastic-operator', 'app.kubernetes.io/instance': 'eck-operator' }),
     jaeger: w(ns.jaeger, { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': JAEGER_RELEASE, 'app.kubernetes.io/component': 'all-in-one' }),
-    /** Receives OTLP (the single collector, or the gateway). */
+    /** The node agents (DaemonSet): receive the apps' OTLP, forward it to otlpCollector. */
+    otlpAgent: w(ns.collector, collectorPodLabels(AGENT_SERVICE, 'daemonset')),
+    /** Receives the agents' OTLP (the single collector, or the gateway). */
     otlpCollector,
     /** Scrapes `prometheus.io/scrape` pods, kubelets and the API; sends events to Elasticsearch. */
     clusterCollector,

@@ -10,17 +10,22 @@
  *   the events → Elasticsearch pipeline); every listener on a loopback address.
  *
  * Roles (which component groups one collector runs, see ROLE_GROUPS):
- * - `all-in-one`: everything in one single-replica collector (the dev setup).
- * - `gateway`: the OTLP entry point, safe to scale out: OTLP in, k8s attributes, traces to
- *   Jaeger, metrics to its Prometheus endpoint. Collects nothing by itself but its own telemetry.
- * - `cluster`: exactly one replica doing the cluster-level collection (kubelet stats through the
- *   observer, k8s_cluster, the annotated-pods scrape, events), so nothing is collected twice.
- *   No OTLP receiver. Kubernetes profile only.
+ * - `agent`: one per node (DaemonSet, both profiles), what the apps send OTLP to: k8s attributes
+ *   of the pods of its node, kubelet stats of its node, resource detection, forwarded over OTLP
+ *   to the all-in-one or the gateway. It answers an app only once the next hop took the data
+ *   (no batch processor: batching in the exporter's queue, `wait_for_result`), so an agent that
+ *   dies holds nothing the app has let go of (docs/agent.md).
+ * - `all-in-one`: everything else in one single-replica collector (the dev setup).
+ * - `gateway`: the agents' upstream, safe to scale out: OTLP in, traces to Jaeger, metrics to
+ *   its Prometheus endpoint. Collects nothing by itself but its own telemetry.
+ * - `cluster`: exactly one replica doing the cluster-level collection (k8s_cluster, the
+ *   annotated-pods scrape, events), so nothing is collected twice. No OTLP receiver.
+ *   Kubernetes profile only.
  */
 
 export type CollectorProfile = 'kubernetes' | 'local';
 
-export type CollectorRole = 'all-in-one' | 'gateway' | 'cluster';
+export type CollectorRole = 'all-in-one' | 'gateway' | 'cluster' | 'agent';
 
 /**
  * Groups of components that are switched on together. Always on, in every role: the
@@ -28,12 +33,14 @@ export type CollectorRole = 'all-in-one' | 'gateway' | 'cluster';
  * the memory_limiter/resource/batch processors and the prometheus and debug exporters.
  */
 export type ComponentGroup =
-  /** otlp receiver (traces + metrics), otlp/jaeger exporter, traces pipeline. */
+  /** otlp receiver (traces + metrics), traces pipeline to otlp/jaeger (agent: to otlp/gateway). */
   | 'otlp'
-  /** k8s_attributes processor: pod metadata for what arrives over OTLP (associated by pod IP/UID/connection). */
+  /** k8s_attributes processor of the pods on the agent's node (associated by pod IP/UID/connection). */
   | 'k8sAttributes'
-  /** k8s_observer + receiver_creator/kubeletstats: every node's kubelet. */
-  | 'kubeletStats'
+  /** kubelet_stats of the agent's own node. */
+  | 'nodeStats'
+  /** resource_detection: env and k8s_api (the agent's node) detectors. */
+  | 'resourceDetection'
   /** k8s_cluster receiver. */
   | 'clusterMetrics'
   /** Prometheus scrape job of the pods annotated prometheus.io/scrape=true. */
@@ -43,13 +50,14 @@ export type ComponentGroup =
 
 /** The groups each role runs (kubernetes profile; the local profile drops KUBERNETES_ONLY_GROUPS). */
 export const ROLE_GROUPS: Readonly<Record<CollectorRole, readonly ComponentGroup[]>> = {
-  'all-in-one': ['otlp', 'k8sAttributes', 'kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'],
-  gateway: ['otlp', 'k8sAttributes'],
-  cluster: ['kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'],
+  agent: ['otlp', 'k8sAttributes', 'nodeStats', 'resourceDetection'],
+  'all-in-one': ['otlp', 'clusterMetrics', 'annotatedPods', 'events'],
+  gateway: ['otlp'],
+  cluster: ['clusterMetrics', 'annotatedPods', 'events'],
 };
 
 /** Groups that need the Kubernetes API. */
-export const KUBERNETES_ONLY_GROUPS: readonly ComponentGroup[] = ['k8sAttributes', 'kubeletStats', 'clusterMetrics', 'annotatedPods', 'events'];
+export const KUBERNETES_ONLY_GROUPS: readonly ComponentGroup[] = ['k8sAttributes', 'nodeStats', 'resourceDetection', 'clusterMetrics', 'annotatedPods', 'events'];
 
 /**
  * The exporters' persistent sending queue: a `file_storage` extension whose directory keeps
@@ -117,6 +125,12 @@ export interface CollectorConfigOptions {
    * @default - none (an error for all-in-one and gateway)
    */
   readonly jaegerOtlpEndpoint?: string;
+  /**
+   * host:port of the upstream collector's OTLP gRPC receiver (the gateway, or the dev
+   * all-in-one). Required by the agent role only.
+   * @default - none (an error for the agent)
+   */
+  readonly gatewayOtlpEndpoint?: string;
   /** @default 8889 */
   readonly prometheusPort?: number;
   /** Added as k8s.cluster.name to every signal. */
@@ -133,7 +147,9 @@ export interface CollectorConfigOptions {
   readonly ports?: Partial<CollectorPorts>;
   /**
    * The exporters' persistent sending queue; `false`: in-memory queues (lost on a restart).
-   * @default { directory: QUEUE_DIRECTORY } (kubernetes), false (local)
+   * The agent has none: it answers the app only after forwarding (wait_for_result), which the
+   * collector refuses together with a persistent queue.
+   * @default { directory: QUEUE_DIRECTORY } (kubernetes, except the agent), false (local and agent)
    */
   readonly persistentQueue?: PersistentQueue | false;
 }
@@ -170,15 +186,49 @@ export interface CollectorConfig {
 /** Exporter name of the OTLP exporter that sends traces to Jaeger. */
 export const JAEGER_EXPORTER = 'otlp/jaeger';
 export const EVENTS_EXPORTER = 'elasticsearch/events';
+/** Exporter name of the agent's OTLP exporter to the upstream collector (gateway or all-in-one). */
+export const AGENT_EXPORTER = 'otlp/gateway';
+
+/** Environment variables of the agent pod (downward API, set by the add-on): its node's name and IP. */
+export const NODE_NAME_ENV = 'K8S_NODE_NAME';
+export const NODE_IP_ENV = 'K8S_NODE_IP';
+
+/** The kubelet's authenticated port (kubelet_stats of the agent's own node). */
+export const KUBELET_PORT = 10250;
+
+/**
+ * The agent's sending queue: requests wait in it until the upstream collector took their batch
+ * (`wait_for_result`), so the queue holds only what apps are still waiting on, never data they
+ * consider delivered. Batching happens here (the batch processor would answer the app at once).
+ * Limits: items in flight per agent; beyond them a request is refused and the app retries.
+ */
+export const AGENT_QUEUE = { items: 10_000, batch: { flush_timeout: '200ms', min_size: 1024, max_size: 2048 } } as const;
+
+/**
+ * The agent's retries: short, so the app still waits for the answer (the OTLP SDKs' export
+ * timeout is 10 s: ≤ 5 s of retries + one 3 s attempt); after that the app gets a retryable
+ * error and keeps the batch (the sample app's span buffer, an SDK's own retry).
+ */
+export const AGENT_RETRY = { enabled: true, initial_interval: '250ms', max_interval: '1s', max_elapsed_time: '5s' } as const;
+export const AGENT_EXPORT_TIMEOUT = '3s';
 
 /** The component groups a collector of this role and profile runs. */
 export function componentGroups(role: CollectorRole, profile: CollectorProfile, withEvents: boolean): Set<ComponentGroup> {
   return new Set(ROLE_GROUPS[role].filter((g) => (profile === 'kubernetes' || !KUBERNETES_ONLY_GROUPS.includes(g)) && (g !== 'events' || withEvents)));
 }
 
-/** Processors in the order the collector must run them: limiter first, batch last. */
-function processorChain(groups: Set<ComponentGroup>): string[] {
-  return ['memory_limiter', ...(groups.has('k8sAttributes') ? ['k8s_attributes'] : []), 'resource', 'batch'];
+/**
+ * Processors in the order the collector must run them: limiter first, batch last. The agent has
+ * no batch processor: its exporter batches in the sending queue and answers after forwarding.
+ */
+function processorChain(groups: Set<ComponentGroup>, role: CollectorRole): string[] {
+  return [
+    'memory_limiter',
+    ...(groups.has('k8sAttributes') ? ['k8s_attributes'] : []),
+    ...(groups.has('resourceDetection') ? ['resource_detection'] : []),
+    'resource',
+    ...(role === 'agent' ? [] : ['batch']),
+  ];
 }
 
 export function buildCollectorConfig(options: CollectorConfigOptions): CollectorConfig {
@@ -190,12 +240,13 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
   const ports = { ...DEFAULT_COLLECTOR_PORTS, ...options.ports };
   const prometheusPort = options.prometheusPort ?? 8889;
   const interval = `${options.statsIntervalSeconds ?? 30}s`;
-  const processors = processorChain(groups);
+  const processors = processorChain(groups, role);
+  const agent = role === 'agent';
 
   const extensions: Record<string, ComponentConfig> = {
     health_check: { endpoint: `${host}:${ports.health}` },
   };
-  const persistent = options.persistentQueue ?? (k8s ? { directory: QUEUE_DIRECTORY } : false);
+  const persistent = options.persistentQueue ?? (k8s && !agent ? { directory: QUEUE_DIRECTORY } : false);
   if (persistent) {
     // bbolt files in the queue volume; compaction reclaims the space a drained queue leaves.
     extensions[QUEUE_STORAGE] = {
@@ -224,30 +275,20 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     };
     metricsReceivers.push('otlp');
   }
-  receivers.prometheus = { config: { scrape_configs: prometheusScrapeConfigs(groups.has('annotatedPods'), host, ports.telemetry) } };
+  receivers.prometheus = { config: { scrape_configs: prometheusScrapeConfigs(groups.has('annotatedPods'), host, ports.telemetry, agent) } };
   metricsReceivers.push('prometheus');
 
-  if (groups.has('kubeletStats')) {
-    // One collector replica scrapes every node's kubelet through the observer, so stats are
-    // complete on multi-node clusters and nothing is collected twice.
-    extensions.k8s_observer = { auth_type: 'serviceAccount', observe_nodes: true, observe_pods: false };
-    receivers['receiver_creator/kubeletstats'] = {
-      watch_observers: ['k8s_observer'],
-      receivers: {
-        kubeletstats: {
-          rule: 'type == "k8s.node"',
-          config: {
-            auth_type: 'serviceAccount',
-            collection_interval: interval,
-            endpoint: '`endpoint`:`kubelet_endpoint_port`',
-            // kind's kubelet serving certificates are self-signed.
-            insecure_skip_verify: true,
-            metric_groups: ['node', 'pod', 'container'],
-          },
-        },
-      },
+  if (groups.has('nodeStats')) {
+    // Each agent scrapes the kubelet of its own node: the work grows with the node, not the cluster.
+    receivers.kubelet_stats = {
+      auth_type: 'serviceAccount',
+      collection_interval: interval,
+      endpoint: `https://\${env:${NODE_IP_ENV}}:${KUBELET_PORT}`,
+      // kind's kubelet serving certificates are self-signed.
+      insecure_skip_verify: true,
+      metric_groups: ['node', 'pod', 'container'],
     };
-    metricsReceivers.push('receiver_creator/kubeletstats');
+    metricsReceivers.push('kubelet_stats');
   }
   if (groups.has('clusterMetrics')) {
     receivers.k8s_cluster = {
@@ -267,13 +308,15 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
         { key: 'deployment.environment.name', value: options.environment, action: 'insert' },
       ],
     },
-    batch: { send_batch_size: 1024, send_batch_max_size: 2048, timeout: '2s' },
+    ...(agent ? {} : { batch: { send_batch_size: 1024, send_batch_max_size: 2048, timeout: '2s' } }),
   };
   if (groups.has('k8sAttributes')) {
-    // What this extracts decides the RBAC the add-on grants (GATEWAY_RBAC_RULES): keep them in step.
+    // What this extracts decides the RBAC the add-on grants (AGENT_RBAC_RULES): keep them in step.
     processorConfigs.k8s_attributes = {
       auth_type: 'serviceAccount',
       passthrough: false,
+      // Only the pods of the agent's node: the apps reach the agent of their own node.
+      filter: { node_from_env_var: NODE_NAME_ENV },
       extract: {
         metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name', 'k8s.node.name', 'k8s.pod.start_time'],
       },
@@ -285,8 +328,27 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
     };
   }
 
+  if (groups.has('resourceDetection')) {
+    processorConfigs.resource_detection = {
+      detectors: ['env', 'k8s_api'],
+      // What the SDK or k8s_attributes set stays (the processor's default is to override).
+      override: false,
+      // k8s.cluster.uid would need get on namespaces/kube-system; the resource processor names the cluster.
+      k8s_api: { node_from_env_var: NODE_NAME_ENV, resource_attributes: { 'k8s.cluster.uid': { enabled: false } } },
+    };
+  }
+
   const exporters: Record<string, ComponentConfig> = {};
-  if (groups.has('otlp')) {
+  if (agent) {
+    exporters[AGENT_EXPORTER] = {
+      endpoint: options.gatewayOtlpEndpoint,
+      // In-cluster hop to the gateway's plaintext OTLP port.
+      tls: { insecure: true },
+      timeout: AGENT_EXPORT_TIMEOUT,
+      sending_queue: { enabled: true, wait_for_result: true, block_on_overflow: false, num_consumers: 4, sizer: 'items', queue_size: AGENT_QUEUE.items, batch: { ...AGENT_QUEUE.batch } },
+      retry_on_failure: AGENT_RETRY,
+    };
+  } else if (groups.has('otlp')) {
     exporters[JAEGER_EXPORTER] = {
       endpoint: options.jaegerOtlpEndpoint,
       // In-cluster hop to Jaeger's plaintext OTLP port.
@@ -296,17 +358,21 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
       retry_on_failure: EXPORT_RETRY,
     };
   }
-  exporters.prometheus = {
-    endpoint: `${k8s ? '0.0.0.0' : host}:${prometheusPort}`,
-    metric_expiration: '10m',
-    resource_to_telemetry_conversion: { enabled: true },
-    enable_open_metrics: true,
-  };
-  exporters.debug = { verbosity: 'basic', sampling_initial: 5, sampling_thereafter: 200 };
+  // The agent exposes no metrics endpoint of its own: everything goes to the gateway, which does.
+  if (!agent) {
+    exporters.prometheus = {
+      endpoint: `${k8s ? '0.0.0.0' : host}:${prometheusPort}`,
+      metric_expiration: '10m',
+      resource_to_telemetry_conversion: { enabled: true },
+      enable_open_metrics: true,
+    };
+    exporters.debug = { verbosity: 'basic', sampling_initial: 5, sampling_thereafter: 200 };
+  }
 
   const pipelines: Record<string, Pipeline> = {};
-  if (groups.has('otlp')) pipelines.traces = { receivers: ['otlp'], processors, exporters: [JAEGER_EXPORTER, 'debug'] };
-  pipelines.metrics = { receivers: metricsReceivers, processors, exporters: ['prometheus', 'debug'] };
+  const out = agent ? { traces: [AGENT_EXPORTER], metrics: [AGENT_EXPORTER] } : { traces: [JAEGER_EXPORTER, 'debug'], metrics: ['prometheus', 'debug'] };
+  if (groups.has('otlp')) pipelines.traces = { receivers: ['otlp'], processors, exporters: out.traces };
+  pipelines.metrics = { receivers: metricsReceivers, processors, exporters: out.metrics };
 
   if (groups.has('events') && options.events) {
     receivers.k8sobjects = { auth_type: 'serviceAccount', objects: [{ name: 'events', mode: 'watch', group: 'events.k8s.io' }] };
@@ -347,9 +413,23 @@ export function buildCollectorConfig(options: CollectorConfigOptions): Collector
 
 /** Job name of the collector's scrape of its own telemetry (each replica scrapes only itself). */
 export const SELF_SCRAPE_JOB = 'otel-collector';
+/**
+ * Job name of each agent's scrape of its own telemetry, forwarded with its other metrics to the
+ * gateway's Prometheus endpoint, where `npm run verify` reads the agent hop per node (by the
+ * AGENT_NODE_LABEL the scrape adds).
+ */
+export const AGENT_SELF_SCRAPE_JOB = 'otel-agent';
+/**
+ * Label naming the agent's node on its own telemetry; it also tells the agents' series from the
+ * gateway's (both carry the collector's own service.name as `job`).
+ */
+export const AGENT_NODE_LABEL = 'agent_node';
 
-function prometheusScrapeConfigs(annotatedPods: boolean, host: string, telemetryPort: number): ComponentConfig[] {
-  const self = { job_name: SELF_SCRAPE_JOB, scrape_interval: '15s', static_configs: [{ targets: [`${host}:${telemetryPort}`] }] };
+function prometheusScrapeConfigs(annotatedPods: boolean, host: string, telemetryPort: number, agent: boolean): ComponentConfig[] {
+  const target = `${host}:${telemetryPort}`;
+  const self = agent
+    ? { job_name: AGENT_SELF_SCRAPE_JOB, scrape_interval: '15s', static_configs: [{ targets: [target], labels: { [AGENT_NODE_LABEL]: `\${env:${NODE_NAME_ENV}}` } }] }
+    : { job_name: SELF_SCRAPE_JOB, scrape_interval: '15s', static_configs: [{ targets: [target] }] };
   if (!annotatedPods) return [self];
   // Pods that opt in with prometheus.io/scrape=true (Fluentd does). `$$` escapes the
   // collector's own ${} expansion so Prometheus sees `$1`.
@@ -375,7 +455,17 @@ function prometheusScrapeConfigs(annotatedPods: boolean, host: string, telemetry
 }
 
 function validateOptions(o: CollectorConfigOptions, role: CollectorRole): void {
-  if (!ROLE_GROUPS[role]) throw new Error(`collector: unknown role "${role}" (all-in-one, gateway or cluster)`);
+  if (!ROLE_GROUPS[role]) throw new Error(`collector: unknown role "${role}" (agent, all-in-one, gateway or cluster)`);
+  if (role === 'agent') {
+    if (o.gatewayOtlpEndpoint === undefined) throw new Error('collector: the agent forwards to the gateway (or the dev all-in-one) and needs gatewayOtlpEndpoint (host:port of its OTLP gRPC receiver)');
+    if (!/^[^\s:/]+:\d{1,5}$/.test(o.gatewayOtlpEndpoint) && !o.gatewayOtlpEndpoint.includes('${')) throw new Error(`collector: gatewayOtlpEndpoint "${o.gatewayOtlpEndpoint}" must be host:port of the gateway's OTLP gRPC receiver (no scheme)`);
+    if (o.jaegerOtlpEndpoint !== undefined) throw new Error('collector: the agent does not export to Jaeger (it forwards to the gateway): pass gatewayOtlpEndpoint, not jaegerOtlpEndpoint');
+    if (o.persistentQueue) {
+      throw new Error('collector: the agent has no persistent queue: it answers the app only after forwarding (sending_queue.wait_for_result), which the collector refuses together with a storage; the app keeps what the agent has not forwarded');
+    }
+    return;
+  }
+  if (o.gatewayOtlpEndpoint !== undefined) throw new Error(`collector: role "${role}" does not forward to a gateway; gatewayOtlpEndpoint is for the agent`);
   if (role === 'cluster' && o.profile !== 'kubernetes') {
     throw new Error('collector: the cluster role collects from the Kubernetes API (kubelets, k8s_cluster, events) and has no local profile; run the gateway role locally');
   }
@@ -397,7 +487,8 @@ function validateOptions(o: CollectorConfigOptions, role: CollectorRole): void {
  * Ids as in the config; a Prometheus job as `prometheus job <name>`.
  */
 export function clusterWideCollectors(config: Pick<CollectorConfig, 'receivers'>): string[] {
-  const wide = Object.keys(config.receivers).filter((id) => ['receiver_creator', 'k8s_cluster', 'k8sobjects', 'k8s_events', 'kubeletstats'].includes(id.split('/')[0]));
+  // kubelet_stats is cluster-wide only through an observer (receiver_creator); the agent's scrapes its own node.
+  const wide = Object.keys(config.receivers).filter((id) => ['receiver_creator', 'k8s_cluster', 'k8sobjects', 'k8s_events'].includes(id.split('/')[0]));
   const jobs = ((config.receivers.prometheus as { config?: { scrape_configs?: { job_name: string; kubernetes_sd_configs?: unknown[] }[] } } | undefined)?.config?.scrape_configs ?? [])
     .filter((j) => j.kubernetes_sd_configs !== undefined)
     .map((j) => `prometheus job ${j.job_name}`);
