@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import { SPEED_TABLE_PAGE } from '../bench/speed';
+import { hasBenchBlock, SPEED_TABLE_PAGE, writeBenchBlock } from '../bench/speed';
 
 const ROOT = join(__dirname, '..');
 const MAX_LINES = 300;
@@ -44,7 +44,7 @@ describe('README and docs/', () => {
     expect(firstScreen).toMatch(/^```bash\nnpm ci && npm run deploy\b[^\n]*\nnpm ci && npm test\b/m);
   });
 
-  it.each(pages)('%s stays under %p lines', (page) => {
+  it.each(pages)(`%s stays under ${MAX_LINES} lines`, (page) => {
     expect(read(page).split('\n').length).toBeLessThanOrEqual(MAX_LINES);
   });
 
@@ -60,10 +60,10 @@ describe('README and docs/', () => {
     expect(pages.filter((p) => p !== 'README.md' && !linked.has(p))).toEqual([]);
   });
 
-  it('the speed table that `npm run bench` rewrites is on the performance page, between its markers', () => {
+  it.each(['speed', 'agent'])('the %s table that `npm run bench` rewrites is on the performance page, between its markers', (block) => {
     const page = read(SPEED_TABLE_PAGE);
-    expect(page.indexOf('<!-- bench:speed:start -->')).toBeGreaterThan(0);
-    expect(page.indexOf('<!-- bench:speed:end -->')).toBeGreaterThan(page.indexOf('<!-- bench:speed:start -->'));
-    expect(read('README.md')).not.toContain('<!-- bench:speed:start -->');
+    expect(hasBenchBlock(page, block)).toBe(true);
+    expect(writeBenchBlock(page, block, 'x')).toContain(`<!-- bench:${block}:start -->\nx\n<!-- bench:${block}:end -->`);
+    expect(read('README.md')).not.toContain(`<!-- bench:${block}:start -->`);
   });
 });
