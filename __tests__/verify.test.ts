@@ -274,7 +274,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
     // After an outage the counters stay (cumulative since the pod started): named, and said to be over.
     const recovered = withFluentdValues(FLUENTD_METRICS_HEALTHY, { 'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3, 'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3 });
     expect(fluentdReport(parsePrometheusText(recovered), 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
-        // Before the output monitor's first report there is nothing to judge.
+    // Before the output monitor's first report there is nothing to judge.
     expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 'fluentd')).toBeUndefined();
   });
 

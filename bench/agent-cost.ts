@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { buildCollectorConfig, CollectorConfig, CollectorPorts } from '../constructs/otel/collector-config';
 import { ensureCollector } from '../e2e/binaries';
+import { stopProcess as stop } from '../e2e/stop-process';
 import { pollUntil } from '../ops/poll';
 import { Footprint } from '../ops/footprint';
 import { scrape, sumOf } from '../ops/prometheus-text';
@@ -126,13 +127,6 @@ async function startCollector(binary: string, file: string, config: object, heal
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
-}
 
 /** One run: the collector under test between the load and a fresh sink; its CPU per span. */
 async function run(binary: string, dir: string, side: 'agent' | 'minimal', body: Uint8Array): Promise<number> {

@@ -28,6 +28,7 @@ import { newTraceContext, pollUntil } from '../ops/poll';
 import { scrape, sumOf } from '../ops/prometheus-text';
 import { deliveryReport } from '../ops/verify';
 import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
+import { stopProcess as stop } from './stop-process';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
 import { fluentdCaptureOnSearchEngine } from './fluentd-capture';
 import { agentFault, E2E_NODE, e2eAgentConfig } from './agent';
@@ -78,16 +79,6 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null && !child.signalCode) {
-    child.kill('SIGKILL');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  }
-}
 
 async function waitHttp(url: string, what: string, child: ChildProcess): Promise<void> {
   const r = await pollUntil(async () => (child.exitCode !== null ? Promise.reject(new Error(`${what} exited`)) : (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok), { timeoutMs: 30_000, intervalMs: 200 });

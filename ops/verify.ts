@@ -161,24 +161,12 @@ export function fluentdReport(samples: Sample[], indexPrefix: string): { detail:
   return { detail, loss: losses.length ? losses.join('; ') : undefined };
 }
 
-/** Fluentd's pods scraped together: series summed, a failing pod is an error naming it. */
-async function scrapeFluentd(fluentd: FluentdMetrics): Promise<Sample[]> {
+/** Pods scraped together (gateway replicas, Fluentd's pods): series summed, a failing pod is an error naming it. */
+async function scrapePods(pods: readonly { pod: string; url: string }[]): Promise<Sample[]> {
   const lists = await Promise.all(
-    fluentd.pods.map((p) =>
+    pods.map((p) =>
       scrape(p.url).catch((err: Error) => {
         throw new Error(`pod ${p.pod}: ${err.message}`);
-      }),
-    ),
-  );
-  return mergeSeries(lists);
-}
-
-/** The gateway's replicas scraped together: samples summed, a failing replica is an error naming it. */
-async function scrapeReplicas(gateway: GatewayMetrics): Promise<Sample[]> {
-  const lists = await Promise.all(
-    gateway.replicas.map((r) =>
-      scrape(r.url).catch((err: Error) => {
-        throw new Error(`pod ${r.pod}: ${err.message}`);
       }),
     ),
   );
@@ -199,7 +187,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
   const results: HopResult[] = [];
   const gateway = typeof endpoints.prometheus === 'string' ? undefined : endpoints.prometheus;
   // The app's counters: the one endpoint, or every gateway replica summed.
-  const scrapeApp = gateway ? () => scrapeReplicas(gateway) : () => scrape(endpoints.prometheus as string);
+  const scrapeApp = gateway ? () => scrapePods(gateway.replicas) : () => scrape(endpoints.prometheus as string);
   const scrapeStats = () => scrape(gateway ? gateway.stats : (endpoints.prometheus as string));
   const replicaCount = gateway && `${gateway.replicas.length} gateway replica${gateway.replicas.length === 1 ? '' : 's'}`;
   const noReplica = gateway && gateway.replicas.length === 0 ? `no Running pod matches ${gateway.selector} in namespace ${ns.collector}` : undefined;
@@ -368,7 +356,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
                 : `the log path is retrying or rerouting lines (see the detail; docs/logs-path.md); the reasons are in kubectl -n ${ns.logging} logs ds/fluentd (400 reasons: "send an error event to @ERROR")`,
               failNow: noPod,
               probe: async () => {
-                const report = fluentdReport(await scrapeFluentd(fluentd), prefix);
+                const report = fluentdReport(await scrapePods(fluentd.pods), prefix);
                 loss = report?.loss;
                 return report && `${report.detail} (${fluentd.pods.length} pod${fluentd.pods.length === 1 ? '' : 's'})`;
               },
