@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStacks, resolveTemplate } from '../ops/terraform-json';
+import { build, outdirOf } from './helpers';
 import { capturedRequests, carries, criEntries, FLUENTD_CAPTURE_DIR, fluentdTimestamp, lineShapes, recordOf, REQUIRED_CLASHES, REQUIRED_SHAPES } from '../e2e/fluentd-capture';
 
 const input = readFileSync(join(FLUENTD_CAPTURE_DIR, 'input-cri.log'), 'utf8');
@@ -65,5 +67,16 @@ describe('what the real Fluentd sent', () => {
     expect(carries({ ...doc, '@timestamp': '2026-12-05T10:00:01+00:00' }, first)).toBe(false);
     expect(carries({ ...doc, logtag: 'P' }, first)).toBe(false);
     expect(carries({ ...doc, msg: 'other' }, first)).toBe(false);
+  });
+});
+
+describe('the capture is of the fluent.conf the logging stack deploys today', () => {
+  it('equals the dev profile synthesized config, Terraform escapes read and references resolved (re-capture after a change: e2e/fixtures/fluentd-1.19.3/README.md)', () => {
+    const app = build();
+    const stacks = readStacks(outdirOf(app));
+    const configMap = Object.values<any>(stacks.logging.resource!.kubernetes_config_map_v1).find((c) => 'fluent.conf' in c.data);
+    const deployed = resolveTemplate(configMap.data['fluent.conf'], 'logging', stacks);
+    // The capture saved the config with a final newline; the ConfigMap has none.
+    expect(deployed).toBe(readFileSync(join(FLUENTD_CAPTURE_DIR, 'fluent.conf'), 'utf8').replace(/\n$/, ''));
   });
 });
