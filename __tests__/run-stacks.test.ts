@@ -332,6 +332,12 @@ function expectDependencyOrder(log: LogEntry[], reverse = false): void {
   }
 }
 
+/**
+ * For the tests that assert two stacks ran at the same time: each fake Terraform command lasts
+ * long enough that a second process still overlaps it when a loaded CI machine is slow to spawn it.
+ */
+const SLOW_TF = { FAKE_TF_DELAY_MS: '1000' };
+
 /** Whether the two stacks ran at the same time. */
 function overlapped(log: LogEntry[], a: string, b: string): boolean {
   const at = (kind: string, s: string) => log.find((e) => e.kind === kind && e.stack === s)!.at;
@@ -433,7 +439,7 @@ describe('TERRAFORM_BINARY_NAME picks the engine for every call, as cdktf reads 
 
 describe('npm run deploy', () => {
   it('synthesizes once, then applies every stack after its dependencies, independent ones side by side, with a summary', () => {
-    const r = fakeRun(['deploy']);
+    const r = fakeRun(['deploy'], { env: SLOW_TF });
     expect(r.status).toBe(0);
     expect(r.log.filter((e) => e.kind === 'synth')).toHaveLength(1);
     // one `terraform version -json` first (the preflight), then the synth
@@ -528,7 +534,7 @@ describe('npm run deploy', () => {
 describe('npm run diff', () => {
   it('plans every stack at once, prints them in order, keeps going after an error, and exits 1 with the error in its row', () => {
     const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'diff.md');
-    const r = fakeRun(['diff', '--summary-file', summary], { fail: 'elasticsearch' });
+    const r = fakeRun(['diff', '--summary-file', summary], { fail: 'elasticsearch', env: SLOW_TF });
     expect(r.status).toBe(1);
     expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
     expect(overlapped(r.log, 'cluster', 'elasticsearch')).toBe(true); // read-only plans do not wait for each other
@@ -604,7 +610,7 @@ describe('npm run destroy', () => {
 
     it('leaves them after a partial destroy', () => {
       const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
-      const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: existing(), path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      const r = fakeRun(['destroy', 'sample-app', 'logging'], { env: { ...existing(), ...SLOW_TF }, path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
       expect(r.status).toBe(0);
       expect(sorted(r.started)).toEqual(['logging', 'sample-app']);
       expect(overlapped(r.log, 'logging', 'sample-app')).toBe(true); // neither reads from the other
