@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { blockAgentRatio, readmeAgentRatio, writeReadmeAgentRatio } from '../bench/agent-cost';
 import { hasBenchBlock, SPEED_TABLE_PAGE, writeBenchBlock } from '../bench/speed';
 
 const ROOT = join(__dirname, '..');
@@ -65,5 +66,15 @@ describe('README and docs/', () => {
     expect(hasBenchBlock(page, block)).toBe(true);
     expect(writeBenchBlock(page, block, 'x')).toContain(`<!-- bench:${block}:start -->\nx\n<!-- bench:${block}:end -->`);
     expect(read('README.md')).not.toContain(`<!-- bench:${block}:start -->`);
+  });
+
+  it('the README quotes the agent/minimal CPU ratio of the bench page\'s agent block, and the bench rewrites it', () => {
+    const page = read(SPEED_TABLE_PAGE);
+    const block = page.slice(page.indexOf('<!-- bench:agent:start -->'), page.indexOf('<!-- bench:agent:end -->'));
+    const measured = blockAgentRatio(block);
+    expect(measured).toMatch(/^\d+\.\d\d$/);
+    expect(readmeAgentRatio(read('README.md'))).toBe(measured);
+    expect(readmeAgentRatio(writeReadmeAgentRatio(read('README.md'), 1.5))).toBe('1.50');
+    expect(() => writeReadmeAgentRatio('no ratio here', 1.5)).toThrow(/the agent costs/);
   });
 });

@@ -209,6 +209,25 @@ export function agentTable(perNode: PerNodeRow[], cost: AgentCostResult): string
   ].join('\n');
 }
 
+/** The README quotes the ratio (the issue asks for it there); this is the one place that writes it. */
+const README_RATIO = /(the agent costs \*\*)(\d+\.\d+)(×\*\*)/;
+
+/** The ratio the README quotes, or undefined when its sentence is gone. */
+export function readmeAgentRatio(readme: string): string | undefined {
+  return README_RATIO.exec(readme)?.[2];
+}
+
+/** The README with its quoted ratio set to `ratio`; throws if the sentence that quotes it is gone. */
+export function writeReadmeAgentRatio(readme: string, ratio: number): string {
+  if (!README_RATIO.test(readme)) throw new Error('README.md no longer says "the agent costs **N×**": put the ratio back or drop this writer');
+  return readme.replace(README_RATIO, `$1${ratio.toFixed(2)}$3`);
+}
+
+/** The ratio in a bench page's `agent` block (the table's bold ratio row). */
+export function blockAgentRatio(blockText: string): string | undefined {
+  return /\| \*\*ratio agent \/ minimal\*\* \| \*\*(\d+\.\d+)×\*\*/.exec(blockText)?.[1];
+}
+
 if (require.main === module) {
   measureAgentCost(Number(process.env.BENCH_ROUNDS ?? 3)).then(
     (r) => console.log(JSON.stringify(r, null, 2)),
