@@ -13,7 +13,7 @@ import { validateConfig } from '../config/load';
 import { logsIndexTemplate, rejectedLogsIndexTemplate } from '../constructs/elasticsearch/index-templates';
 import { REJECTED_MARKER, rejectedIndexPrefix } from '../constructs/fluentd/names';
 import { LOG_TRACE_FIELDS, traceLogsQuery } from '../constructs/kibana/trace-logs-query';
-import { searchJson } from './opensearch';
+import { indexNames, searchJson } from './opensearch';
 
 export const FLUENTD_CAPTURE_DIR = join(__dirname, 'fixtures', 'fluentd-1.19.3');
 
@@ -147,8 +147,11 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
 
   const entries = criEntries(readFileSync(join(dir, 'input-cri.log'), 'utf8'));
   const requests = capturedRequests(dir);
-  // Start the capture's daily indices afresh (the retention step may have made today's).
-  for (const index of new Set(requests.flat().map((i) => i.action.index._index))) {
+  // Start every logs index afresh: the retention step leaves today's, made before our templates
+  // (no mappings), and the capture's days are not today's once the capture is a day old.
+  const captureIndices = [...new Set(requests.flat().map((i) => i.action.index._index))].sort();
+  const leftovers = (await indexNames(es)).filter((i) => i.startsWith(`${prefix}-`));
+  for (const index of new Set([...captureIndices, ...leftovers])) {
     const gone = await fetch(`${es}/${index}`, { method: 'DELETE', signal: AbortSignal.timeout(15_000) });
     if (!gone.ok && gone.status !== 404) return step('the real Fluentd\'s documents on the real engine: every line lands', false, `DELETE ${index} answered ${gone.status}`);
   }
@@ -175,9 +178,12 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
   const { shapes, clashes } = lineShapes(entries);
   const missingShapes = [...REQUIRED_SHAPES.filter((s) => !shapes.includes(s)), ...REQUIRED_CLASHES.filter((c) => !clashes.includes(c)).map((c) => `clash ${c}`)];
   if (missingShapes.length) problems.push(`the capture's input lacks ${missingShapes.join(', ')}`);
-  const mapping = await searchJson<Record<string, { mappings: { properties: Record<string, { type?: string }> } }>>(es, `/${prefix}-*/_mapping`);
+  const mapping = await searchJson<Record<string, { mappings: { properties?: Record<string, { type?: string }> } }>>(es, `/${captureIndices.join(',')}/_mapping`);
   for (const [index, m] of Object.entries(mapping)) {
-    for (const field of ['stream', ...Object.values(LOG_TRACE_FIELDS)]) if (m.mappings.properties[field]?.type !== 'keyword') problems.push(`${index} maps ${field} as ${m.mappings.properties[field]?.type ?? 'nothing'}, not keyword`);
+    for (const field of ['stream', ...Object.values(LOG_TRACE_FIELDS)]) {
+      const type = m.mappings.properties?.[field]?.type;
+      if (type !== 'keyword') problems.push(`${index} maps ${field} as ${type ?? 'nothing'}, not keyword`);
+    }
   }
   const fallbacks = stored.filter((s) => s.item.document[REJECTED_MARKER] === true);
   step(
