@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { blockAgentRatio, readmeAgentRatio, writeReadmeAgentRatio } from '../bench/agent-cost';
-import { hasBenchBlock, SPEED_TABLE_PAGE, writeBenchBlock } from '../bench/speed';
+import { hasBenchBlock, readBenchBlock, SPEED_TABLE_PAGE, writeBenchBlock } from '../bench/speed';
 
 const ROOT = join(__dirname, '..');
 const MAX_LINES = 300;
@@ -69,9 +69,7 @@ describe('README and docs/', () => {
   });
 
   it('the README quotes the agent/minimal CPU ratio of the bench page\'s agent block, and the bench rewrites it', () => {
-    const page = read(SPEED_TABLE_PAGE);
-    const block = page.slice(page.indexOf('<!-- bench:agent:start -->'), page.indexOf('<!-- bench:agent:end -->'));
-    const measured = blockAgentRatio(block);
+    const measured = blockAgentRatio(readBenchBlock(read(SPEED_TABLE_PAGE), 'agent') ?? '');
     expect(measured).toMatch(/^\d+\.\d\d$/);
     expect(readmeAgentRatio(read('README.md'))).toBe(measured);
     expect(readmeAgentRatio(writeReadmeAgentRatio(read('README.md'), 1.5))).toBe('1.50');

@@ -189,6 +189,9 @@ export async function measureAgentCost(rounds: number, log: (line: string) => vo
 
 const mib = (b: number) => `${Math.round(b / 1024 ** 2)} MiB`;
 
+/** The ratio as the bench page and the README print it (they must agree to the digit). */
+export const ratioText = (ratio: number): string => ratio.toFixed(2);
+
 /** The table of the bench page's `agent` block: what runs on every node, and the agent's CPU per span. */
 export function agentTable(perNode: PerNodeRow[], cost: AgentCostResult): string {
   const f = (x: number) => x.toFixed(2);
@@ -205,7 +208,7 @@ export function agentTable(perNode: PerNodeRow[], cost: AgentCostResult): string
     '|---|---|---|',
     `| agent: memory_limiter, resource, OTLP exporter batching in its queue, answering after forwarding (+ its self-scrape) | ${f(median(cost.agent))} µs | ${cost.agent.map(f).join(', ')} |`,
     `| minimal: batch processor, OTLP exporter | ${f(median(cost.minimal))} µs | ${cost.minimal.map(f).join(', ')} |`,
-    `| **ratio agent / minimal** | **${cost.ratio.toFixed(2)}×** | ${cost.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+    `| **ratio agent / minimal** | **${ratioText(cost.ratio)}×** | ${cost.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
   ].join('\n');
 }
 
@@ -220,7 +223,7 @@ export function readmeAgentRatio(readme: string): string | undefined {
 /** The README with its quoted ratio set to `ratio`; throws if the sentence that quotes it is gone. */
 export function writeReadmeAgentRatio(readme: string, ratio: number): string {
   if (!README_RATIO.test(readme)) throw new Error('README.md no longer says "the agent costs **N×**": put the ratio back or drop this writer');
-  return readme.replace(README_RATIO, `$1${ratio.toFixed(2)}$3`);
+  return readme.replace(README_RATIO, `$1${ratioText(ratio)}$3`);
 }
 
 /** The ratio in a bench page's `agent` block (the table's bold ratio row). */

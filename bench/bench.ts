@@ -16,7 +16,7 @@ import { validateConfig } from '../config/load';
 import { buildMonitoringApp } from '../stacks/app';
 import { computeFootprint, fitsBudget, Footprint, GiB, perNodeFootprint } from '../ops/footprint';
 import { readStacks } from '../ops/terraform-json';
-import { agentTable, measureAgentCost, writeReadmeAgentRatio } from './agent-cost';
+import { agentTable, measureAgentCost, ratioText, writeReadmeAgentRatio } from './agent-cost';
 import { BENCH_DOC, hasBenchBlock, measureSpeed, reportSpeed, writeBenchBlock } from './speed';
 
 const ROOT = join(__dirname, '..');
@@ -88,7 +88,7 @@ async function agentSection() {
     console.log(`   (table written to ${BENCH_DOC}, block bench:agent)`);
     const readme = join(ROOT, 'README.md');
     writeFileSync(readme, writeReadmeAgentRatio(readFileSync(readme, 'utf8'), cost.ratio));
-    console.log(`   (ratio ${cost.ratio.toFixed(2)}× written to README.md)`);
+    console.log(`   (ratio ${ratioText(cost.ratio)}× written to README.md)`);
   } else {
     console.log(`   (${BENCH_DOC} has no <!-- bench:agent:start --> … <!-- bench:agent:end --> block: add one where the table belongs)`);
   }

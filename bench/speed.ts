@@ -206,6 +206,12 @@ export function hasBenchBlock(doc: string, name: string): boolean {
   return from >= 0 && doc.indexOf(end) > from;
 }
 
+/** The text of block `name` (between its markers) in `doc`, or undefined when the markers are missing. */
+export function readBenchBlock(doc: string, name: string): string | undefined {
+  const [start, end] = markers(name);
+  return hasBenchBlock(doc, name) ? doc.slice(doc.indexOf(start) + start.length, doc.indexOf(end)) : undefined;
+}
+
 /** Replaces block `name` (between its markers) in `doc`: the one writer of every bench table. */
 export function writeBenchBlock(doc: string, name: string, body: string): string {
   const [start, end] = markers(name);
