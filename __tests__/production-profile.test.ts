@@ -164,6 +164,13 @@ describe('Jaeger on Elasticsearch, production', () => {
     expect(roleOf(d.logging, 'index_janitor').indices[0].names).toEqual(expect.arrayContaining(JAEGER_INDEX_FAMILIES.map((f) => `${f}-*`)));
   });
 
+  it("dev's Jaeger config is production's but for the index replicas: the e2e's run of production's on OpenSearch covers both", () => {
+    const userconfig = (stacks: typeof d) => helmValues(stacks.jaeger, 'jaeger').userconfig;
+    const withoutReplicas = (c: any) => JSON.parse(JSON.stringify(c), (key, value) => (key === 'replicas' ? undefined : value));
+    expect(withoutReplicas(userconfig(d))).toEqual(withoutReplicas(userconfig(p)));
+    expect(JSON.stringify(userconfig(d))).not.toEqual(JSON.stringify(userconfig(p)));
+  });
+
   it('jaeger.storage "memory" (dev) keeps one in-memory Jaeger: no Elasticsearch user, no metric backend, no Jaeger indices to prune', () => {
     const m = json(build(config({ jaeger: { storage: 'memory' } })));
     const v = helmValues(m.jaeger, 'jaeger');
