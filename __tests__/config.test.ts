@@ -30,7 +30,7 @@ describe('configuration', () => {
     [{ elasticsearch: { nodes: 2 } }, /elasticsearch\.nodes: must be odd/],
     [{ elasticsearch: { persistence: { enabled: true } } }, /elasticsearch\.persistence\.size: is required when elasticsearch\.persistence\.enabled is true/],
     [{ elasticsearch: { indexReplicas: 1 } }, /elasticsearch\.indexReplicas: must be at most elasticsearch\.nodes - 1 \(0\)/],
-    [{ jaeger: { replicas: 2 } }, /jaeger\.replicas: must be 1 with jaeger\.storage "memory"/],
+    [{ jaeger: { storage: 'memory', replicas: 2 } }, /jaeger\.replicas: must be 1 with jaeger\.storage "memory"/],
     [{ collector: { gateway: { minReplicas: 4, maxReplicas: 3 } } }, /collector\.gateway\.maxReplicas: must be at least collector\.gateway\.minReplicas \(4\)/],
     [{ networkPolicies: { otlpClientNamespaces: ['Payments'] } }, /networkPolicies\.otlpClientNamespaces\.0: must be a DNS-1123 label/],
     [{ collector: { queue: { size: '256Mi' } } }, /collector\.queue\.size: is too small for collector\.queue\.spans 200000 and events 20000: a full queue needs up to 469Mi/],
@@ -47,12 +47,12 @@ describe('configuration', () => {
     const image = 'ghcr.io/acme/app:1.0.0';
     const production = () => validateConfig({ profile: 'production', cluster: existing, sampleApp: { image } });
 
-    it('dev keeps the laptop defaults: one ES node on emptyDir, Jaeger in memory, one collector', () => {
+    it('dev keeps the laptop defaults: one ES node on emptyDir (Jaeger stores its traces there), one collector', () => {
       const c = validateConfig({});
       expect(c.profile).toBe('dev');
       expect(c.elasticsearch).toMatchObject({ nodes: 1, heapMb: 640, persistence: { enabled: false }, indexReplicas: 0 });
       expect(c.elasticsearch.resources).toEqual({ requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '2', memory: '1536Mi' } });
-      expect(c.jaeger).toMatchObject({ storage: 'memory', replicas: 1 });
+      expect(c.jaeger).toMatchObject({ storage: 'elasticsearch', replicas: 1 });
       expect(c.collector.layout).toBe('single');
       expect(c.networkPolicies).toEqual({ enabled: true, otlpClientNamespaces: [] });
     });

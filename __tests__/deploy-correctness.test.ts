@@ -84,9 +84,9 @@ describe('Kubernetes events reach Elasticsearch', () => {
   it('writes plain daily indices in raw mapping mode (no require_data_stream)', () => {
     expect(cfg.exporters['elasticsearch/events']).toMatchObject({ mapping: { mode: 'raw' }, logs_index: 'k8s-events', logstash_format: { enabled: true, prefix_separator: '-', date_format: '%Y-%m-%d' } });
   });
-  it('retention covers the events indices, and the janitor may delete them', () => {
+  it('retention covers the events indices (and Jaeger\'s, stored there too), and the janitor may delete them', () => {
     const cron = resourcesOf(kind.logging, 'kubernetes_cron_job_v1')[0];
-    expect(cron.spec.job_template.spec.template.spec.container[0].command[2]).toContain('for prefix in fluentd fluentd-rejected k8s-events; do');
+    expect(cron.spec.job_template.spec.template.spec.container[0].command[2]).toContain('for prefix in fluentd fluentd-rejected k8s-events jaeger-span jaeger-service jaeger-dependencies jaeger-sampling; do');
   });
 });
 

@@ -41,6 +41,9 @@ describe('the production Jaeger config for the OpenSearch peer', () => {
     expect(rest).toEqual(restProd);
     expect(rest).toMatchObject({ create_mappings: true, use_ilm: false, use_aliases: false, disable_health_check: true, max_span_age: '168h' });
     expect(rest.indices.spans).toEqual({ shards: 1, replicas: 1, rollover_frequency: 'day' });
+    // The Monitor tab's metric backend reaches the same peer the same way.
+    expect(production.extensions.jaeger_storage.metric_backends['es-metrics'].elasticsearch).toEqual(prodEs);
+    expect(config.extensions.jaeger_storage.metric_backends['es-metrics'].elasticsearch).toEqual(es);
 
     // Each listener on loopback at the peer's port of the same name.
     expect(config.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '127.0.0.1:40001' }, http: { endpoint: '127.0.0.1:40002' } });
@@ -58,7 +61,7 @@ describe('the production Jaeger config for the OpenSearch peer', () => {
     expect(config.processors).toEqual(production.processors);
 
     expect(changes).toEqual([
-      'server_urls ["https://elasticsearch.elasticsearch.svc:9200"] → ["http://127.0.0.1:39200"]',
+      'server_urls ["https://elasticsearch.elasticsearch.svc:9200"] → ["http://127.0.0.1:39200"] (trace backend es, metric backend es-metrics)',
       'no tls (plain http peer)',
       'no auth (no security plugin)',
       'version 7 (production 9: OpenSearch 2 speaks the ES 7 API)',
@@ -79,6 +82,9 @@ describe('the production Jaeger config for the OpenSearch peer', () => {
     const memory = structuredClone(production);
     memory.extensions.jaeger_storage.backends = { memstore: { memory: { max_traces: 1 } } };
     expect(() => jaegerConfigForSearchPeer(memory, peer)).toThrow('production Jaeger config has no extensions.jaeger_storage.backends.es.elasticsearch');
+    const prometheus = structuredClone(production);
+    prometheus.extensions.jaeger_storage.metric_backends['es-metrics'] = { prometheus: { endpoint: 'http://prometheus:9090' } };
+    expect(() => jaegerConfigForSearchPeer(prometheus, peer)).toThrow('metric backend es-metrics is not an elasticsearch one');
   });
 
   it('knows every chart port', () => {

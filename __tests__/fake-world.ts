@@ -6,6 +6,7 @@ import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
 import { join } from 'node:path';
 import { fluentdMetricsAccess } from '../ops/cluster-access';
 import type { FluentdMetrics, GatewayMetrics } from '../ops/verify';
+import { MIX_QUERIES } from '../e2e/monitor-tab';
 import { config } from './helpers';
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -15,7 +16,7 @@ const portOf = (url: string) => Number(new URL(url).port);
  * `lossy`: the collectors' queues and the apps' span buffers report drops.
  */
 export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'stray' | 'lossy';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** The node agents' forwarded self-telemetry (missing: the last node's agent reports nothing). */ agents: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; /** Jaeger's metrics API (missing: Jaeger without metrics storage, 501). */ metrics: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** The node agents' forwarded self-telemetry (missing: the last node's agent reports nothing). */ agents: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
 
 /** Nodes of the fake cluster, each with a Running agent pod. */
 export const FAKE_NODES = ['kind-control-plane', 'kind-worker'];
@@ -30,10 +31,11 @@ export const FAKE_AGENT_KUBECTL_PODS = FAKE_AGENTS.pods.map(({ pod, node }) => (
   node,
 }));
 
-/** The data views the fake Kibana has (the dev profile's: logs and events). */
+/** The data views the fake Kibana has (both profiles': logs, events and Jaeger's spans). */
 export const FAKE_DATA_VIEWS = [
   { id: 'monitoring-logs', title: 'fluentd-*', timeFieldName: '@timestamp' },
   { id: 'monitoring-k8s-events', title: 'k8s-events-*', timeFieldName: '@timestamp' },
+  { id: 'monitoring-jaeger-spans', title: 'jaeger-span-*', timeFieldName: 'startTimeMillis' },
 ];
 
 /**
@@ -97,9 +99,27 @@ export function lossyFluentdMetrics(): string {
   });
 }
 
+/**
+ * Answers of the real Jaeger's metrics API (v1.76.0, metric backend on OpenSearch 2.19.6), recorded
+ * by the e2e: see fixtures/jaeger-metrics-v1.76.0/README.md.
+ */
+export const JAEGER_METRICS_FIXTURE = join(__dirname, 'fixtures', 'jaeger-metrics-v1.76.0');
+
+/** The recorded answer to a metrics API request: the MIX_QUERIES file of the same service, kind, grouping and quantile. */
+export function recordedMetricsAnswer(url: URL, when: 'before' | 'after' | 'disabled'): { status: number; body: string } {
+  if (when === 'disabled') return { status: 501, body: readFileSync(join(JAEGER_METRICS_FIXTURE, 'disabled.calls.txt'), 'utf8') };
+  const kind = url.pathname.split('/').pop();
+  const q = url.searchParams;
+  const match = Object.values(MIX_QUERIES).find(
+    (x) => x.kind === kind && x.service === q.get('service') && String(x.groupByOperation) === (q.get('groupByOperation') ?? 'false') && String('quantile' in x ? x.quantile : null) === String(q.get('quantile')),
+  );
+  if (!match) return { status: 400, body: `no recorded answer for ${url.pathname}${url.search}` };
+  return { status: 200, body: readFileSync(join(JAEGER_METRICS_FIXTURE, `${when === 'before' ? 'before.' : ''}${match.file}`), 'utf8') };
+}
+
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
-  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', agents: 'ok', fluentd: 'ok', ...modes };
+  const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', metrics: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', agents: 'ok', fluentd: 'ok', ...modes };
   const sent: { traceId: string; route: string }[] = [];
   const servers: http.Server[] = [];
   const t0 = Date.now();
@@ -151,6 +171,12 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
 
   const jaeger = await serve((req, _b, res) => {
     const url = new URL(req.url!, 'http://x');
+    if (url.pathname.startsWith('/api/metrics/')) {
+      if (m.metrics === 'garbage') return garbage(res);
+      // What the real Jaeger answered: before the requests (no span yet), after them, or without metrics storage.
+      const answer = recordedMetricsAnswer(url, m.metrics === 'missing' ? 'disabled' : sent.length > 0 && ready(m.metrics) ? 'after' : 'before');
+      return void res.writeHead(answer.status, { 'content-type': answer.status === 200 ? 'application/json' : 'text/plain; charset=utf-8' }).end(answer.body);
+    }
     if (url.pathname === '/api/dependencies') {
       if (m.deps === 'garbage') return garbage(res);
       return json(res, 200, { data: ready(m.deps) ? [{ parent: 'sample-app', child: 'sample-app-backend', callCount: 3 }] : [] });

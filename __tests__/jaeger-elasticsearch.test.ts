@@ -97,9 +97,19 @@ describe('Jaeger on Elasticsearch: storage wiring', () => {
     const backends = values.userconfig.extensions.jaeger_storage.backends;
     expect(Object.keys(backends)).toEqual(['es']);
     expect(Object.keys(backends.es)).toEqual(['elasticsearch']);
-    expect(values.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'es' });
+    expect(values.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'es', metrics: 'es-metrics' });
     expect(values.userconfig.exporters.jaeger_storage_exporter).toEqual({ trace_storage: 'es' });
     expect(JSON.stringify(values.userconfig)).not.toMatch(/memstore|"memory"|max_traces/);
+  });
+
+  it("reads the Monitor tab's metrics from the same indices: a metric backend with the trace backend's client settings, its own object", () => {
+    const storage = values.userconfig.extensions.jaeger_storage;
+    expect(Object.keys(storage.metric_backends)).toEqual(['es-metrics']);
+    expect(Object.keys(storage.metric_backends['es-metrics'])).toEqual(['elasticsearch']);
+    expect(storage.metric_backends['es-metrics'].elasticsearch).toEqual(es);
+    // Written out in full (no YAML anchor/alias the values diff would hide it behind).
+    expect(storage.metric_backends['es-metrics'].elasticsearch).not.toBe(es);
+    expect(b.texts[0].match(/password_file: \/etc\/jaeger\/es-credentials\/password/g)).toHaveLength(2);
   });
 
   it('connects to the https URL as the file-realm user, the password read from a file', () => {
@@ -218,7 +228,7 @@ describe('Jaeger on Elasticsearch: replicas and rollout', () => {
   });
 });
 
-describe('Jaeger in memory stays the default', () => {
+describe('Jaeger in memory (jaeger.storage: memory)', () => {
   const b = build({}, null);
   const [values, rollout] = b.docs;
 
@@ -226,6 +236,7 @@ describe('Jaeger in memory stays the default', () => {
     expect(Object.keys(values.jaeger).sort()).toEqual(['image', 'podSecurityContext', 'resources', 'securityContext']);
     expect(values.userconfig.extensions.jaeger_storage.backends).toEqual({ memstore: { memory: { max_traces: 50000 } } });
     expect(values.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'memstore' });
+    expect(values.userconfig.extensions.jaeger_storage).not.toHaveProperty('metric_backends');
     expect(values.userconfig.exporters.jaeger_storage_exporter).toEqual({ trace_storage: 'memstore' });
     expect(rollout).toEqual({ jaeger: { extraEnv: [{ name: JAEGER_CONFIG_CHECKSUM_ENV, value: expect.stringMatching(/^\$\{sha256\(local\.[\w-]+\)\}$/) }] } });
     expect(resourcesOf(b.json, 'kubernetes_pod_disruption_budget_v1')).toEqual([]);

@@ -56,7 +56,7 @@ function synthesizedRequests(cfg: MonitoringConfig) {
   return { sends, bodies: Object.fromEntries(Object.entries<string>(configMap.data).map(([file, text]) => [file.replace(/\.json$/, ''), JSON.parse(resolveTemplate(text, 'kibana', stacks))])), job, stacks };
 }
 
-describe.each(PROFILES)('data view requests, %s profile', (profile, cfg) => {
+describe.each(PROFILES)('data view requests, %s profile', (_profile, cfg) => {
   const { sends, bodies } = synthesizedRequests(cfg);
 
   it('sends one body per request, every one accepted by the schema of the Kibana route it goes to', () => {
@@ -64,14 +64,15 @@ describe.each(PROFILES)('data view requests, %s profile', (profile, cfg) => {
     for (const send of sends) expect({ send, errors: errorsOf(send.method, send.path, bodies[send.name]) }).toEqual({ send, errors: [] });
   });
 
-  it('creates or overwrites the logs, events (and, on Elasticsearch storage, spans) views by their stable ids, then makes logs the default', () => {
+  it('creates or overwrites the logs, events and spans views by their stable ids, then makes logs the default', () => {
     const views = sends.filter((s) => s.path === '/api/data_views/data_view').map((s) => bodies[s.name]);
     expect(views.every((b) => b.override === true)).toBe(true);
     const byId = Object.fromEntries(views.map((b) => [b.data_view.id, b.data_view]));
     expect(byId[DATA_VIEW_IDS.logs]).toMatchObject({ title: `${cfg.fluentd.indexPrefix}-*`, timeFieldName: '@timestamp' });
     expect(byId[DATA_VIEW_IDS.events]).toMatchObject({ title: 'k8s-events-*', timeFieldName: '@timestamp' });
-    if (profile === 'production') expect(byId[DATA_VIEW_IDS.spans]).toMatchObject({ title: 'jaeger-span-*', timeFieldName: 'startTimeMillis' });
-    else expect(byId[DATA_VIEW_IDS.spans]).toBeUndefined();
+    // Both profiles keep Jaeger's traces in Elasticsearch.
+    expect(cfg.jaeger.storage).toBe('elasticsearch');
+    expect(byId[DATA_VIEW_IDS.spans]).toMatchObject({ title: 'jaeger-span-*', timeFieldName: 'startTimeMillis' });
     expect(sends[sends.length - 1]).toEqual({ method: 'POST', path: '/api/data_views/default', name: 'default-data-view' });
     expect(bodies['default-data-view']).toEqual({ data_view_id: DATA_VIEW_IDS.logs, force: true });
   });
@@ -80,6 +81,14 @@ describe.each(PROFILES)('data view requests, %s profile', (profile, cfg) => {
     const logs = Object.values<any>(bodies).find((b) => b.data_view?.id === DATA_VIEW_IDS.logs).data_view;
     expect(logs.fieldFormats.trace_id).toEqual({ id: 'url', params: { type: 'a', urlTemplate: `${cfg.jaeger.publicUrl}/trace/{{value}}`, labelTemplate: '{{value}}' } });
     for (const body of Object.values<any>(bodies)) for (const format of Object.values<any>(body.data_view?.fieldFormats ?? {})) expect(urlParamsErrors(format.params)).toEqual([]);
+  });
+});
+
+describe('the spans view follows Jaeger\'s storage', () => {
+  it('jaeger.storage "memory": no Jaeger spans view (there are no span indices)', () => {
+    const ids = (cfg: MonitoringConfig) => dataViewRequests(cfg).map((r) => (r.body as any).data_view?.id).filter(Boolean);
+    expect(ids(config({ jaeger: { storage: 'memory' } }))).toEqual([DATA_VIEW_IDS.logs, DATA_VIEW_IDS.events]);
+    expect(ids(config())).toEqual([DATA_VIEW_IDS.logs, DATA_VIEW_IDS.events, DATA_VIEW_IDS.spans]);
   });
 });
 

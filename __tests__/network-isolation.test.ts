@@ -13,6 +13,8 @@ import { build, config, outdirOf, podTemplatesOf } from './helpers';
 const EXISTING = { mode: 'existing', kubeconfigPath: '/dev/null', context: 'prod' };
 const PROFILES = {
   dev: config(),
+  // Jaeger in memory: no flow to Elasticsearch.
+  'dev, jaeger.storage memory': config({ jaeger: { storage: 'memory' } }),
   production: config({ profile: 'production', cluster: EXISTING, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' }, networkPolicies: { otlpClientNamespaces: ['payments'] } }),
 };
 
@@ -134,8 +136,11 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
     );
     denied.push(['kibana', 'elasticsearch', 9300], ['kibana-data-views', 'elasticsearch', 9200], ['stranger', 'kibana', 5602], ['kibana', 'jaeger', 4317]);
   }
+  // Jaeger stores its traces (and reads the Monitor tab's metrics) in Elasticsearch, in both profiles.
+  if (cfg.jaeger.storage === 'elasticsearch') allowed.push(['jaeger', 'elasticsearch', 9200]);
+  else denied.push(['jaeger', 'elasticsearch', 9200]);
   if (gateway) {
-    allowed.push(['jaeger', 'elasticsearch', 9200], ['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', AGENT_SERVICE, 4317]);
+    allowed.push(['stranger', CLUSTER_COLLECTOR_SERVICE, prom], [CLUSTER_COLLECTOR_SERVICE, CLUSTER_COLLECTOR_SERVICE, 8888], ['payments-api', AGENT_SERVICE, 4317]);
     denied.push(
       ['payments-api', COLLECTOR_SERVICE, 4317], // otlpClientNamespaces reach the agents, like the app
       [AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, 4317],
@@ -145,7 +150,7 @@ function flowTable(cfg: MonitoringConfig): { allowed: Flow[]; denied: Flow[] } {
       [COLLECTOR_SERVICE, 'fluentd', 24231], // the gateway does not scrape pods
     );
   } else {
-    denied.push(['jaeger', 'elasticsearch', 9200], ['payments-api', COLLECTOR_SERVICE, 4317], ['payments-api', AGENT_SERVICE, 4317]);
+    denied.push(['payments-api', COLLECTOR_SERVICE, 4317], ['payments-api', AGENT_SERVICE, 4317]);
   }
   return { allowed, denied };
 }

@@ -71,7 +71,9 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
-      expect(output.out()).toContain('15 passed, 0 failed');
+      expect(output.out()).toContain('16 passed, 0 failed');
+      // Jaeger on Elasticsearch (dev): the Monitor tab's hop, read from the recorded answers of the real Jaeger.
+      expect(output.out()).toMatch(/ok +Monitor tab: rate, errors, latency .* POST \/api\/orders 0\.12 req\/s/);
       // The agent hop names each node kubectl listed an agent on.
       expect(output.out()).toMatch(/node agents forwarded the spans .* kind-control-plane: \+16 spans in, \+16 forwarded.*; kind-worker: /);
       expect(output.out()).toContain('every hop of the example scenario is working');
@@ -165,7 +167,7 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
       const code = await exitOf(child);
       expect(output.out()).toContain(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
       expect(output.out()).toContain('orders +3, errors +1 (summed over 2 gateway replicas)');
-      expect(output.out()).toContain('16 passed, 0 failed');
+      expect(output.out()).toContain('17 passed, 0 failed');
       expect(code).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
       const flags = ['--kubeconfig', join(dir, '.kind', 'monitoring', 'kubeconfig'), '--context', 'kind-monitoring'];
@@ -229,6 +231,8 @@ describe('npm run open', () => {
       const deadline = Date.now() + 20000;
       while (!output.out().includes('Ctrl-C stops them.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const url of ['https://localhost:9200/', 'http://localhost:16686/', 'http://localhost:8080/', 'http://localhost:8889/metrics', 'http://localhost:5601/']) expect(output.out()).toContain(url);
+      // Jaeger on Elasticsearch (dev): the Monitor tab on the Jaeger forward.
+      expect(output.out()).toMatch(/Jaeger Monitor tab +http:\/\/localhost:16686\/monitor /);
       // The forwards really carry traffic (Kibana's too).
       expect((await fetch('http://127.0.0.1:8080/api/orders', { method: 'POST' })).status).toBe(201);
       expect((await fetch('http://127.0.0.1:5601/api/status')).status).toBe(401);

@@ -141,12 +141,45 @@ describe('Jaeger on Elasticsearch, production', () => {
     expect(script).toContain(`for prefix in fluentd fluentd-rejected k8s-events ${JAEGER_INDEX_FAMILIES.join(' ')}; do`);
   });
 
-  it('dev keeps Jaeger in memory, one replica, no Elasticsearch user', () => {
+  it("production reads the Monitor tab's metrics from the same span indices, as the same user", () => {
+    const storage = values.userconfig.extensions.jaeger_storage;
+    expect(Object.keys(storage.metric_backends)).toEqual(['es-metrics']);
+    expect(storage.metric_backends['es-metrics'].elasticsearch).toEqual(backend.es.elasticsearch);
+    expect(values.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'es', metrics: 'es-metrics' });
+  });
+
+  it('dev stores traces in its one Elasticsearch node too: one Jaeger, no index replica, its own user, the Monitor tab, retention of its indices', () => {
     const v = helmValues(d.jaeger, 'jaeger');
-    expect(v.userconfig.extensions.jaeger_storage.backends).toEqual({ memstore: { memory: { max_traces: 50000 } } });
-    expect(v.jaeger.replicas).toBeUndefined();
-    expect(() => roleOf(d.jaeger, 'jaeger_storage')).toThrow('no roles.yml');
+    const storage = v.userconfig.extensions.jaeger_storage;
+    expect(Object.keys(storage.backends)).toEqual(['es']);
+    // One node: a replica could never be placed (the indices would stay yellow).
+    expect(storage.backends.es.elasticsearch.indices.spans).toEqual({ shards: 1, replicas: 0, rollover_frequency: 'day' });
+    expect(storage.metric_backends['es-metrics'].elasticsearch).toEqual(storage.backends.es.elasticsearch);
+    expect(v.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'es', metrics: 'es-metrics' });
+    expect(v.jaeger.replicas).toBe(1);
     expect(resourcesOf(d.jaeger, 'kubernetes_pod_disruption_budget_v1')).toEqual([]);
+    expect(roleOf(d.jaeger, 'jaeger_storage')).toEqual(roleOf(p.jaeger, 'jaeger_storage'));
+    const script = resourcesOf(d.logging, 'kubernetes_cron_job_v1')[0].spec.job_template.spec.template.spec.container[0].command.join(' ');
+    expect(script).toContain(`for prefix in fluentd fluentd-rejected k8s-events ${JAEGER_INDEX_FAMILIES.join(' ')}; do`);
+    expect(roleOf(d.logging, 'index_janitor').indices[0].names).toEqual(expect.arrayContaining(JAEGER_INDEX_FAMILIES.map((f) => `${f}-*`)));
+  });
+
+  it("dev's Jaeger config is production's but for the index replicas: the e2e's run of production's on OpenSearch covers both", () => {
+    const userconfig = (stacks: typeof d) => helmValues(stacks.jaeger, 'jaeger').userconfig;
+    const withoutReplicas = (c: any) => JSON.parse(JSON.stringify(c), (key, value) => (key === 'replicas' ? undefined : value));
+    expect(withoutReplicas(userconfig(d))).toEqual(withoutReplicas(userconfig(p)));
+    expect(JSON.stringify(userconfig(d))).not.toEqual(JSON.stringify(userconfig(p)));
+  });
+
+  it('jaeger.storage "memory" (dev) keeps one in-memory Jaeger: no Elasticsearch user, no metric backend, no Jaeger indices to prune', () => {
+    const m = json(build(config({ jaeger: { storage: 'memory' } })));
+    const v = helmValues(m.jaeger, 'jaeger');
+    expect(v.userconfig.extensions.jaeger_storage).toEqual({ backends: { memstore: { memory: { max_traces: 50000 } } } });
+    expect(v.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'memstore' });
+    expect(v.jaeger.replicas).toBeUndefined();
+    expect(() => roleOf(m.jaeger, 'jaeger_storage')).toThrow('no roles.yml');
+    const script = resourcesOf(m.logging, 'kubernetes_cron_job_v1')[0].spec.job_template.spec.template.spec.container[0].command.join(' ');
+    expect(script).toContain('for prefix in fluentd fluentd-rejected k8s-events; do');
   });
 });
 

@@ -141,6 +141,8 @@ describe('stack order from the synthesized manifest', () => {
     expect(Object.keys(deps).sort()).toEqual(['cluster', 'elasticsearch', 'jaeger', 'kibana', 'logging', 'otel-collector', 'sample-app']);
     expect(deps.elasticsearch).toEqual(['cluster']);
     expect(deps.kibana).toEqual(['cluster', 'elasticsearch']);
+    // Jaeger stores its traces in Elasticsearch (dev too): it waits for the elasticsearch stack.
+    expect(deps.jaeger).toEqual(['cluster', 'elasticsearch']);
     expect(deps['otel-collector']).toEqual(['cluster', 'elasticsearch', 'jaeger']);
   });
 
@@ -447,7 +449,8 @@ describe('npm run deploy', () => {
     expect(r.log.filter((e) => e.kind === 'version')).toHaveLength(1);
     expect(sorted(r.started)).toEqual(sorted(dependencyOrder(manifest)));
     expectDependencyOrder(r.log);
-    expect(overlapped(r.log, 'elasticsearch', 'jaeger')).toBe(true); // both need only the cluster
+    expect(overlapped(r.log, 'jaeger', 'kibana')).toBe(true); // both need only the cluster and elasticsearch
+    expect(overlapped(r.log, 'elasticsearch', 'jaeger')).toBe(false); // jaeger reads elasticsearch's outputs
     expect(r.stdout).toMatch(/== cdktf deploy summary\nstack\s+to add\s+to change\s+to destroy\s+result\s+duration/);
     for (const s of dependencyOrder(manifest)) expect(rowOf(r.stdout, s)).toMatch(new RegExp(`^${s}\\s+3\\s+0\\s+0\\s+ok\\s+\\d+\\.\\ds$`));
     expect(r.stdout).toMatch(/^elasticsearch +Apply complete! Resources: 3 added, 0 changed, 0 destroyed\.$/m); // Terraform's output is streamed, behind the stack's name
@@ -486,13 +489,14 @@ describe('npm run deploy', () => {
   });
 
   it('stops at the first failure (what already runs finishes), naming it and the stacks not run, and exits 1', () => {
-    const r = fakeRun(['deploy'], { fail: 'elasticsearch' });
+    // jaeger, kibana and logging start together once elasticsearch is applied; jaeger fails.
+    const r = fakeRun(['deploy'], { fail: 'jaeger' });
     expect(r.status).toBe(1);
-    expect(sorted(r.started)).toEqual(['cluster', 'elasticsearch', 'jaeger']);
-    expect(r.stderr).toContain('deploy stopped at stack elasticsearch: Unable to find remote state (exit 1). Not run: kibana, logging, otel-collector, sample-app.');
-    expect(rowOf(r.stdout, 'elasticsearch')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
-    expect(rowOf(r.stdout, 'jaeger')).toMatch(/^jaeger\s+3\s+0\s+0\s+ok/);
-    for (const s of ['kibana', 'logging', 'otel-collector', 'sample-app']) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
+    expect(sorted(r.started)).toEqual(['cluster', 'elasticsearch', 'jaeger', 'kibana', 'logging']);
+    expect(r.stderr).toContain('deploy stopped at stack jaeger: Unable to find remote state (exit 1). Not run: otel-collector, sample-app.');
+    expect(rowOf(r.stdout, 'jaeger')).toMatch(/failed: Unable to find remote state \(exit 1\)\s+\d+\.\ds$/);
+    for (const s of ['kibana', 'logging']) expect(rowOf(r.stdout, s)).toMatch(new RegExp(`^${s}\\s+3\\s+0\\s+0\\s+ok`));
+    for (const s of ['otel-collector', 'sample-app']) expect(rowOf(r.stdout, s)).toMatch(/-\s+-\s+-\s+not run\s+-$/);
   });
 
   it('stack names select a subset, still in order; cdktf options after -- become Terraform options', () => {
@@ -509,7 +513,7 @@ describe('npm run deploy', () => {
     const serial = fakeRun(['deploy', '--', '--parallelism', '1']);
     expect(serial.status).toBe(0);
     expect(serial.started).toEqual(dependencyOrder(manifest));
-    expect(overlapped(serial.log, 'elasticsearch', 'jaeger')).toBe(false);
+    expect(overlapped(serial.log, 'jaeger', 'kibana')).toBe(false);
     const migrate = fakeRun(['deploy', 'cluster', '--', '--migrate-state', '--skip-synth'], { cwd: serial.cwd });
     expect(migrate.status).toBe(0);
     expect(migrate.log.filter((e) => e.kind === 'synth')).toEqual([]);

@@ -81,6 +81,10 @@ describe('upgrade from the stored-secrets layout', () => {
     expect(removed).toEqual(expect.arrayContaining(['random_password', 'tls_private_key', 'tls_self_signed_cert', 'tls_locally_signed_cert']));
     // The readers roll once: Fluentd's pod template changes in place.
     expect(plans.logging.find((c) => c.type === 'kubernetes_daemon_set_v1')?.change.actions).toEqual(['update']);
+    // Jaeger moves from memory to Elasticsearch storage (docs/production.md, Upgrades): its release
+    // changes in place, and the jaeger stack creates its user (client copy, CA copy, file-realm user, role).
+    expect(plans.jaeger.find((c) => c.type === 'helm_release')?.change.actions).toEqual(['update']);
+    expect(plans.jaeger.filter((c) => c.type === 'kubernetes_secret_v1' && c.change.actions.join() === 'create')).toHaveLength(4);
   });
 
   it('leaves every user with one new password in both Secrets, and no old or new secret in any state or output', async () => {

@@ -18,7 +18,8 @@ describe('resources per stack (kind mode)', () => {
     ['cluster', ['docker_container', 'docker_image', 'kind_cluster', 'kubernetes_config_map_v1', 'local_file']],
     // No random_password or tls_* resource: passwords are ephemeral, ECK issues the certificate.
     ['elasticsearch', ['helm_release', 'kubernetes_config_map_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1']],
-    ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_service_v1']],
+    // Secrets: Jaeger's Elasticsearch user (dev stores traces there too), its password and CA copies.
+    ['jaeger', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_v1']],
     ['collector', ['helm_release', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1']],
     ['logging', ['kubernetes_cluster_role_binding_v1', 'kubernetes_cluster_role_v1', 'kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_daemon_set_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_secret_v1', 'kubernetes_service_account_v1']],
     ['sampleApp', ['docker_image', 'docker_registry_image', 'kubernetes_deployment_v1', 'kubernetes_namespace_v1', 'kubernetes_network_policy_v1', 'kubernetes_service_v1']],
@@ -89,8 +90,9 @@ describe('elasticsearch', () => {
     expect(container.resources.limits).toEqual({ cpu: '2', memory: '1536Mi' });
     expect(values.http.tls).not.toHaveProperty('certificate');
     // Names only: each client stack creates its user's Secrets (ECK skips them until then).
-    expect(values.auth.fileRealm).toEqual(['index-templates', 'log-writer', 'events-writer', 'index-janitor', 'kibana-data-views'].map((u) => ({ secretName: `elasticsearch-${u}-user` })));
-    expect(values.auth.roles).toEqual(['index-templates', 'log-writer', 'events-writer', 'index-janitor', 'kibana-data-views'].map((u) => ({ secretName: `elasticsearch-${u}-role` })));
+    const users = ['index-templates', 'log-writer', 'events-writer', 'index-janitor', 'jaeger', 'kibana-data-views'];
+    expect(values.auth.fileRealm).toEqual(users.map((u) => ({ secretName: `elasticsearch-${u}-user` })));
+    expect(values.auth.roles).toEqual(users.map((u) => ({ secretName: `elasticsearch-${u}-role` })));
   });
   it('keeps no password, key or CA in its resources or outputs', () => {
     expect(resourcesOf(json.elasticsearch, 'random_password')).toEqual([]);
@@ -116,9 +118,15 @@ describe('elasticsearch', () => {
 
 describe('jaeger', () => {
   const values = helmValues(json.jaeger, 'jaeger');
-  it('uses the 4.x (Jaeger v2) layout with in-memory storage and a bounded trace count', () => {
+  it("uses the 4.x (Jaeger v2) layout with the dev Elasticsearch as storage (one shard, no replica on the one node) and the Monitor tab's metric backend", () => {
     for (const oldKey of ['allInOne', 'provisionDataStore', 'agent', 'collector', 'query']) expect(values).not.toHaveProperty(oldKey);
-    expect(values.userconfig.extensions.jaeger_storage.backends.memstore.memory.max_traces).toBe(50000);
+    const storage = values.userconfig.extensions.jaeger_storage;
+    expect(Object.keys(storage.backends)).toEqual(['es']);
+    for (const index of Object.values<any>(storage.backends.es.elasticsearch.indices)) expect(index).toEqual({ shards: 1, replicas: 0, rollover_frequency: 'day' });
+    // The metrics are read from the same span indices, with the same client settings.
+    expect(storage.metric_backends).toEqual({ 'es-metrics': { elasticsearch: storage.backends.es.elasticsearch } });
+    expect(values.userconfig.extensions.jaeger_query.storage).toEqual({ traces: 'es', metrics: 'es-metrics' });
+    expect(values.jaeger.replicas).toBe(1);
     expect(values.userconfig.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
     expect(values.userconfig.extensions.jaeger_query.http.endpoint).toBe('0.0.0.0:16686');
     expect(values.userconfig.extensions.healthcheckv2.http.endpoint).toBe('0.0.0.0:13133');

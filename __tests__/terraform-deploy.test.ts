@@ -2,6 +2,8 @@ import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { retentionScript } from '../constructs/elasticsearch/index-retention';
+import { JAEGER_CONFIG_CHECKSUM_ENV, JAEGER_ES_CLIENT_CHECKSUM_ENV } from '../constructs/addons/jaeger';
+import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
 import { dataViewRequests } from '../constructs/kibana/data-views';
 import { build, config, outdirOf } from './helpers';
 
@@ -34,7 +36,7 @@ describe('first deploy', () => {
   it('Terraform makes the retention script byte-identical to what the code wrote', async () => {
     const logging = resourcesIn(await session.showState(stack('logging')));
     const cron = logging.find((r) => r.type === 'kubernetes_cron_job_v1')!;
-    expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'fluentd-rejected', 'k8s-events'], 7));
+    expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'fluentd-rejected', 'k8s-events', ...JAEGER_INDEX_FAMILIES], 7));
   });
 
   it("Terraform gives the data-view Job the request bodies the code wrote, and Helm Kibana's elasticsearchRef resolved", async () => {
@@ -79,17 +81,25 @@ function afterValue(plan: TerraformPlan, type: string, pick: (after: any) => unk
 describe('a config change reaches the pods that read it (checksums computed by Terraform)', () => {
   const daemonSetAnnotations = (a: any) => a.spec[0].template[0].metadata[0].annotations;
 
-  it('jaeger.maxTraces rolls the Jaeger pod (checksum env in the pod template)', async () => {
-    const plan = await planWith({ jaeger: { maxTraces: 75_000 } }, 'jaeger');
-    const { before, after } = afterValue(plan, 'helm_release', (a) => parse(a.values[1]).jaeger.extraEnv[0].value);
+  // The rollout document's env vars of Jaeger's pod template, by name.
+  const jaegerEnv = (name: string) => (a: any) => parse(a.values[1]).jaeger.extraEnv.find((e: { name: string }) => e.name === name)?.value;
+
+  it("elasticsearch.retentionDays rolls the Jaeger pod (its query lookback is in its config), not its client's checksum", async () => {
+    const plan = await planWith({ elasticsearch: { retentionDays: 14 } }, 'jaeger');
+    const { before, after } = afterValue(plan, 'helm_release', jaegerEnv(JAEGER_CONFIG_CHECKSUM_ENV));
     expect(before).toMatch(/^[0-9a-f]{64}$/);
     expect(after).toMatch(/^[0-9a-f]{64}$/);
     expect(after).not.toBe(before);
+    const es = afterValue(plan, 'helm_release', (a) => parse(a.values[0]).userconfig.extensions.jaeger_storage);
+    expect([(es.before as any).backends.es.elasticsearch.max_span_age, (es.after as any).backends.es.elasticsearch.max_span_age]).toEqual(['168h', '336h']);
+    expect((es.after as any).metric_backends['es-metrics'].elasticsearch.max_span_age).toBe('336h');
+    const client = afterValue(plan, 'helm_release', jaegerEnv(JAEGER_ES_CLIENT_CHECKSUM_ENV));
+    expect(client.after).toBe(client.before);
   });
 
   it('kibana.publicUrl rolls the Jaeger pod: the UI config (link patterns) is part of its values', async () => {
     const plan = await planWith({ kibana: { publicUrl: 'https://kibana.example.com' } }, 'jaeger');
-    const { before, after } = afterValue(plan, 'helm_release', (a) => parse(a.values[1]).jaeger.extraEnv[0].value);
+    const { before, after } = afterValue(plan, 'helm_release', jaegerEnv(JAEGER_CONFIG_CHECKSUM_ENV));
     expect(after).not.toBe(before);
     const links = afterValue(plan, 'helm_release', (a) => parse(a.values[0]).uiconfig.linkPatterns[0].url);
     expect(links.before).toMatch(/^http:\/\/localhost:5601\/app\/discover#/);

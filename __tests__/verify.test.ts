@@ -1,11 +1,14 @@
 import { accessPoints, COLLECTOR_POD_SELECTOR, localPortOf } from '../ops/cluster-access';
 import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { expectedDataViews } from '../ops/kibana-api';
-import { fluentdReport, formatResults, runVerify } from '../ops/verify';
+import { fluentdReport, formatResults, HopResult, runVerify } from '../ops/verify';
 import { config } from './helpers';
 import { agentPod, FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, gatewayPod, Modes, withFluentdValues } from './fake-world';
 
-const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id) };
+// monitorTab: the dev profile keeps Jaeger's traces in Elasticsearch, so its Monitor tab hop is checked.
+const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id), monitorTab: true };
+const hopNamed = (results: HopResult[], name: string) => results.find((r) => r.hop === name)!;
+const MONITOR_HOP = 'Monitor tab: rate, errors, latency';
 
 /** Every hop of a passing run, single collector layout. */
 const SINGLE_LAYOUT_HOPS = [
@@ -16,6 +19,7 @@ const SINGLE_LAYOUT_HOPS = [
   ['trace in Jaeger (both services)', true],
   ['error span in Jaeger', true],
   ['dependency sample-app → sample-app-backend', true],
+  [MONITOR_HOP, true],
   ['request and error counters rose', true],
   ['node agents forwarded the spans', true],
   ['node and pod stats metrics', true],
@@ -33,22 +37,23 @@ describe('npm run verify logic against fake servers', () => {
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(SINGLE_LAYOUT_HOPS);
       expect(results[1].detail).toBe('fluentd-2026-11-27: pod sample-app-abc, namespace sample-app, container app');
-      expect(results[7].detail).toBe('orders +3, errors +1');
+      expect(hopNamed(results, 'request and error counters rose').detail).toBe('orders +3, errors +1');
       // Per node: the spans the agent took and forwarded since verify started (4 requests × 4 spans, all on the first node's agent).
-      expect(results[8].detail).toBe('kind-control-plane: +16 spans in, +16 forwarded, 2 refused to the apps (resent by them), 2 send failures; kind-worker: +0 spans in, +0 forwarded, 2 refused to the apps (resent by them), 2 send failures');
+      expect(hopNamed(results, 'node agents forwarded the spans').detail).toBe('kind-control-plane: +16 spans in, +16 forwarded, 2 refused to the apps (resent by them), 2 send failures; kind-worker: +0 spans in, +0 forwarded, 2 refused to the apps (resent by them), 2 send failures');
       // The agents' refusals and send failures went back to the apps: reported, not counted as loss.
-      expect(results[10].detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped; agents refused 4 spans back to the apps (resent)');
+      expect(hopNamed(results, 'nothing dropped (queues, retries, app buffers)').detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped; agents refused 4 spans back to the apps (resent)');
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
-      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*)');
-      expect(formatResults(results)).toMatch(/15 passed, 0 failed$/);
+      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*), monitoring-jaeger-spans (jaeger-span-*)');
+      expect(hopNamed(results, MONITOR_HOP).detail).toMatch(/^POST \/api\/orders 0\.12 req\/s, 0% errors, P50\/P75\/P95 [\d.]+\/[\d.]+\/[\d.]+ ms; GET \/api\/error 0\.06 req\/s, 100% errors \(rates over 50 s, steps of 5 s\)$/);
+      expect(formatResults(results)).toMatch(/16 passed, 0 failed$/);
     } finally {
       await world.close();
     }
   });
 
   it('waits for slow hops within the deadline', async () => {
-    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', prom: 'slow', kibana: 'slow', views: 'slow', agents: 'slow' });
+    const world = await fakeWorld({ es: 'slow', jaeger: 'slow', metrics: 'slow', prom: 'slow', kibana: 'slow', views: 'slow', agents: 'slow' });
     try {
       const results = await runVerify(world.endpoints, fast);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -64,6 +69,8 @@ describe('npm run verify logic against fake servers', () => {
     [{ jaeger: 'missing' }, 'trace in Jaeger (both services)', /is the collector exporting to Jaeger\?/],
     [{ jaeger: 'garbage' }, 'trace in Jaeger (both services)', /collector exporting to Jaeger/],
     [{ deps: 'missing' }, 'dependency sample-app → sample-app-backend', /BACKEND_URL/],
+    [{ metrics: 'missing' }, MONITOR_HOP, /^Jaeger has no metrics storage \(jaeger_query\.storage\.metrics\), so the Monitor tab is empty: it needs jaeger\.storage "elasticsearch"; kubectl -n jaeger logs deploy\/jaeger$/],
+    [{ metrics: 'garbage' }, MONITOR_HOP, /^Jaeger's metrics API failed/],
     [{ prom: 'missing' }, 'request and error counters rose', /Prometheus endpoint did not count/],
     [{ prom: 'garbage' }, 'request and error counters rose', /Prometheus endpoint/],
     [{ stats: 'missing' }, 'node and pod stats metrics', /node agents' RBAC for nodes\/stats; kubectl -n observability logs daemonset\/otel-agent-agent/],
@@ -103,10 +110,10 @@ describe('npm run verify logic against fake servers', () => {
   it('Kibana: a garbage answer is named, a missing data view is named by id, and no Kibana means no Kibana hops', async () => {
     const world = await fakeWorld({ kibana: 'garbage' });
     try {
-      const results = await runVerify(world.endpoints, { ...fast, dataViews: [...fast.dataViews, 'monitoring-jaeger-spans'] });
+      const results = await runVerify(world.endpoints, { ...fast, dataViews: [...fast.dataViews, 'monitoring-missing'] });
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toMatch(/^Kibana \/api\/status answered 200 with something that is not JSON/);
-      // The production profile's third view (Jaeger's spans) is not in this Kibana.
-      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('no data view monitoring-jaeger-spans (404)');
+      // A view this Kibana does not have is named by its id.
+      expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('no data view monitoring-missing (404)');
       const { kibana: _none, ...withoutKibana } = world.endpoints;
       const hops = (await runVerify(withoutKibana, fast)).map((r) => r.hop);
       expect(hops.filter((h) => h.startsWith('Kibana'))).toEqual([]);
@@ -117,8 +124,20 @@ describe('npm run verify logic against fake servers', () => {
   });
 
   it('the data views a config expects follow the profile (spans only with Jaeger on Elasticsearch)', () => {
-    expect(expectedDataViews(config())).toEqual(['monitoring-logs', 'monitoring-k8s-events']);
+    expect(expectedDataViews(config({ jaeger: { storage: 'memory' } }))).toEqual(['monitoring-logs', 'monitoring-k8s-events']);
+    expect(expectedDataViews(config())).toEqual(['monitoring-logs', 'monitoring-k8s-events', 'monitoring-jaeger-spans']);
     expect(expectedDataViews(config({ profile: 'production', cluster: { mode: 'existing', kubeconfigPath: '/dev/null', context: 'x' }, sampleApp: { image: 'ghcr.io/a/b:1.0.0' } }))).toEqual(['monitoring-logs', 'monitoring-k8s-events', 'monitoring-jaeger-spans']);
+  });
+
+  it('without metrics storage (jaeger.storage memory) there is no Monitor tab hop', async () => {
+    const world = await fakeWorld({ metrics: 'missing' });
+    try {
+      const results = await runVerify(world.endpoints, { ...fast, monitorTab: false });
+      expect(results.map((r) => r.hop)).not.toContain(MONITOR_HOP);
+      expect(results.every((r) => r.ok)).toBe(true);
+    } finally {
+      await world.close();
+    }
   });
 
   it('stops at the app when it does not answer', async () => {
@@ -138,11 +157,11 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
       expect(results[1].detail).toBe(`2 gateway replicas Running, each scraped: ${gatewayPod(0)}, ${gatewayPod(1)}`);
-      expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
-      expect(results[9].detail).toMatch(/^kind-control-plane: \+16 spans in, \+16 forwarded/);
+      expect(hopNamed(results, 'request and error counters rose').detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+      expect(hopNamed(results, 'node agents forwarded the spans').detail).toMatch(/^kind-control-plane: \+16 spans in, \+16 forwarded/);
       // kubelet stats come from the node agents, through the gateway replicas.
-      expect(results[10].detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
-      expect(formatResults(results)).toMatch(/16 passed, 0 failed$/);
+      expect(hopNamed(results, 'node and pod stats metrics').detail).toMatch(/^k8s_node_cpu_usage, k8s_pod_memory_usage_bytes/);
+      expect(formatResults(results)).toMatch(/17 passed, 0 failed$/);
     } finally {
       await world.close();
     }
@@ -155,7 +174,7 @@ describe('verify in the gateway layout (each replica exposes only what reached i
       for (const r of world.endpoints.prometheus.replicas) expect(sumOf(parsePrometheusText(await (await fetch(r.url)).text()), 'http_server_request_duration_seconds_count')).toBe(5);
       const results = await runVerify(world.endpoints, fast);
       expect(results.map((r) => [r.hop, r.ok])).toEqual(gatewayHops);
-      expect(results[8].detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
+      expect(hopNamed(results, 'request and error counters rose').detail).toBe('orders +3, errors +1 (summed over 2 gateway replicas)');
     } finally {
       await world.close();
     }

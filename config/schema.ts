@@ -132,11 +132,14 @@ const ElasticsearchSchema = z.strictObject({
 const JaegerSchema = z.strictObject({
   chartVersion: semver.default('4.11.1'),
   imageTag: imageTag.default('2.19.0'),
-  /** `memory` (lost on restart) or `elasticsearch` (the same cluster, own user). Profile default. */
+  /**
+   * `elasticsearch` (the same cluster, own user; traces survive restarts and feed the Monitor tab's
+   * RED metrics) or `memory` (lost on restart, no Monitor tab). Profile default.
+   */
   storage: z.enum(['memory', 'elasticsearch']),
   /** Profile default; more than 1 needs elasticsearch storage. */
   replicas: z.int().min(1).max(10),
-  /** Traces kept by the in-memory store before the oldest are dropped. */
+  /** Traces kept by the in-memory store before the oldest are dropped (jaeger.storage `memory` only). */
   maxTraces: z.int().min(1000).max(10_000_000).default(50_000),
   resources: resources('100m', '256Mi', '500m', '512Mi'),
   /** Address of Jaeger's UI in the user's browser (links from Kibana point here). `npm run open` forwards it. */
@@ -266,7 +269,9 @@ export const PROFILE_DEFAULTS = {
       persistence: { enabled: false },
       indexReplicas: 0,
     },
-    jaeger: { storage: 'memory', replicas: 1 },
+    // Traces in the dev Elasticsearch (index replicas 0 on its one node): they survive a Jaeger
+    // restart, and the Monitor tab reads its metrics from them.
+    jaeger: { storage: 'elasticsearch', replicas: 1 },
     collector: { layout: 'single' },
     // Kibana 9.x sizes its V8 heap at 75% of the memory limit and needs 2Gi to start its plugins
     // reliably (ECK 3.5.0's default, pkg/controller/kibana/pod.go); requests stay laptop-sized.

@@ -91,12 +91,22 @@ export function productionConfig(): MonitoringConfig {
   return validateConfig({ profile: 'production', cluster: { mode: 'environment', name: 'e2e' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' } }, 'production profile');
 }
 
-/** The production profile synthesized into `outdir`: every stack's cdk.tf.json, by stack name. */
-export function productionStacks(outdir: string): Record<string, StackJson> {
+/** The dev profile (the default config, kind mode), validated as `npm run synth` would. */
+export function devConfig(): MonitoringConfig {
+  return validateConfig({}, 'dev profile');
+}
+
+/** A profile synthesized into `outdir`: every stack's cdk.tf.json, by stack name. */
+export function synthStacks(outdir: string, config: MonitoringConfig): Record<string, StackJson> {
   const app = new App({ outdir });
-  buildMonitoringApp(app, productionConfig());
+  buildMonitoringApp(app, config);
   app.synth();
   return readStacks(outdir);
+}
+
+/** The production profile synthesized into `outdir`. */
+export function productionStacks(outdir: string): Record<string, StackJson> {
+  return synthStacks(outdir, productionConfig());
 }
 
 /**
@@ -153,6 +163,8 @@ export interface SearchPeer {
  * The e2e variant of the production Jaeger config, for a Jaeger that stores into a local
  * OpenSearch 2 node: changed ONLY where that peer differs from the production Elasticsearch,
  * each change named in `changes` (the e2e prints them).
+ * Each change applies to the trace backend and to the metric backends (the Monitor tab's reader of
+ * the same span indices), which connect to the same engine with the same settings.
  * - server_urls: the peer's http URL (production: https://elasticsearch.elasticsearch.svc:9200);
  * - no `tls` (plain http: the peer has no certificate, and our CA file is not mounted here);
  * - no `auth` (no security plugin: nothing to authenticate to; the password file is not mounted);
@@ -168,23 +180,29 @@ export interface SearchPeer {
  */
 export function jaegerConfigForSearchPeer(production: Record<string, unknown>, peer: SearchPeer): { config: Record<string, unknown>; changes: string[] } {
   const config = structuredClone(production) as any;
-  const es = config?.extensions?.jaeger_storage?.backends?.[JAEGER_ELASTICSEARCH_BACKEND]?.elasticsearch;
+  const storage = config?.extensions?.jaeger_storage;
+  const es = storage?.backends?.[JAEGER_ELASTICSEARCH_BACKEND]?.elasticsearch;
   if (!es) throw new Error(`production Jaeger config has no extensions.jaeger_storage.backends.${JAEGER_ELASTICSEARCH_BACKEND}.elasticsearch`);
+  // The metric backend (the Monitor tab) reaches the same engine with the same settings: changed alike.
+  const metricNames = Object.keys(storage.metric_backends ?? {});
+  for (const name of metricNames) {
+    if (!storage.metric_backends[name]?.elasticsearch) throw new Error(`production Jaeger config: metric backend ${name} is not an elasticsearch one, which the peer cannot serve`);
+  }
+  const clients = [es, ...metricNames.map((name) => storage.metric_backends[name].elasticsearch)];
+  const where = metricNames.length ? ` (trace backend ${JAEGER_ELASTICSEARCH_BACKEND}, metric backend${metricNames.length > 1 ? 's' : ''} ${metricNames.join(', ')})` : '';
   const changes: string[] = [];
-  changes.push(`server_urls ${JSON.stringify(es.server_urls)} → ["${peer.serverUrl}"]`);
-  es.server_urls = [peer.serverUrl];
-  if ('tls' in es) {
-    delete es.tls;
+  changes.push(`server_urls ${JSON.stringify(es.server_urls)} → ["${peer.serverUrl}"]${where}`);
+  for (const c of clients) c.server_urls = [peer.serverUrl];
+  if (clients.some((c) => 'tls' in c)) {
+    for (const c of clients) delete c.tls;
     changes.push('no tls (plain http peer)');
   }
-  if ('auth' in es) {
-    delete es.auth;
+  if (clients.some((c) => 'auth' in c)) {
+    for (const c of clients) delete c.auth;
     changes.push('no auth (no security plugin)');
   }
-  if (es.version !== 7) {
-    changes.push(`version 7 (production ${es.version}: OpenSearch 2 speaks the ES 7 API)`);
-    es.version = 7;
-  }
+  if (es.version !== 7) changes.push(`version 7 (production ${es.version}: OpenSearch 2 speaks the ES 7 API)`);
+  for (const c of clients) c.version = 7;
   const ui = config?.extensions?.jaeger_query?.ui;
   if (ui?.config_file) {
     if (!peer.uiConfigFile) throw new Error(`production Jaeger config reads its UI config from ${ui.config_file}: give the peer's copy (uiConfigFile)`);

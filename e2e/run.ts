@@ -11,7 +11,9 @@
  * Then the faults (e2e/faults.ts): collector, Jaeger, collector-with-Jaeger-down and search
  * engine outages while the app takes orders; every trace must arrive.
  * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config;
- * E2E_BREAK=app-buffer, collector-queue or agent-ack removes what keeps the traces through a fault)
+ * E2E_BREAK=app-buffer, collector-queue or agent-ack removes what keeps the traces through a fault;
+ * E2E_BREAK=metrics-backend leaves Jaeger's query service without its metric storage.
+ * E2E_RECORD_METRICS=<dir> records the metrics API's answers: the tests' fixture.)
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,9 +33,10 @@ import { builtComponents, ensureCollector, ensureJaeger } from './binaries';
 import { stopProcess as stop } from './stop-process';
 import { FaultContext, faultTable, FaultRow, Hop, OUTAGE_MS, runFault, traceHopFaults } from './faults';
 import { fluentdCaptureOnSearchEngine } from './fluentd-capture';
+import { monitorTabOnSearchEngine, MonitorTabContext } from './monitor-tab';
 import { agentFault, E2E_NODE, e2eAgentConfig } from './agent';
 import { jaegerServesLogLinks, jaegerUiconfig, writeJaegerUiConfig } from './trace-logs';
-import { checkJaegerWiring, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies } from './config-check';
+import { checkJaegerWiring, devConfig, inClusterConfigs, jaegerConfigForSearchPeer, jaegerUserconfig, productionConfig, productionRetentionScript, productionStacks, restrictToComponents, retentionFamilies, synthStacks } from './config-check';
 import type { StackJson } from '../ops/terraform-json';
 import {
   ClusterHealth, deletedByScript, ensureOpenSearchNode, findJavaToolchain, indexNames, OPENSEARCH_VERSION, openSearchJavaArgs, otlpJsonTrace, retentionFixture, searchJson, utcDay, waitForOpenSearch,
@@ -109,13 +112,6 @@ function step(name: string, ok: boolean, detail: string, ms?: number) {
 async function main() {
   const jaegerBin = ensureJaeger(log);
   const collectorBin = ensureCollector(log);
-  const ports = {
-    jaeger: { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() },
-    collector: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
-    agent: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
-    prometheus: await freePort(),
-  };
-  const jaegerOtlp = `${HOST}:${ports.jaeger.otlpGrpc}`;
 
   // 1. The real binary validates the in-cluster config of each role, minus components it was not built with.
   const available = builtComponents(collectorBin);
@@ -131,18 +127,35 @@ async function main() {
     }
   }
 
-  // 1b. The real Jaeger binary validates the production profile's config (Elasticsearch storage,
-  // TLS with our CA, password file), as the jaeger stack renders it. Steps 9-12 run it (where Java
-  // is present) against a real OpenSearch, changed only where that peer differs.
+  // 1b. The real Jaeger binary validates the Jaeger config of each profile as the jaeger stack
+  // renders it: Elasticsearch storage (TLS with our CA, password file) and the Monitor tab's
+  // metric backend in both. Steps 9-15 run the production one (where Java is present) against a
+  // real OpenSearch, changed only where that peer differs.
   const production = productionStacks(join(work, 'production-synth'));
-  try {
-    const file = join(work, 'jaeger-production.yaml');
-    writeFileSync(file, stringify(jaegerUserconfig(production)));
-    execFileSync(jaegerBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH } });
-    step('validate production Jaeger config (Elasticsearch storage)', true, 'real Jaeger accepts it');
-  } catch (err) {
-    step('validate production Jaeger config (Elasticsearch storage)', false, String((err as { stderr?: Buffer }).stderr ?? err));
+  const dev = synthStacks(join(work, 'dev-synth'), devConfig());
+  for (const [profile, stacks] of [['production', production], ['dev', dev]] as const) {
+    const what = `validate ${profile} Jaeger config (Elasticsearch storage, metric backend)`;
+    try {
+      const file = join(work, `jaeger-${profile}.yaml`);
+      const rendered = jaegerUserconfig(stacks) as any;
+      writeFileSync(file, stringify(rendered));
+      execFileSync(jaegerBin, ['validate', `--config=${file}`], { stdio: 'pipe', env: { PATH: process.env.PATH } });
+      const spans = rendered.extensions.jaeger_storage.backends.es.elasticsearch.indices.spans;
+      step(what, true, `real Jaeger accepts it; jaeger_query.storage ${JSON.stringify(rendered.extensions.jaeger_query.storage)}, span indices ${spans.shards} shard(s) / ${spans.replicas} replica(s)`);
+    } catch (err) {
+      step(what, false, String((err as { stderr?: Buffer }).stderr ?? err));
+    }
   }
+
+  // Free ports taken just before the processes start (after the synths and validations above), so
+  // that another process on this machine is less likely to take one meanwhile.
+  const ports = {
+    jaeger: { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() },
+    collector: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
+    agent: { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), telemetry: await freePort() },
+    prometheus: await freePort(),
+  };
+  const jaegerOtlp = `${HOST}:${ports.jaeger.otlpGrpc}`;
 
   // 2. Jaeger with the config the chart gets (same builder), on loopback ports.
   // With the UI config (link patterns to Kibana) as the jaeger stack renders it.
@@ -234,6 +247,12 @@ async function main() {
     if (res.status !== 500) throw new E2eFailure(`GET /api/error answered ${res.status}`);
     return ctx.traceId;
   };
+  const slow = async (ms: number) => {
+    const ctx = newTraceContext();
+    const res = await fetch(`${app}/api/slow?ms=${ms}`, { headers: { traceparent: ctx.traceparent } });
+    if (res.status !== 200) throw new E2eFailure(`GET /api/slow?ms=${ms} answered ${res.status}`);
+    return ctx.traceId;
+  };
   const orderTraces = [await order(), await order(), await order()];
   const errorTraces = [await failing(), await failing()];
 
@@ -303,8 +322,8 @@ async function main() {
     delivery.elapsedMs,
   );
 
-  // 9-14. A real search engine peer: Jaeger's Elasticsearch storage, the index retention, the link's query, the engine down.
-  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop });
+  // 9-15. A real search engine peer: Jaeger's Elasticsearch storage, the index retention, the link's query, the Monitor tab, the engine down.
+  await searchEngineSteps(jaegerBin, production, { faults, collector: collectorHop }, { memoryApi: jaegerApi, order, failing, slow });
 }
 
 /**
@@ -318,6 +337,7 @@ async function searchEngineSteps(
   jaegerBin: string,
   production: Record<string, StackJson>,
   fault: { faults: FaultContext; collector: { rewire(jaegerOtlpEndpoint: string): Promise<void> } },
+  app: Pick<MonitorTabContext, 'memoryApi' | 'order' | 'failing' | 'slow'>,
 ) {
   const { toolchain, missing } = findJavaToolchain();
   if (!toolchain) {
@@ -357,6 +377,8 @@ async function searchEngineSteps(
   const jaegerPorts = { otlpGrpc: await freePort(), otlpHttp: await freePort(), queryHttp: await freePort(), queryGrpc: await freePort(), health: await freePort(), metrics: await freePort() };
   const productionJaeger = jaegerUserconfig(production) as any;
   const { config: esJaegerConfig, changes } = jaegerConfigForSearchPeer(productionJaeger, { serverUrl: es, listenHost: HOST, ports: jaegerPorts, uiConfigFile: writeJaegerUiConfig(production, work) });
+  // E2E_BREAK=metrics-backend: the query service without its metric storage (the Monitor tab step must fail).
+  if (BREAK === 'metrics-backend') delete (esJaegerConfig as any).extensions.jaeger_query.storage.metrics;
   const esJaegerFile = join(work, 'jaeger-opensearch.yaml');
   writeFileSync(esJaegerFile, stringify(esJaegerConfig));
   const startEsJaeger = async () => {
@@ -468,10 +490,13 @@ async function searchEngineSteps(
   // lost, rejected lines in their fallback family, the link's query exact (e2e/fluentd-capture.ts).
   await fluentdCaptureOnSearchEngine({ es, step });
 
-  // 14. The search engine down while the app takes orders: the collector, rewired to the Jaeger on
-  // OpenSearch storage (same ports, same queue), and that Jaeger must bring every trace into it.
+  // 14. The collector, rewired to the Jaeger on OpenSearch storage (same ports, same queue): the
+  // Monitor tab's metrics, computed by its metric backend from the spans there (e2e/monitor-tab.ts).
   esJaeger = await startEsJaeger();
   await fault.collector.rewire(`${HOST}:${jaegerPorts.otlpGrpc}`);
+  await monitorTabOnSearchEngine({ ...app, api, step, waitMs: WAIT_MS, record: process.env.E2E_RECORD_METRICS });
+
+  // 15. The search engine down while the app takes orders: that Jaeger must bring every trace into it.
   const opensearchHop: Hop = {
     name: 'OpenSearch',
     stop: () => stop(opensearch),

@@ -77,6 +77,15 @@ export function accessPoints(config: MonitoringConfig): AccessPoint[] {
   ];
 }
 
+/**
+ * The Monitor tab (RED metrics per service and operation) of the Jaeger UI forwarded to
+ * `localPort`: only with Jaeger on Elasticsearch, whose span indices its metrics are computed
+ * from (the in-memory store has no metric reader, and Jaeger 2.19's UI then hides the tab).
+ */
+export function monitorTabUrl(config: MonitoringConfig, localPort: number): string | undefined {
+  return config.jaeger.storage === 'elasticsearch' ? `http://localhost:${localPort}/monitor` : undefined;
+}
+
 /** `k=v,k=v` of the given keys of `labels`, in that order: a kubectl equality label selector. */
 export function labelSelector(labels: Record<string, string>, keys: readonly string[]): string {
   return keys

@@ -8,6 +8,7 @@ import { agentHop, AgentPods, agentRefusals, isAgentSeries } from './agent-hop';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
 import { getDataView, KibanaTarget, kibanaStatus } from './kibana-api';
+import { monitorHop } from './monitor-hop';
 import { newTraceContext, pollUntil } from './poll';
 import { mergeSeries, Sample, scrape, sumOf } from './prometheus-text';
 
@@ -63,6 +64,11 @@ export interface VerifyOptions {
   readonly dataViews?: readonly string[];
   /** @default sample-app / sample-app-backend */
   readonly services?: { front: string; backend: string };
+  /**
+   * Jaeger reads RED metrics from its span storage (jaeger.storage `elasticsearch`): the Monitor
+   * tab's hop is checked (ops/monitor-hop.ts). @default false
+   */
+  readonly monitorTab?: boolean;
 }
 
 export interface HopResult {
@@ -298,6 +304,7 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
         return edge && `${edge.callCount} calls`;
       },
     },
+    ...(options.monitorTab ? [monitorHop({ jaeger: endpoints.jaeger, service: svc.front, since: started, jaegerNamespace: ns.jaeger })] : []),
     {
       name: 'request and error counters rose',
       cause: gateway

@@ -4,10 +4,12 @@
  * port-forward on 127.0.0.1. Jaeger and Kibana are forwarded to the ports of their public
  * addresses (jaeger.publicUrl, kibana.publicUrl), which the links between them point at.
  * Keeps them up (a forward that drops, e.g. on a pod restart, is restarted) until Ctrl-C.
+ * With Jaeger on Elasticsearch it also points to Jaeger's Monitor tab.
  */
 import { loadConfig } from '../config/load';
 import { ELASTIC_USER_SECRET } from '../constructs/elasticsearch/names';
-import { accessPoints, clusterAccess } from '../ops/cluster-access';
+import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
+import { accessPoints, clusterAccess, monitorTabUrl } from '../ops/cluster-access';
 import { PortForward } from '../ops/port-forward';
 
 async function main(): Promise<number> {
@@ -32,6 +34,9 @@ async function main(): Promise<number> {
   await Promise.all(forwards.map((f) => f.forward.start()));
   console.log(`port-forwards up (context ${access.context ?? 'current'}):`);
   for (const { point, forward } of forwards) console.log(`  ${point.name.padEnd(20)} ${point.scheme}://localhost:${forward.localPort}${point.path}`);
+  const jaeger = forwards.find((f) => f.point.service === JAEGER_QUERY_SERVICE)!;
+  const monitor = monitorTabUrl(config, jaeger.forward.localPort);
+  if (monitor) console.log(`  ${'Jaeger Monitor tab'.padEnd(20)} ${monitor}   (request rate, error rate, P50/P75/P95 latency per service and operation; "View traces" opens the matching traces)`);
   console.log('Elasticsearch user "elastic": kubectl get secret ' + ELASTIC_USER_SECRET + ' -o go-template=\'{{.data.elastic | base64decode}}\' (namespace ' + config.namespaces.elasticsearch + ')');
   if (config.kibana.enabled) {
     console.log(`Kibana: log in as "elastic" (same password). From a trace in Jaeger, "Logs for this trace" opens its log lines in Kibana (${config.kibana.publicUrl}); a log line's trace_id opens the trace in Jaeger (${config.jaeger.publicUrl}).`);

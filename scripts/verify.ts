@@ -7,6 +7,7 @@
  * pod (one forward each, samples summed), the kubelet/cluster stats on the cluster collector.
  * With kibana.enabled: Kibana's status and the data views of the profile, as the elastic user.
  * Fluentd's own metrics (lines dropped or retried) on every Running Fluentd pod, one forward each.
+ * With Jaeger on Elasticsearch: the Monitor tab's metrics (Jaeger's /api/metrics/*).
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../config/load';
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
         indexPrefix: config.fluentd.indexPrefix,
         namespaces: { logging: config.namespaces.logging, collector: config.namespaces.collector, jaeger: config.namespaces.jaeger, app: config.namespaces.app, kibana: config.namespaces.kibana },
         dataViews: expectedDataViews(config),
+        monitorTab: config.jaeger.storage === 'elasticsearch',
       },
     );
     console.log(formatResults(results));

@@ -17,8 +17,9 @@ import { ElasticsearchStack } from './elasticsearch-stack';
 import { MonitoringStack } from './monitoring-stack';
 
 /**
- * Jaeger v2 all-in-one; OTLP in on 4317/4318, UI/API on 16686. Traces in memory (dev), or in
- * the Elasticsearch cluster as Jaeger's own user over verified TLS, with 2+ replicas (production).
+ * Jaeger v2 all-in-one; OTLP in on 4317/4318, UI/API on 16686. Traces in the Elasticsearch
+ * cluster as Jaeger's own user over verified TLS (both profiles; production with 2+ replicas),
+ * read back by the Monitor tab's metric backend; or in memory (`jaeger.storage: memory`).
  */
 export class JaegerStack extends MonitoringStack {
   /** host:port of Jaeger's OTLP gRPC receiver, for the collector's exporter. */

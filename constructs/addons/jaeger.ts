@@ -103,9 +103,10 @@ export interface JaegerAddOnProps {
    */
   readonly replicas?: number;
   /**
-   * Elasticsearch storage (the production profile): credentials and CA mounted from the
-   * Secrets, rolling updates, spread replicas and a PodDisruptionBudget from 2 replicas.
-   * @default - in-memory storage, one pod, Recreate
+   * Elasticsearch storage, and the Monitor tab's metrics read from it: credentials and CA
+   * mounted from the Secrets, rolling updates, spread replicas and a PodDisruptionBudget from 2
+   * replicas.
+   * @default - in-memory storage, one pod, Recreate, no metrics
    */
   readonly elasticsearch?: JaegerElasticsearchProps;
   /**

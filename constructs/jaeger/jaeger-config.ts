@@ -10,8 +10,9 @@ export interface JaegerConfigOptions {
   /** @default JAEGER_PORTS */
   readonly ports?: Partial<JaegerPorts>;
   /**
-   * Store traces in Elasticsearch (durable, shared by every replica) instead of memory.
-   * @default - in-memory storage (`memstore`, maxTraces)
+   * Store traces in Elasticsearch (durable, shared by every replica) instead of memory, and read
+   * the Monitor tab's RED metrics from the same span indices (JAEGER_METRICS_BACKEND).
+   * @default - in-memory storage (`memstore`, maxTraces), no metrics
    */
   readonly elasticsearch?: JaegerElasticsearchStorage;
   /**
@@ -59,6 +60,11 @@ export interface JaegerElasticsearchStorage {
 /** Name of the storage backend in `jaeger_storage.backends`, for each kind. */
 export const JAEGER_MEMORY_BACKEND = 'memstore';
 export const JAEGER_ELASTICSEARCH_BACKEND = 'es';
+/**
+ * Name of the metric backend in `jaeger_storage.metric_backends` that `jaeger_query.storage.metrics`
+ * reads: the RED metrics of the UI's Monitor tab, aggregated on demand from the span indices.
+ */
+export const JAEGER_METRICS_BACKEND = 'es-metrics';
 
 /**
  * Per index family settings (`indices.<spans|services|dependencies|sampling>`). No
@@ -94,6 +100,13 @@ export interface JaegerElasticsearchBackendConfig {
 
 export type JaegerStorageBackend = { readonly memory: { readonly max_traces: number } } | { readonly elasticsearch: JaegerElasticsearchBackendConfig };
 
+/**
+ * A metric backend of `jaeger_storage.metric_backends` (Jaeger 2.13 and 2.19:
+ * storageconfig.MetricBackend; `elasticsearch` and `opensearch` take the same
+ * configuration as a trace backend and build their own client from it).
+ */
+export type JaegerMetricBackend = { readonly elasticsearch: JaegerElasticsearchBackendConfig };
+
 /** The Jaeger v2 config document buildJaegerConfig returns. */
 export interface JaegerConfig {
   readonly service: {
@@ -108,12 +121,13 @@ export interface JaegerConfig {
   readonly extensions: {
     readonly healthcheckv2: { readonly use_v2: boolean; readonly http: { readonly endpoint: string } };
     readonly jaeger_query: {
-      readonly storage: { readonly traces: string };
+      /** `metrics`: a metric backend's name; Jaeger 2.19 then tells the UI it has metrics storage (the Monitor tab). */
+      readonly storage: { readonly traces: string; readonly metrics?: string };
       readonly http: { readonly endpoint: string };
       readonly grpc: { readonly endpoint: string };
       readonly ui?: { readonly config_file: string };
     };
-    readonly jaeger_storage: { readonly backends: Record<string, JaegerStorageBackend> };
+    readonly jaeger_storage: { readonly backends: Record<string, JaegerStorageBackend>; readonly metric_backends?: Record<string, JaegerMetricBackend> };
   };
   readonly receivers: { readonly otlp: { readonly protocols: { readonly grpc: { readonly endpoint: string }; readonly http: { readonly endpoint: string } } } };
   readonly processors: { readonly batch: Record<string, never> };
@@ -211,6 +225,12 @@ export function buildJaegerConfig(options: JaegerConfigOptions): JaegerConfig {
   const backend: JaegerStorageBackend = options.elasticsearch
     ? { elasticsearch: buildElasticsearchBackend(options.elasticsearch) }
     : { memory: { max_traces: options.maxTraces } };
+  // With Elasticsearch storage, the Monitor tab's metrics come from the same span indices: the
+  // metric backend is the same cluster, user and index naming (its own client; a fresh object,
+  // not a YAML alias). Memory storage has no metric reader.
+  const metricBackends: Record<string, JaegerMetricBackend> | undefined = options.elasticsearch
+    ? { [JAEGER_METRICS_BACKEND]: { elasticsearch: buildElasticsearchBackend(options.elasticsearch) } }
+    : undefined;
   return {
     service: {
       extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
@@ -227,12 +247,12 @@ export function buildJaegerConfig(options: JaegerConfigOptions): JaegerConfig {
       // The chart's probes call GET /status on 13133.
       healthcheckv2: { use_v2: true, http: { endpoint: `${host}:${p.health}` } },
       jaeger_query: {
-        storage: { traces: storage },
+        storage: { traces: storage, ...(metricBackends ? { metrics: JAEGER_METRICS_BACKEND } : {}) },
         http: { endpoint: `${host}:${p.queryHttp}` },
         grpc: { endpoint: `${host}:${p.queryGrpc}` },
         ...(options.uiConfigFile ? { ui: { config_file: options.uiConfigFile } } : {}),
       },
-      jaeger_storage: { backends: { [storage]: backend } },
+      jaeger_storage: { backends: { [storage]: backend }, ...(metricBackends ? { metric_backends: metricBackends } : {}) },
     },
     receivers: {
       otlp: { protocols: { grpc: { endpoint: `${host}:${p.otlpGrpc}` }, http: { endpoint: `${host}:${p.otlpHttp}` } } },
