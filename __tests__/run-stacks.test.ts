@@ -1,6 +1,6 @@
 import { App } from 'cdktf';
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
@@ -84,7 +84,7 @@ const fixtures = mkdtempSync(join(tmpdir(), 'run-stacks-fixtures-'));
 let manifestFile: string;
 let manifest: ManifestStack[];
 /** Real Terraform output (terraform_data only: no providers, offline). */
-const tf: Record<'freshPlan' | 'freshPlanColor' | 'apply' | 'noChanges' | 'mixedPlan' | 'destroy' | 'error', string> = {} as never;
+const tf: Record<'freshPlan' | 'freshPlanColor' | 'apply' | 'noChanges' | 'mixedPlan' | 'destroy' | 'error' | 'outputsOnly' | 'outputsAndResources', string> = {} as never;
 const tfFile = (name: keyof typeof tf) => join(fixtures, `${name}.txt`);
 
 function terraformOutputs(): void {
@@ -111,6 +111,18 @@ function terraformOutputs(): void {
   config(dir, { a: { input: 'x2' }, b: { input: 'y' }, d: {} }); // a updated in place, c destroyed, d added
   tf.mixedPlan = tfIn(dir, ['plan', '-no-color', '-input=false']);
   tf.destroy = tfIn(dir, ['destroy', '-auto-approve', '-no-color', '-input=false']);
+
+  // A plan that changes an output value and no resource.
+  const outputs = join(fixtures, 'tf-outputs');
+  mkdirSync(outputs);
+  const withOutput = (value: string, input = 'x') => writeFileSync(join(outputs, 'main.tf.json'), JSON.stringify({ resource: { terraform_data: { a: { input } } }, output: { endpoint: { value } } }));
+  withOutput('http://a');
+  tfIn(outputs, ['init', '-no-color', '-input=false']);
+  tfIn(outputs, ['apply', '-auto-approve', '-no-color', '-input=false']);
+  withOutput('http://b');
+  tf.outputsOnly = tfIn(outputs, ['plan', '-no-color', '-input=false']);
+  withOutput('http://b', 'y');
+  tf.outputsAndResources = tfIn(outputs, ['plan', '-no-color', '-input=false']);
 
   // What a consumer stack prints when its producer was never deployed (the issue's error).
   const consumer = join(fixtures, 'tf-consumer');
@@ -183,6 +195,29 @@ describe('plan summary parsing (real Terraform output)', () => {
   it('recognises "No changes."', () => {
     expect(tf.noChanges).toContain('No changes.');
     expect(parsePlanSummary(tf.noChanges)).toEqual({ kind: 'no-changes' });
+  });
+
+  it('recognises a plan that changes only outputs (Terraform prints no Plan: line then), and says so in the row', () => {
+    expect(tf.outputsOnly).not.toMatch(/Plan:/);
+    expect(tf.outputsOnly).toContain('Changes to Outputs:');
+    expect(parsePlanSummary(tf.outputsOnly)).toEqual({ kind: 'outputs-only' });
+    // A plan with resource changes lists its output changes too: counted as changes.
+    expect(tf.outputsAndResources).toContain('Changes to Outputs:');
+    expect(parsePlanSummary(tf.outputsAndResources)).toEqual({ kind: 'changes', toImport: 0, toAdd: 0, toChange: 1, toDestroy: 0 });
+    const row = formatSummaryText([{ stack: 'cluster', status: 'ok', plan: parsePlanSummary(tf.outputsOnly) }]).split('\n')[2];
+    expect(row).toMatch(/^cluster\s+0\s+0\s+0\s+ok, outputs only \(no resource changes\)$/);
+  });
+
+  it("a stack planned with pending inputs: its row names the producers it waits for and why", () => {
+    const plan = parsePlanSummary(tf.freshPlan);
+    const results = [
+      { stack: 'logging', status: 'ok' as const, plan, pending: [{ producer: 'cluster', reason: 'no-state' as const, missing: ['a'] }, { producer: 'elasticsearch', reason: 'no-state' as const, missing: ['b'] }] },
+      { stack: 'kibana', status: 'ok' as const, plan, pending: [{ producer: 'elasticsearch', reason: 'missing-outputs' as const, missing: ['cross-stack-output-x'] }] },
+    ];
+    const text = formatSummaryText(results).split('\n');
+    expect(text[2]).toMatch(/^logging\s+3\s+0\s+0\s+ok; waits for cluster, elasticsearch \(not deployed\): those inputs are \(known after apply\)$/);
+    expect(text[3]).toMatch(/^kibana\s+3\s+0\s+0\s+ok; waits for elasticsearch \(lacks cross-stack-output-x\): those inputs are \(known after apply\)$/);
+    expect(formatSummaryMarkdown(results)).toContain('| logging | 3 | 0 | 0 | ok; waits for cluster, elasticsearch (not deployed): those inputs are (known after apply) |');
   });
 
   it('reads coloured output behind the cdktf stack prefix, and the import count', () => {
@@ -609,7 +644,7 @@ describe('npm run destroy', () => {
       const r = fakeRun(['destroy'], { env, path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
       expect(r.status).toBe(0);
       expect(readFileSync(kubectlLog, 'utf8').trim()).toBe(`--kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd -l ${ECK_CRD_SELECTOR} --ignore-not-found`);
-      expect(r.stdout).toContain('ECK CRDs (kept by Helm) removed:');
+      expect(r.stdout).toContain(`ECK CRDs (kept by Helm) removed (none was left), with:\n  kubectl --kubeconfig ${env.MONITORING_KUBECONFIG} --context prod delete crd`);
     });
 
     it('leaves them after a partial destroy', () => {
@@ -633,6 +668,90 @@ describe('npm run destroy', () => {
       const failing = fakeRun(['destroy'], { env, path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 1 } }) });
       expect(failing.status).toBe(0);
       expect(failing.stdout).toContain(`NOT removed: kubectl exited with 1. Remove them with:\n  ${command}`);
+    });
+  });
+
+  describe('ECK CRDs after a full destroy, environment mode: the real kubectl with the KUBE_* variables the providers read', () => {
+    // kubectl itself (a real one is needed: CI runners have it); the API server's place is taken
+    // by a TLS listener that refuses every request, so what is checked is what kubectl sent
+    // (address, TLS trust, credentials) and how a refusal is reported; no CRD is deleted here.
+    const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+    const pki = mkdtempSync(join(tmpdir(), 'pki-'));
+    const pem = (name: string, cn: string, san?: string) => {
+      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, ...(san ? ['-addext', `subjectAltName=${san}`] : []), '-keyout', join(pki, `${name}.key`), '-out', join(pki, `${name}.crt`)], { encoding: 'utf8' });
+      if (r.error || r.status !== 0) throw new Error(`openssl (to make test certificates) failed: ${r.error?.message ?? r.stderr}`);
+      return { key: readFileSync(join(pki, `${name}.key`), 'utf8'), cert: readFileSync(join(pki, `${name}.crt`), 'utf8') };
+    };
+    let server: ReturnType<typeof pem>;
+    let client: ReturnType<typeof pem>;
+    let api: { port: number; log: string; stop: () => void };
+    const requests = () => (existsSync(api.log) ? readFileSync(api.log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; authorization: string | null; clientCn: string | null }) : []);
+    const pathWithKubectl = () => {
+      if (!kubectl) throw new Error('kubectl is not on PATH: these tests run the real kubectl (https://kubernetes.io/docs/tasks/tools/)');
+      const dir = pathWith({}, { cdktf: true, terraform: true });
+      symlinkSync(kubectl, join(dir, 'kubectl'));
+      return dir;
+    };
+    const environment = (kube: Record<string, string>) => ({ MONITORING_CLUSTER_MODE: 'environment', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0', ...kube });
+
+    beforeAll(async () => {
+      server = pem('server', '127.0.0.1', 'IP:127.0.0.1');
+      client = pem('client', 'deployer');
+      const log = join(pki, 'requests.log');
+      const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'refusing-api.js'), join(pki, 'server.key'), join(pki, 'server.crt'), log], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = await new Promise<number>((done) => child.stdout!.once('data', (d: Buffer) => done(Number(d.toString().trim()))));
+      api = { port, log, stop: () => child.kill('SIGTERM') };
+    });
+    afterAll(() => api?.stop());
+    beforeEach(() => rmSync(api.log, { force: true }));
+
+    it('KUBE_HOST, KUBE_CLUSTER_CA_CERT_DATA, KUBE_TOKEN: kubectl reaches that host, trusting that CA, with that token; the refusal is reported, the destroy still succeeds, no secret printed', () => {
+      const r = fakeRun(['destroy'], { env: environment({ KUBE_HOST: `127.0.0.1:${api.port}`, KUBE_CLUSTER_CA_CERT_DATA: server.cert, KUBE_TOKEN: 'token-of-the-providers' }), path: pathWithKubectl() });
+      expect(r.status).toBe(0);
+      const seen = requests();
+      expect(seen.length).toBeGreaterThan(0);
+      for (const q of seen) expect(q.authorization).toBe('Bearer token-of-the-providers');
+      expect(r.stdout).toMatch(/ECK CRDs \(kept by Helm\) NOT removed: kubectl exited with 1: error: You must be logged in to the server[^\n]*\. Remove them with:\n  kubectl --kubeconfig '<a kubeconfig made of KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA>' delete crd -l app\.kubernetes\.io\/name=eck-operator-crds --ignore-not-found/);
+      expect(r.out).not.toContain('token-of-the-providers');
+    });
+
+    it('KUBE_CLIENT_CERT_DATA and KUBE_CLIENT_KEY_DATA: kubectl presents that client certificate', () => {
+      const r = fakeRun(['destroy'], { env: environment({ KUBE_HOST: `https://127.0.0.1:${api.port}`, KUBE_CLUSTER_CA_CERT_DATA: server.cert, KUBE_CLIENT_CERT_DATA: client.cert, KUBE_CLIENT_KEY_DATA: client.key }), path: pathWithKubectl() });
+      expect(r.status).toBe(0);
+      const seen = requests();
+      expect(seen.length).toBeGreaterThan(0);
+      for (const q of seen) expect(q).toMatchObject({ clientCn: 'deployer', authorization: null });
+    });
+
+    it('KUBE_CONFIG_PATH and KUBE_CTX select a context of a kubeconfig; KUBE_TOKEN is applied over it, as the providers do', () => {
+      const kubeconfig = join(pki, 'kubeconfig');
+      const cluster = (server_: string) => ({ server: server_, 'certificate-authority-data': Buffer.from(server.cert).toString('base64') });
+      writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'dev', cluster: cluster('https://127.0.0.1:1') }, { name: 'prod', cluster: cluster(`https://127.0.0.1:${api.port}`) }],
+          users: [{ name: 'dev', user: { token: 'dev-token' } }, { name: 'prod', user: { token: 'prod-token' } }],
+          contexts: [{ name: 'dev', context: { cluster: 'dev', user: 'dev' } }, { name: 'prod', context: { cluster: 'prod', user: 'prod' } }],
+          'current-context': 'dev',
+        }),
+      );
+      const selected = fakeRun(['destroy'], { env: environment({ KUBE_CONFIG_PATH: kubeconfig, KUBE_CTX: 'prod' }), path: pathWithKubectl() });
+      expect(selected.status).toBe(0);
+      expect(new Set(requests().map((q) => q.authorization))).toEqual(new Set(['Bearer prod-token']));
+      rmSync(api.log, { force: true });
+      const overridden = fakeRun(['destroy'], { env: environment({ KUBE_CONFIG_PATH: kubeconfig, KUBE_CTX: 'prod', KUBE_TOKEN: 'override-token' }), path: pathWithKubectl() });
+      expect(overridden.status).toBe(0);
+      expect(new Set(requests().map((q) => q.authorization))).toEqual(new Set(['Bearer override-token']));
+    });
+
+    it('no KUBE_* variable in this shell (Terraform Cloud keeps them in the workspaces): says so, kubectl is not run', () => {
+      const kubectlLog = join(mkdtempSync(join(tmpdir(), 'kubectl-')), 'kubectl.log');
+      const r = fakeRun(['destroy'], { env: environment({}), path: pathWith({}, { cdktf: true, terraform: true, kubectl: { log: kubectlLog, exit: 0 } }) });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('ECK CRDs (kept by Helm) NOT removed: no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell (cluster.mode environment: the providers read the cluster from these variables; in Terraform Cloud they are workspace variables, which remote runs see and this shell does not). Remove them with:');
+      expect(existsSync(kubectlLog)).toBe(false);
     });
   });
 });

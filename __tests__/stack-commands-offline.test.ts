@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineProject, TerraformCall } from '../checks/offline-project';
+import { REVIEW_OVERRIDE_FILE, setReviewOverride } from '../ops/pending-inputs';
 import { dependencyOrder, ManifestStack, parsePlanSummary, readManifest } from '../ops/stack-order';
 
 /**
@@ -46,7 +48,8 @@ function expectOrdered(ran: Map<string, { start: bigint; end: bigint }>, reverse
 }
 
 const cdktf = (...args: string[]) => project.run(join(project.dir, 'node_modules', '.bin', 'cdktf'), args);
-const npmRun = (...args: string[]) => project.run('npm', ['run', '--silent', ...args]);
+const npmIn = (p: OfflineProject) => (...args: string[]) => p.run('npm', ['run', '--silent', ...args]);
+const npmRun = npmIn(project);
 const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 const isApply = (args: string[]) => args[0] === 'apply' && !args.includes('-destroy');
 const isDestroy = (args: string[]) => args[0] === 'destroy' || (args[0] === 'apply' && args.includes('-destroy'));
@@ -111,5 +114,128 @@ describe('npm run deploy → deploy again → diff → destroy', () => {
     expectOrdered(spans(project.takeCalls(), isDestroy), true);
     for (const s of manifest) expect(project.resources(s.name)).toEqual([]);
     expect(destroy.stdout).toContain('ECK CRDs: nothing to remove, the kind cluster itself was deleted with the cluster stack.');
+  });
+});
+
+// ---- review on any state: npm run diff before anything was deployed, partly deployed, after destroy ----
+
+/** The summary row of `stack` (after `== cdktf <command> summary`). */
+const rowOf = (out: string, stack: string) =>
+  out
+    .slice(out.search(/== cdktf \w+ summary\n/))
+    .split('\n')
+    .find((l) => l.startsWith(`${stack} `)) ?? '';
+
+/** Each stack's plan as printed by npm run diff (between its `== <engine> plan <stack>` header and the next). */
+function planSections(out: string): Map<string, string> {
+  const parts = out.split(/^== \S+ plan (\S+) \(\d+\/\d+\)$/m);
+  const sections = new Map<string, string>();
+  for (let i = 1; i < parts.length; i += 2) sections.set(parts[i], parts[i + 1].split(/^== cdktf diff summary$/m)[0]);
+  return sections;
+}
+
+/**
+ * npm run diff planned every stack (exit 0, one plan call each, a plan summary in each stack's
+ * output) and each row names exactly the producers without state it waits for; no review file is
+ * left. `deployed`: the stacks with state. Returns the run.
+ */
+function expectDiffPlansAll(p: OfflineProject, stacks: ManifestStack[], deployed: string[]) {
+  p.takeCalls();
+  const r = npmIn(p)('diff');
+  expect({ status: r.status, tail: output(r).slice(-3000) }).toMatchObject({ status: 0 });
+  expect([...spans(p.takeCalls(), (a) => a[0] === 'plan').keys()].sort()).toEqual(stacks.map((s) => s.name).sort());
+  const sections = planSections(r.stdout);
+  for (const s of stacks) {
+    const waits = s.dependencies.filter((d) => !deployed.includes(d));
+    const row = rowOf(r.stdout, s.name);
+    const section = sections.get(s.name) ?? '';
+    // A plan in the stack's own output, Terraform's: with changes (a stack without state adds), none, or outputs only.
+    expect({ stack: s.name, summary: parsePlanSummary(section)?.kind ?? 'none' }).toEqual({ stack: s.name, summary: deployed.includes(s.name) ? expect.stringMatching(/^(no-changes|outputs-only|changes)$/) : expect.stringMatching(/^(changes|outputs-only)$/) });
+    if (!deployed.includes(s.name) && parsePlanSummary(section)?.kind === 'changes') expect({ stack: s.name, row }).toEqual({ stack: s.name, row: expect.stringMatching(new RegExp(`^${s.name}\\s+[1-9]\\d*\\s+0\\s+0\\s+ok`)) });
+    if (waits.length) {
+      expect({ stack: s.name, row }).toEqual({ stack: s.name, row: expect.stringContaining(`; waits for ${waits.join(', ')} (not deployed): those inputs are (known after apply)`) });
+      for (const d of waits) expect({ stack: s.name, pending: section }).toEqual({ stack: s.name, pending: expect.stringMatching(new RegExp(`data\\.terraform_remote_state\\.cross-stack-reference-input-${d} will be read during apply`)) });
+    } else {
+      expect({ stack: s.name, row }).toEqual({ stack: s.name, row: expect.not.stringContaining('waits for') });
+      expect({ stack: s.name, section }).toEqual({ stack: s.name, section: expect.not.stringMatching(/terraform_remote_state.*will be read during apply/) });
+    }
+    expect(existsSync(join(p.dir, 'cdktf.out', s.workingDirectory, REVIEW_OVERRIDE_FILE))).toBe(false);
+  }
+  return r;
+}
+
+/** Deploy is refused before anything is applied (no apply call at all), with a message matching `why`. */
+function expectDeployRefused(p: OfflineProject, args: string[], why: RegExp) {
+  p.takeCalls();
+  const r = npmIn(p)('deploy', ...args);
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(why) });
+  expect(p.takeCalls().filter((c) => c.event === 'start' && c.args[0] === 'apply')).toEqual([]);
+}
+
+/**
+ * Both configurations a team starts with: kind mode with the local backend, and the CI's cloud
+ * configuration (environment mode, one Terraform Cloud workspace per stack, remote state through
+ * the `remote` backend). No Terraform Cloud here: for the latter an override file per stack maps
+ * the `cloud` block and the `remote` state reads to local state files
+ * (OfflineProject.mapCloudToLocalState); the synthesized JSON is run as it is, and the runner reads
+ * each producer's outputs as it does with Terraform Cloud (`terraform output -json`, after init and
+ * the lock step for remote runs).
+ */
+describe.each([
+  ['kind mode, local backend', () => ({ project, mapped: false })],
+  [
+    'the cloud backend configuration (.github/monitoring-stack.cloud.yaml: environment mode, a workspace per stack)',
+    () => {
+      const cloud = new OfflineProject({ logCalls: true, env: { MONITORING_STACK_CONFIG: join(__dirname, '..', '.github', 'monitoring-stack.cloud.yaml'), TF_CLOUD_ORGANIZATION: 'acme', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0' } });
+      cloud.prepare();
+      cloud.mapCloudToLocalState();
+      return { project: cloud, mapped: true };
+    },
+  ],
+])('npm run diff on any state: %s', (_name, setup) => {
+  let p: OfflineProject;
+  let stacks: ManifestStack[];
+  let mapped = false;
+  beforeAll(() => {
+    ({ project: p, mapped } = setup());
+    stacks = readManifest(join(p.dir, 'cdktf.out'));
+  });
+  afterAll(() => {
+    if (mapped) p.dispose();
+  });
+
+  it('nothing deployed (the first pull request): every stack is planned, each consumer with the inputs it waits for pending; exit 0', () => {
+    p.freshState();
+    expectDiffPlansAll(p, stacks, []);
+    for (const s of stacks) expect(p.resources(s.name)).toEqual([]);
+  });
+
+  it('partly deployed: stacks with state plan no change, readers of a stack without state wait for it; deploy refuses a stack whose producer has no state, and a left-over review file, before applying anything', () => {
+    // The first two stacks a deploy applies, and what they need.
+    const first = dependencyOrder(stacks).slice(0, 2);
+    const r = npmIn(p)('deploy', ...first);
+    expect({ status: r.status, tail: output(r).slice(-2000) }).toMatchObject({ status: 0 });
+    const diff = expectDiffPlansAll(p, stacks, first);
+    for (const s of first) expect(rowOf(diff.stdout, s)).toMatch(new RegExp(`^${s}\\s+0\\s+0\\s+0\\s+(no changes|ok, outputs only)`));
+
+    const reader = stacks.find((s) => s.dependencies.some((d) => !first.includes(d)))!;
+    const missing = reader.dependencies.find((d) => !first.includes(d))!;
+    expectDeployRefused(p, [reader.name], new RegExp(`^cannot deploy: ${reader.name} reads the outputs of ${missing} \\(not deployed: no outputs in its state\\)\\. Nothing was applied\\. Deploy ${missing} first, or with it: npm run deploy -- `));
+
+    const dir = join(p.dir, 'cdktf.out', 'stacks', reader.name);
+    setReviewOverride(dir, [{ producer: missing, reason: 'no-state', missing: ['x'] }]);
+    expectDeployRefused(p, [], new RegExp(`^cannot deploy: cdktf\\.out/stacks/${reader.name}/${REVIEW_OVERRIDE_FILE.replace(/\./g, '\\.')} is a review-only file left by an interrupted npm run diff \\(it makes the outputs of ${missing} unknown\\); nothing was applied\\. Delete and run again: rm `));
+    // npm run diff itself replaces a left-over file with what it needs (here: none for stacks with state).
+    expectDiffPlansAll(p, stacks, first);
+  });
+
+  it('after npm run destroy: every stack is planned again', () => {
+    const deploy = npmIn(p)('deploy');
+    expect({ status: deploy.status, tail: output(deploy).slice(-2000) }).toMatchObject({ status: 0 });
+    expectDiffPlansAll(p, stacks, stacks.map((s) => s.name));
+    const destroy = npmIn(p)('destroy');
+    expect({ status: destroy.status, tail: output(destroy).slice(-2000) }).toMatchObject({ status: 0 });
+    for (const s of stacks) expect(p.resources(s.name)).toEqual([]);
+    expectDiffPlansAll(p, stacks, []);
   });
 });

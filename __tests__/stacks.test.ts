@@ -58,10 +58,13 @@ describe('kind cluster binding', () => {
     for (const name of ['client_certificate', 'client_key', 'cluster_ca_certificate', 'kubeconfig']) expect(outputs).not.toHaveProperty(name);
     const provider = (json.elasticsearch.provider as any).kubernetes[0];
     expect(Object.keys(provider).filter((k) => k !== 'alias').sort()).toEqual(['config_context', 'config_path']);
-    expect(provider.config_context).toBe('kind-monitoring');
-    // The path comes from the cluster stack (so its stacks deploy after it): a remote-state output of kind_cluster.kubeconfig_path.
+    // Path and context come from the cluster stack (so its stacks deploy after it, and both are
+    // unknown together before it exists): remote-state outputs of kind_cluster.kubeconfig_path and .name.
     const [, output] = /^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.([^}]+)\}$/.exec(provider.config_path)!;
     expect(outputs[output].value).toMatch(/^\$\{kind_cluster\.[^.]+\.kubeconfig_path\}$/);
+    const [, contextOutput] = /^kind-\$\{data\.terraform_remote_state\.[^.]+\.outputs\.([^}]+)\}$/.exec(provider.config_context)!;
+    expect(outputs[contextOutput].value).toMatch(/^\$\{kind_cluster\.[^.]+\.name\}$/);
+    expect(resourcesOf(json.cluster, 'kind_cluster')[0].name).toBe('monitoring'); // context kind-monitoring
     // Relative to a stack directory: the same for every stack (siblings under <outdir>/stacks).
     expect(resourcesOf(json.cluster, 'kind_cluster')[0].kubeconfig_path).toMatch(/^\.\.\/\.\.\/.*\.kind\/monitoring\/kubeconfig$/);
   });

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -8,6 +8,8 @@ import { providerSchemasDir } from '../checks/terraform-offline';
 import { workflowFiles } from '../checks/actionlint';
 import { TESTED_TERRAFORM_VERSION } from '../constructs/terraform/required-version';
 import { meetsMinimum } from '../ops/terraform-version';
+import { OfflineProject } from '../checks/offline-project';
+import { dependencyOrder, readManifest } from '../ops/stack-order';
 import { build, outdirOf } from './helpers';
 
 const ROOT = join(__dirname, '..');
@@ -108,6 +110,44 @@ describe('CI workflow', () => {
     expect(post.if).toBe('${{ !cancelled() }}');
     expect(diff.permissions['pull-requests']).toBe('write');
   });
+
+  it('on a repository never deployed, the diff job plans every stack and posts the full table (its steps run here: stand-in providers, workspaces mapped to local state)', async () => {
+    const diff = workflow.jobs.diff;
+    const command = diff.steps.find((st: any) => /^cdktf diff of every stack/.test(st.name ?? '')).run.trim();
+    const post = diff.steps.find((st: any) => st.uses?.startsWith('actions/github-script'));
+    // The workflow's environment (its config file, relative to the checkout), a fresh organization.
+    const env = { ...workflow.env, TF_CLOUD_ORGANIZATION: 'acme', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0', MONITORING_PROFILE: '' };
+    const project = new OfflineProject({ env });
+    const cwd = process.cwd();
+    try {
+      mkdirSync(join(project.dir, '.github'));
+      copyFileSync(join(ROOT, env.MONITORING_STACK_CONFIG), join(project.dir, env.MONITORING_STACK_CONFIG));
+      project.prepare();
+      project.mapCloudToLocalState();
+      const run = spawnSync('bash', ['-c', command], { cwd: project.dir, env: project.env(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      expect({ status: run.status, tail: `${run.stdout}${run.stderr}`.slice(-3000) }).toMatchObject({ status: 0 });
+      // The comment step, as actions/github-script runs it: an async function of github, context, require, in the checkout.
+      const comments: { body: string; issue_number: number }[] = [];
+      const github = { rest: { issues: { createComment: async (c: { body: string; issue_number: number }) => void comments.push(c) } } };
+      const context = { repo: { owner: 'acme', repo: 'monitoring-stack' }, issue: { number: 7 } };
+      process.chdir(project.dir);
+      await new Function('github', 'context', 'require', `return (async () => {${post.with.script}})()`)(github, context, require);
+      process.chdir(cwd);
+      expect(comments).toHaveLength(1);
+      expect(comments[0].issue_number).toBe(7);
+      const body = comments[0].body;
+      expect(body).toMatch(/^### cdktf diff\n/);
+      const rows = body.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| stack'));
+      const manifest = readManifest(join(project.dir, 'cdktf.out'));
+      expect(rows.map((l) => l.split(' | ')[0].slice(2))).toEqual(dependencyOrder(manifest));
+      for (const row of rows) expect(row).toMatch(/ \| (ok|no changes)[^|]*\|$/);
+      for (const s of manifest.filter((m) => m.dependencies.length)) expect(rows.find((r) => r.startsWith(`| ${s.name} |`))).toContain(`waits for ${s.dependencies.join(', ')} (not deployed)`);
+      expect(body).not.toContain('failed');
+    } finally {
+      process.chdir(cwd);
+      project.dispose();
+    }
+  }, 600_000);
 
   it('main deploys through remote runs with the README deploy script', () => {
     const deploy = workflow.jobs.deploy;

@@ -5,6 +5,8 @@
  *
  *   npm run deploy  vs  cdktf deploy '*' --auto-approve                 (fresh state each time)
  *   npm run diff    vs  cdktf synth + terraform plan in each cdktf.out/stacks/<stack>, in order
+ *   npm run diff, nothing deployed  vs  the same, each stack's review override written by hand first
+ *                   (readers of stacks not deployed are planned with those inputs unknown)
  *   npm run destroy vs  cdktf destroy '*' --auto-approve
  *   cdktf synth of our app  vs  cdktf synth of a one-resource app (bench/one-resource-app.ts),
  *                   both run by cdktf.json's app command (scripts/run-ts.js): time and peak RSS
@@ -17,13 +19,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OfflineProject } from '../checks/offline-project';
+import { pendingInputs, remoteInputs, setReviewOverride } from '../ops/pending-inputs';
 import { engineBinary } from '../ops/engine';
 import { parseEngineVersion } from '../ops/terraform-version';
 import { dependencyOrder, readManifest } from '../ops/stack-order';
 
 const ROOT = join(__dirname, '..');
 
-export const TARGETS = { deploy: 1.2, diff: 1.2, destroy: 1.2, synth: 1.3, synthMemory: 1.3 } as const;
+export const TARGETS = { deploy: 1.2, diff: 1.2, diffEmpty: 1.2, destroy: 1.2, synth: 1.3, synthMemory: 1.3 } as const;
 
 export interface Stats {
   readonly min: number;
@@ -47,6 +50,8 @@ export interface SpeedResult {
   readonly rounds: number;
   readonly deploy: Pair;
   readonly diff: Pair;
+  /** npm run diff before anything is deployed. */
+  readonly diffEmpty: Pair;
   readonly destroy: Pair;
   readonly synth: Pair;
   readonly synthMemory: Pair;
@@ -94,24 +99,34 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
     const wrapper = {
       deploy: () => (ours.freshState(), timed(ours, 'npm', ['run', '--silent', 'deploy'], 'npm run deploy').ms),
       diff: () => timed(ours, 'npm', ['run', '--silent', 'diff'], 'npm run diff').ms,
+      diffEmpty: () => (ours.freshState(), timed(ours, 'npm', ['run', '--silent', 'diff'], 'npm run diff (nothing deployed)').ms),
       destroy: () => timed(ours, 'npm', ['run', '--silent', 'destroy'], 'npm run destroy').ms,
+    };
+    const stackDir = (s: string) => join(ours.dir, 'cdktf.out', 'stacks', s);
+    const floorDiff = (nothingDeployed: boolean) => {
+      let ms = timed(ours, cdktf, ['synth'], 'cdktf synth').ms;
+      for (const s of order) {
+        // Nothing deployed: every producer a stack reads is pending (written here, outside the timing).
+        const pending = nothingDeployed ? pendingInputs(remoteInputs(readFileSync(join(stackDir(s), 'cdk.tf.json'), 'utf8')), () => ({ names: new Set() })) : [];
+        setReviewOverride(stackDir(s), pending);
+        ms += timed(ours, engineBinary(), ['plan', '-input=false'], `terraform plan (${s})`, stackDir(s)).ms;
+        setReviewOverride(stackDir(s), []);
+      }
+      return ms;
     };
     const floor = {
       deploy: () => (ours.freshState(), timed(ours, cdktf, ['deploy', '*', '--auto-approve'], "cdktf deploy '*'").ms),
-      diff: () => {
-        let ms = timed(ours, cdktf, ['synth'], 'cdktf synth').ms;
-        for (const s of order) ms += timed(ours, engineBinary(), ['plan', '-input=false'], `terraform plan (${s})`, join(ours.dir, 'cdktf.out', 'stacks', s)).ms;
-        return ms;
-      },
+      diff: () => floorDiff(false),
+      diffEmpty: () => (ours.freshState(), floorDiff(true)),
       destroy: () => timed(ours, cdktf, ['destroy', '*', '--auto-approve'], "cdktf destroy '*'").ms,
     };
-    const cycle = (side: typeof wrapper) => ({ deploy: side.deploy(), diff: side.diff(), destroy: side.destroy() });
+    const cycle = (side: typeof wrapper) => ({ deploy: side.deploy(), diff: side.diff(), destroy: side.destroy(), diffEmpty: side.diffEmpty() });
 
     log('   warm-up (initializes the working directories, not counted)');
     cycle(floor);
     cycle(wrapper);
 
-    const runs = { deploy: [[], []], diff: [[], []], destroy: [[], []], synth: [[], []], synthMemory: [[], []] } as Record<keyof typeof TARGETS, [number[], number[]]>;
+    const runs = { deploy: [[], []], diff: [[], []], diffEmpty: [[], []], destroy: [[], []], synth: [[], []], synthMemory: [[], []] } as Record<keyof typeof TARGETS, [number[], number[]]>;
     for (let round = 0; round < rounds; round++) {
       // Each pair as close together in time as the state allows; the side going first alternates.
       const wrapperFirst = round % 2 === 0;
@@ -122,9 +137,11 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
       const destroy1 = first.destroy();
       const deploy2 = second.deploy();
       const destroy2 = second.destroy();
-      const w = wrapperFirst ? { deploy: deploy1, diff: diff1, destroy: destroy1 } : { deploy: deploy2, diff: diff2, destroy: destroy2 };
-      const f = wrapperFirst ? { deploy: deploy2, diff: diff2, destroy: destroy2 } : { deploy: deploy1, diff: diff1, destroy: destroy1 };
-      for (const k of ['deploy', 'diff', 'destroy'] as const) {
+      const empty1 = first.diffEmpty();
+      const empty2 = second.diffEmpty();
+      const w = wrapperFirst ? { deploy: deploy1, diff: diff1, destroy: destroy1, diffEmpty: empty1 } : { deploy: deploy2, diff: diff2, destroy: destroy2, diffEmpty: empty2 };
+      const f = wrapperFirst ? { deploy: deploy2, diff: diff2, destroy: destroy2, diffEmpty: empty2 } : { deploy: deploy1, diff: diff1, destroy: destroy1, diffEmpty: empty1 };
+      for (const k of ['deploy', 'diff', 'diffEmpty', 'destroy'] as const) {
         runs[k][0].push(w[k]);
         runs[k][1].push(f[k]);
       }
@@ -135,7 +152,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
       runs.synth[1].push(sb.ms);
       runs.synthMemory[0].push(so.rssBytes!);
       runs.synthMemory[1].push(sb.rssBytes!);
-      log(`   round ${round + 1}/${rounds}: deploy ${(w.deploy / 1000).toFixed(1)}s vs ${(f.deploy / 1000).toFixed(1)}s, diff ${(w.diff / 1000).toFixed(1)}s vs ${(f.diff / 1000).toFixed(1)}s, destroy ${(w.destroy / 1000).toFixed(1)}s vs ${(f.destroy / 1000).toFixed(1)}s, synth ${(so.ms / 1000).toFixed(1)}s vs ${(sb.ms / 1000).toFixed(1)}s`);
+      log(`   round ${round + 1}/${rounds}: deploy ${(w.deploy / 1000).toFixed(1)}s vs ${(f.deploy / 1000).toFixed(1)}s, diff ${(w.diff / 1000).toFixed(1)}s vs ${(f.diff / 1000).toFixed(1)}s, diff (nothing deployed) ${(w.diffEmpty / 1000).toFixed(1)}s vs ${(f.diffEmpty / 1000).toFixed(1)}s, destroy ${(w.destroy / 1000).toFixed(1)}s vs ${(f.destroy / 1000).toFixed(1)}s, synth ${(so.ms / 1000).toFixed(1)}s vs ${(sb.ms / 1000).toFixed(1)}s`);
     }
     const pair = (k: keyof typeof TARGETS): Pair => {
       const [o, f] = runs[k];
@@ -157,6 +174,7 @@ export function measureSpeed(rounds: number, log: (line: string) => void = conso
       rounds,
       deploy: pair('deploy'),
       diff: pair('diff'),
+      diffEmpty: pair('diffEmpty'),
       destroy: pair('destroy'),
       synth: pair('synth'),
       synthMemory: pair('synthMemory'),
@@ -173,7 +191,7 @@ const range = (s: Stats, f: (x: number) => string) => `${f(s.median)} (${f(s.min
 const verdict = (p: Pair) => `**${p.ratio.toFixed(2)}×** ${p.ratio <= p.target ? '✔' : '✘'} (rounds: ${p.ratios.map((r) => r.toFixed(2)).join(', ')})`;
 
 /** The issue's figures (real cluster and providers, quiet 2-core machine): the "before". */
-const TODAY = { deploy: '27.5 s vs 15.9 s = 1.73×', diff: '16.5 s vs 10.9 s = 1.51×', destroy: '51.7 s vs 28.3 s = 1.83×', synth: '3.3 s vs 2.2 s = 1.5×', synthMemory: '339 MB vs 271 MB = 1.26×' };
+const TODAY = { deploy: '27.5 s vs 15.9 s = 1.73×', diff: '16.5 s vs 10.9 s = 1.51×', diffEmpty: '4 of 7 stacks failed (issue #31)', destroy: '51.7 s vs 28.3 s = 1.83×', synth: '3.3 s vs 2.2 s = 1.5×', synthMemory: '339 MB vs 271 MB = 1.26×' };
 
 /** The speed table of docs/performance.md (between the bench:speed markers). */
 export function speedTable(r: SpeedResult): string {
@@ -187,6 +205,7 @@ export function speedTable(r: SpeedResult): string {
     '|---|---|---|---|---|---|',
     row('`npm run deploy` (fresh state)', "`cdktf deploy '*' --auto-approve`", r.deploy, secs, TODAY.deploy),
     row('`npm run diff` (no change)', '`cdktf synth` + `terraform plan` per stack in sequence', r.diff, secs, TODAY.diff),
+    row('`npm run diff` (nothing deployed)', 'the same, with the review override written beforehand', r.diffEmpty, secs, TODAY.diffEmpty),
     row('`npm run destroy`', "`cdktf destroy '*' --auto-approve`", r.destroy, secs, TODAY.destroy),
     row('`cdktf synth`: time', 'one-resource app, same runner', r.synth, secs, TODAY.synth),
     row('`cdktf synth`: peak RSS', 'one-resource app, same runner', r.synthMemory, mib, TODAY.synthMemory),

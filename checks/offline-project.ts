@@ -23,6 +23,8 @@ export interface OfflineProjectOptions {
   logCalls?: boolean;
   /** The app's entry file; default main.ts of this repository. */
   main?: string;
+  /** Environment of every command in the project (e.g. MONITORING_STACK_CONFIG), synth included. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TerraformCall {
@@ -40,8 +42,10 @@ export class OfflineProject {
   private readonly session: OfflineTerraform;
   /** TERRAFORM_BINARY_NAME for the project's commands when the call log wraps a chosen engine. */
   private readonly engineOverride: NodeJS.ProcessEnv = {};
+  private readonly projectEnv: NodeJS.ProcessEnv;
 
   constructor(options: OfflineProjectOptions = {}) {
+    this.projectEnv = options.env ?? {};
     this.dir = mkdtempSync(join(tmpdir(), 'offline-project-'));
     this.bin = join(this.dir, '.bin');
     this.callLog = join(this.dir, 'terraform-calls.log');
@@ -76,7 +80,7 @@ export class OfflineProject {
   /** Environment of every command: offline Terraform (mirror-only CLI config, no proxy), our shims and node_modules/.bin first. */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const base = this.session.terraformEnv();
-    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...this.engineOverride, ...extra };
+    return { ...base, PATH: [this.bin, join(this.dir, 'node_modules', '.bin'), base.PATH].join(delimiter), TS_NODE_PROJECT: join(REPO, 'tsconfig.json'), ...this.engineOverride, ...this.projectEnv, ...extra };
   }
 
   /** Runs a command in the project directory. */
@@ -89,6 +93,41 @@ export class OfflineProject {
     const r = this.run(join(this.dir, 'node_modules', '.bin', 'cdktf'), ['synth']);
     if (r.status !== 0) throw new Error(`cdktf synth failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
     this.session.mirrorProviders(stacksOf(join(this.dir, 'cdktf.out')));
+  }
+
+  /**
+   * For stacks synthesized with the Terraform Cloud backend: an override file in each stack's
+   * directory (`offline-backend_override.tf.json`; cdktf synth leaves it there) that Terraform
+   * merges over the `cloud` block and the `remote` terraform_remote_state sources, pointing them
+   * at local state files in the project directory, as the local backend names them. The
+   * synthesized JSON (cloud block, workspaces, remote state reads) stays as it is, and everything
+   * else runs as with Terraform Cloud (init, the lock step for remote runs, plan, apply, outputs);
+   * only the state lives in files. Returns the stacks it mapped.
+   */
+  mapCloudToLocalState(): string[] {
+    const outdir = join(this.dir, 'cdktf.out');
+    const stacks = stacksOf(outdir);
+    const workspaceOf = new Map<string, string>();
+    for (const stack of stacks) {
+      const json = JSON.parse(readFileSync(join(stack.dir, 'cdk.tf.json'), 'utf8')) as { terraform?: { cloud?: { workspaces?: { name?: string } } } };
+      const workspace = json.terraform?.cloud?.workspaces?.name;
+      if (!workspace) throw new Error(`${stack.name}: no terraform.cloud.workspaces.name: synthesize with backend.type cloud first`);
+      workspaceOf.set(workspace, stack.name);
+    }
+    const stateOf = (stack: string) => join(this.dir, `terraform.${stack}.tfstate`);
+    for (const stack of stacks) {
+      const json = JSON.parse(readFileSync(join(stack.dir, 'cdk.tf.json'), 'utf8')) as { data?: { terraform_remote_state?: Record<string, { backend?: string; config?: { workspaces?: { name?: string } } }> } };
+      const reads = Object.fromEntries(
+        Object.entries(json.data?.terraform_remote_state ?? {}).map(([name, source]) => {
+          const producer = workspaceOf.get(source.config?.workspaces?.name ?? '');
+          if (source.backend !== 'remote' || !producer) throw new Error(`${stack.name}: data.terraform_remote_state.${name} does not read a workspace of these stacks`);
+          return [name, { backend: 'local', config: { path: stateOf(producer) } }];
+        }),
+      );
+      const override = { terraform: { backend: { local: { path: stateOf(stack.name) } } }, ...(Object.keys(reads).length ? { data: { terraform_remote_state: reads } } : {}) };
+      writeFileSync(join(stack.dir, 'offline-backend_override.tf.json'), JSON.stringify(override, null, 2));
+    }
+    return stacks.map((s) => s.name);
   }
 
   /** The engine the project's commands run (TERRAFORM_BINARY_NAME, else terraform). */

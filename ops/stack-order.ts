@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PendingInput, summarizePending } from './pending-inputs';
 
 /** One stack of the synthesized app, as listed in manifest.json. */
 export interface ManifestStack {
@@ -100,6 +101,8 @@ export function selectStacks(order: readonly string[], requested: readonly strin
 /** Terraform's plan summary of one stack. */
 export type PlanSummary =
   | { readonly kind: 'changes'; readonly toImport: number; readonly toAdd: number; readonly toChange: number; readonly toDestroy: number }
+  /** Only output values change: Terraform prints "Changes to Outputs:" and no `Plan:` line. */
+  | { readonly kind: 'outputs-only' }
   | { readonly kind: 'no-changes' };
 
 // CSI (colours, cursor moves of ink's spinner) and OSC escape sequences.
@@ -125,10 +128,12 @@ const PLAN = /Plan:\s+(?:(\d+)\s+to\s+import,\s+)?(\d+)\s+to\s+add,\s+(\d+)\s+to
 const APPLIED = /Apply complete!\s+Resources:\s+(?:(\d+)\s+imported,\s+)?(\d+)\s+added,\s+(\d+)\s+changed,\s+(\d+)\s+destroyed\b/g;
 const DESTROYED = /Destroy complete!\s+Resources:\s+(\d+)\s+destroyed\b/g;
 const NO_CHANGES = /No changes\.\s+(?:Your infrastructure (?:still )?matches the configuration|No objects need to be destroyed)/;
+const OUTPUTS_ONLY = /^Changes to Outputs:/m;
 
 /**
  * The plan summary in one stack's plan/deploy/destroy output: the last `Plan: …` line
  * (`Plan: [N to import, ]A to add, C to change, D to destroy.`), else Terraform's `No changes.`,
+ * else `Changes to Outputs:` alone (only outputs change: Terraform prints no `Plan:` line then),
  * else the `Apply complete!` / `Destroy complete!` counts; undefined when there is none.
  * Tolerates colours, the cdktf stack prefix and line wrapping.
  */
@@ -139,6 +144,7 @@ export function parsePlanSummary(output: string, stackName?: string): PlanSummar
   const plan = last(PLAN);
   if (plan) return { kind: 'changes', toImport: n(plan[1]), toAdd: n(plan[2]), toChange: n(plan[3]), toDestroy: n(plan[4]) };
   if (NO_CHANGES.test(text)) return { kind: 'no-changes' };
+  if (OUTPUTS_ONLY.test(text)) return { kind: 'outputs-only' };
   const applied = last(APPLIED);
   if (applied) return { kind: 'changes', toImport: n(applied[1]), toAdd: n(applied[2]), toChange: n(applied[3]), toDestroy: n(applied[4]) };
   const destroyed = last(DESTROYED);
@@ -174,6 +180,8 @@ export interface StackResult {
   /** First line of the error when failed. */
   readonly error?: string;
   readonly durationMs?: number;
+  /** diff: producers whose outputs were pending (unknown) in this plan: it waits for them. */
+  readonly pending?: readonly PendingInput[];
 }
 
 export function formatDuration(ms: number): string {
@@ -185,16 +193,18 @@ export function formatDuration(ms: number): string {
 
 function resultText(r: StackResult): string {
   if (r.status === 'not run') return 'not run';
-  if (r.status === 'failed') return `failed: ${r.error ?? 'see the log above'}`;
-  if (!r.plan) return 'ok (no plan summary found in the output)';
-  if (r.plan.kind === 'no-changes') return 'no changes';
-  return r.plan.toImport ? `ok, ${r.plan.toImport} to import` : 'ok';
+  const waits = r.pending?.length ? `; waits for ${summarizePending(r.pending)}: those inputs are (known after apply)` : '';
+  if (r.status === 'failed') return `failed: ${r.error ?? 'see the log above'}${waits}`;
+  if (!r.plan) return `ok (no plan summary found in the output)${waits}`;
+  if (r.plan.kind === 'no-changes') return `no changes${waits}`;
+  if (r.plan.kind === 'outputs-only') return `ok, outputs only (no resource changes)${waits}`;
+  return `${r.plan.toImport ? `ok, ${r.plan.toImport} to import` : 'ok'}${waits}`;
 }
 
 function counts(r: StackResult): [string, string, string] {
   // a failed stack's counts are what Terraform planned before the error, not what happened
   if (!r.plan || r.status !== 'ok') return ['-', '-', '-'];
-  if (r.plan.kind === 'no-changes') return ['0', '0', '0'];
+  if (r.plan.kind !== 'changes') return ['0', '0', '0'];
   return [String(r.plan.toAdd), String(r.plan.toChange), String(r.plan.toDestroy)];
 }
 

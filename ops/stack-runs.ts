@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export type StackCommand = 'deploy' | 'diff' | 'destroy';
 
@@ -154,6 +154,19 @@ export function needsInit(stackDir: string): boolean {
 export function runsRemotely(stackDir: string): boolean {
   const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as InitInputs & { terraform?: { backend?: Record<string, unknown> } };
   return Boolean(json.terraform?.cloud || json.terraform?.backend?.remote);
+}
+
+/**
+ * The state file of a stack run with the local backend (cdktf writes `backend.local.path`; without
+ * a backend or cloud block Terraform keeps `terraform.tfstate` in the directory), resolved against
+ * the stack's directory; undefined when its state lives elsewhere (Terraform Cloud, a remote backend).
+ */
+export function localStateFile(stackDir: string): string | undefined {
+  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as { terraform?: { cloud?: unknown; backend?: Record<string, { path?: unknown }> } };
+  const backend = json.terraform?.backend ?? {};
+  if (json.terraform?.cloud || Object.keys(backend).some((b) => b !== 'local')) return undefined;
+  const path = backend.local?.path;
+  return resolve(stackDir, typeof path === 'string' ? path : 'terraform.tfstate');
 }
 
 /** Records a successful `terraform init` (call after it, so the lock file it wrote is included). */

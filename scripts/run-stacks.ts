@@ -9,12 +9,18 @@
  *   synth    cdktf synth, then print the stacks in dependency order
  *   list     cdktf synth (its output on stderr), then the stacks in dependency order on stdout, one a line
  *   deploy   terraform apply -auto-approve per stack, each after the stacks it reads from;
- *            stops at the first failure (stacks already running finish, no new one starts)
+ *            stops at the first failure (stacks already running finish, no new one starts);
+ *            refuses to start while a review-only override is left in a stack directory, or when
+ *            a stack reads from a producer that is neither deployed nor in the run
  *   diff     terraform plan of every stack at once (read-only), printed in dependency order;
- *            goes on after an error
+ *            goes on after an error; on any state: a producer without (some of) the outputs a
+ *            stack reads is pending, and that stack is planned with those inputs unknown
+ *            (ops/pending-inputs.ts: a review-only override, removed when its plan ends)
  *   destroy  terraform apply -destroy -auto-approve per stack, each after the stacks that read
  *            from it; stops at the first failure; after destroying ALL stacks, deletes the ECK
- *            CRDs that Helm keeps (cluster modes existing/environment; kind: the cluster is gone)
+ *            CRDs that Helm keeps with the providers' credentials (existing: kubeconfig and
+ *            context; environment: the KUBE_* variables, ops/provider-credentials.ts; kind: the
+ *            cluster is gone)
  * (`terraform init` first where the directory needs it, plus `terraform providers lock
  * -platform=linux_amd64` for stacks run in HCP Terraform, as cdktf does; output lines carry the
  * stack's name.)
@@ -32,9 +38,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
 import {
   cdktfOutdir,
   dependencyOrder,
@@ -50,7 +55,9 @@ import {
 } from '../ops/stack-order';
 import { engineBinary } from '../ops/engine';
 import { checkEngine, describeEngine } from '../ops/terraform-version';
-import { asksForInit, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
+import { CleanupNote, removeEckCrds, shellQuote as quote } from '../ops/eck-crds';
+import { describePending, leftoverReviewOverrides, parseOutputNames, PendingInput, pendingInputs, ProducerOutputs, producersIn, remoteInputs, setReviewOverride } from '../ops/pending-inputs';
+import { asksForInit, localStateFile, markInitialized, needsInit, RunOptions, runScheduled, runsRemotely, StackCommand, terraformArgsFor, translateCdktfOptions } from '../ops/stack-runs';
 
 type Command = 'synth' | 'list' | StackCommand;
 const COMMANDS: readonly Command[] = ['synth', 'list', 'diff', 'deploy', 'destroy'];
@@ -135,7 +142,10 @@ interface Run {
   readonly code: number | null;
   readonly signal?: NodeJS.Signals | null;
   readonly spawnError?: Error;
+  /** stdout and stderr, as they came. */
   readonly output: string;
+  /** stdout alone (machine-readable answers such as `output -json`). */
+  readonly stdout?: string;
   readonly durationMs: number;
 }
 
@@ -146,6 +156,7 @@ function run(file: string, args: string[], cwd: string, sink: Sink): Promise<Run
   const started = Date.now();
   return new Promise((done) => {
     let output = '';
+    let stdout = '';
     let child: ChildProcess;
     try {
       child = spawn(file, args, { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
@@ -163,6 +174,7 @@ function run(file: string, args: string[], cwd: string, sink: Sink): Promise<Run
       child[stream]!.on('data', (d: Buffer) => {
         const text = d.toString();
         output += text;
+        if (stream === 'stdout') stdout += text;
         sink(text, stream);
       });
     }
@@ -170,7 +182,7 @@ function run(file: string, args: string[], cwd: string, sink: Sink): Promise<Run
       spawnError = err;
       if (child.pid === undefined) finish({ code: null, spawnError, output, durationMs: Date.now() - started });
     });
-    child.on('close', (code, signal) => finish({ code, signal, spawnError, output, durationMs: Date.now() - started }));
+    child.on('close', (code, signal) => finish({ code, signal, spawnError, output, stdout, durationMs: Date.now() - started }));
   });
 }
 
@@ -205,77 +217,94 @@ function failureOf(r: Run, stack: string): string {
   return first ? `${first} (${how})` : how;
 }
 
-const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-
 /** A line under the summary table; `command` is shown on its own line (in code in Markdown). */
-interface Note {
-  readonly text: string;
-  readonly command?: string;
+interface Note extends CleanupNote {
   /** Printed on stderr (the run failed). */
   readonly error?: boolean;
 }
 
-/** After a full destroy: delete the ECK CRDs that Helm keeps. Never fails the destroy; returns the note for the summary. */
-async function removeEckCrds(): Promise<Note> {
-  const kubectl = process.env.KUBECTL ?? 'kubectl';
-  const deleteArgs = ['delete', 'crd', '-l', ECK_CRD_SELECTOR, '--ignore-not-found'];
-  const manual = (flags: string[], why: string): Note => ({
-    text: `ECK CRDs (kept by Helm) NOT removed: ${why}. Remove them with:`,
-    command: [kubectl, ...flags, ...deleteArgs].map(quote).join(' '),
-  });
-  let flags: string[];
-  try {
-    const { loadConfig } = await import('../config/load');
-    const config = loadConfig();
-    if (config.cluster.mode === 'kind') return { text: 'ECK CRDs: nothing to remove, the kind cluster itself was deleted with the cluster stack.' };
-    const { clusterAccess, kubectlFlags } = await import('../ops/cluster-access');
-    flags = kubectlFlags(clusterAccess(config));
-  } catch (err) {
-    return manual([], `${(err as Error).message.replace(/:?\s*\n\s*-?\s*/g, ': ')} (add --kubeconfig/--context for your cluster)`);
+/** A stack directory made ready for the engine: `failed` when its `init` (or lock step) failed. */
+interface Prepared {
+  readonly failed?: Run;
+  /** What init printed (empty when the directory was initialized already). */
+  readonly output: string;
+  /** Whether init ran in this process (a command asking for init again then does not retry it). */
+  readonly initialized: boolean;
+}
+
+/** `<engine> -no-color` unless the terminal shows colours or the user asked for none already. */
+function colorArgs(options: RunOptions): string[] {
+  return process.stdout.isTTY || options.terraformArgs.includes('-no-color') ? [] : ['-no-color'];
+}
+
+/** `<engine> init` (plus the lock step for HCP Terraform) in `dir`. */
+async function initStack(dir: string, options: RunOptions, sink: Sink): Promise<Prepared> {
+  const color = colorArgs(options);
+  const r = await run(engine, ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
+  if (r.code !== 0) return { failed: r, output: r.output, initialized: true };
+  let output = r.output;
+  if (runsRemotely(dir)) {
+    const lock = await run(engine, ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
+    output += lock.output;
+    if (lock.code !== 0) return { failed: { ...lock, output }, output, initialized: true };
   }
-  const command = [kubectl, ...flags, ...deleteArgs].map(quote).join(' ');
-  console.log(`\n== ${command}`);
-  const r = spawnSync(kubectl, [...flags, ...deleteArgs], { env, stdio: 'inherit' });
-  if (r.error) return manual(flags, (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${kubectl} is not installed` : r.error.message);
-  if (r.status !== 0) return manual(flags, `${kubectl} exited with ${r.status ?? r.signal}`);
-  return { text: 'ECK CRDs (kept by Helm) removed:', command };
+  markInitialized(dir);
+  return { output, initialized: true };
+}
+
+/** `<engine> init` where the directory needs it (or --migrate-state asks for it). */
+async function prepareStack(dir: string, options: RunOptions, sink: Sink): Promise<Prepared> {
+  return options.forceInit || needsInit(dir) ? initStack(dir, options, sink) : { output: '', initialized: false };
 }
 
 /**
- * One stack: `<engine> init` when its directory needs it, then the command's plan/apply. If
- * the engine still asks for init (a directory changed behind our back), init and run once more.
+ * One stack: `prepared` (its init, shared with whoever else needed the directory ready), then the
+ * command's plan/apply. If the engine still asks for init (a directory changed behind our back),
+ * init and run once more.
  */
-async function runStack(command: StackCommand, dir: string, options: RunOptions, sink: Sink): Promise<Run> {
+async function runStack(command: StackCommand, dir: string, options: RunOptions, sink: Sink, prepared: () => Promise<Prepared>): Promise<Run> {
   const started = Date.now();
-  const color = process.stdout.isTTY || options.terraformArgs.includes('-no-color') ? [] : ['-no-color'];
-  let output = '';
-  const init = async (): Promise<Run | undefined> => {
-    const r = await run(engine, ['init', '-input=false', ...color, ...options.initArgs], dir, sink);
-    output += r.output;
-    if (r.code !== 0) return r;
-    if (runsRemotely(dir)) {
-      const lock = await run(engine, ['providers', 'lock', '-platform=linux_amd64', ...color], dir, sink);
-      output += lock.output;
-      if (lock.code !== 0) return lock;
-    }
-    markInitialized(dir);
-    return undefined;
-  };
-  let initialized = false;
-  if (options.forceInit || needsInit(dir)) {
-    const failed = await init();
-    if (failed) return { ...failed, output, durationMs: Date.now() - started };
-    initialized = true;
-  }
-  const args = [...terraformArgsFor(command, options), ...color];
+  const ready = await prepared();
+  let output = ready.output;
+  if (ready.failed) return { ...ready.failed, output, durationMs: Date.now() - started };
+  const args = [...terraformArgsFor(command, options), ...colorArgs(options)];
   let r = await run(engine, args, dir, sink);
-  if (r.code !== 0 && !r.spawnError && !initialized && asksForInit(r.output)) {
+  if (r.code !== 0 && !r.spawnError && !ready.initialized && asksForInit(r.output)) {
     output += r.output;
-    const failed = await init();
-    if (failed) return { ...failed, output, durationMs: Date.now() - started };
+    const again = await initStack(dir, options, sink);
+    output += again.output;
+    if (again.failed) return { ...again.failed, output, durationMs: Date.now() - started };
     r = await run(engine, args, dir, sink);
   }
   return { ...r, output: output + r.output, durationMs: Date.now() - started };
+}
+
+/**
+ * The outputs in a stack's current state, as `<engine> output -json` reads them from its backend
+ * (local file, Terraform Cloud workspace): what `terraform_remote_state` would give its readers.
+ * A local state file that does not exist means no state, without starting the engine.
+ */
+async function stateOutputs(stack: string, dir: string, prepared: () => Promise<Prepared>): Promise<ProducerOutputs> {
+  const local = localStateFile(dir);
+  if (local !== undefined && !existsSync(local)) return { names: new Set() };
+  const ready = await prepared();
+  if (ready.failed) return { error: `${engineName} init failed there: ${failureOf(ready.failed, stack)}` };
+  const r = await run(engine, ['output', '-json'], dir, () => undefined);
+  if (r.code !== 0 || r.spawnError) return { error: `${engineName} output failed there: ${failureOf(r, stack)}` };
+  try {
+    return { names: parseOutputNames(r.stdout ?? '') };
+  } catch (err) {
+    return { error: `${engineName} output -json: ${(err as Error).message}` };
+  }
+}
+
+/** One promise per key: the first caller starts it, later callers share it. */
+function once<T>(make: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const started = new Map<string, Promise<T>>();
+  return (key) => {
+    if (!started.has(key)) started.set(key, make(key));
+    return started.get(key)!;
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -330,6 +359,57 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const byName = new Map(manifest.map((s) => [s.name, s]));
+  const dirOf = (stack: string) => join(outdir, byName.get(stack)!.workingDirectory);
+  const cwd = process.cwd();
+
+  // A review-only override left by an interrupted diff would defer real inputs: never apply with one.
+  if (command !== 'diff') {
+    const left = leftoverReviewOverrides(stacks.map(dirOf));
+    if (left.length) {
+      const files = left.map((f) => relative(cwd, f));
+      const producers = [...new Set(left.flatMap(producersIn))];
+      return stop(
+        `cannot ${command}: ${files.join(', ')} ${left.length > 1 ? 'are review-only files' : 'is a review-only file'} left by an interrupted npm run diff (${producers.length ? `it makes the outputs of ${producers.join(', ')} unknown` : 'it defers cross-stack inputs'}); nothing was applied. Delete and run again: rm ${files.map(quote).join(' ')}`,
+        1,
+      );
+    }
+  }
+
+  // Each stack's output: buffered per stack for diff (printed whole, in order), else streamed behind its name.
+  const width = Math.max(...stacks.map((s) => s.length));
+  const buffered = new Map<string, [string, 'stdout' | 'stderr'][]>();
+  const sinkOf = (stack: string): Sink => {
+    if (command !== 'diff') return prefixed(`${stack.padEnd(width)}  `);
+    if (!buffered.has(stack)) buffered.set(stack, []);
+    const chunks = buffered.get(stack)!;
+    return (text, stream) => chunks.push([text, stream]);
+  };
+  // A directory is made ready once, by whoever needs it first: its own run, or a reader of its outputs.
+  const prepared = once((stack) => prepareStack(dirOf(stack), options!, sinkOf(stack)));
+  const outputsOf = once((stack) => stateOutputs(stack, dirOf(stack), () => prepared(stack)));
+  /** The producers of `stack` (those `among`) whose state lacks an output it reads, and producers that could not be read. */
+  const pendingOf = async (stack: string, among: (producer: string) => boolean = () => true): Promise<{ pending: PendingInput[]; unread: string[] }> => {
+    const inputs = remoteInputs(readFileSync(join(dirOf(stack), 'cdk.tf.json'), 'utf8'));
+    const producers = [...inputs.keys()].filter((p) => byName.has(p) && among(p));
+    const read = new Map(await Promise.all(producers.map(async (p) => [p, await outputsOf(p)] as const)));
+    const unread = [...read].flatMap(([p, o]) => ('error' in o ? [`could not read the outputs of ${p} (${o.error}); planned as it is`] : []));
+    return { pending: pendingInputs(new Map([...inputs].filter(([p]) => read.has(p))), (p) => read.get(p)!), unread };
+  };
+
+  // deploy of a subset: a stack whose producer is not in this run must find that producer's outputs.
+  if (command === 'deploy') {
+    const outside = await Promise.all(stacks.map(async (stack) => ({ stack, ...(await pendingOf(stack, (p) => !stacks.includes(p))) })));
+    const blocked = outside.flatMap(({ stack, pending }) => pending.map((p) => ({ stack, p })));
+    if (blocked.length) {
+      const first = blocked[0];
+      const needed = dependencyOrder(manifest).filter((s) => stacks.includes(s) || blocked.some((b) => b.p.producer === s));
+      return stop(
+        `cannot deploy: ${blocked.map(({ stack, p }) => `${stack} reads the outputs of ${describePending(p)}`).join('; ')}. Nothing was applied. Deploy ${first.p.producer} first, or with it: npm run deploy -- ${needed.join(' ')}`,
+        1,
+      );
+    }
+  }
+
   // Transitive: with a subset selected, a stack still waits for a selected stack it reads from
   // through one that is not selected (sample-app → otel-collector → elasticsearch).
   const upstream = (name: string, seen = new Set<string>()): Set<string> => {
@@ -344,20 +424,27 @@ async function main(argv: string[]): Promise<number> {
   // Plans are read-only and independent: all at once, bounded by the CPUs (each starts its providers).
   const parallelism = command === 'diff' ? Math.min(options!.parallelism, Math.max(2, availableParallelism())) : options!.parallelism;
   const stopOnFailure = command !== 'diff';
-  const width = Math.max(...stacks.map((s) => s.length));
   const runs = new Map<string, Run>();
+  const waiting = new Map<string, PendingInput[]>();
   const failedOrder: string[] = [];
 
   // diff: each stack's plan is printed whole, in dependency order, as soon as the ones before it are.
-  const buffered = new Map<string, [string, 'stdout' | 'stderr'][]>();
   let printed = 0;
   const flush = () => {
     while (printed < stacks.length && runs.has(stacks[printed])) {
       const s = stacks[printed++];
       console.log(`\n== ${engineName} plan ${s} (${printed}/${stacks.length})`);
+      const pending = waiting.get(s) ?? [];
+      if (pending.length) console.log(`   review only: waits for ${pending.map(describePending).join(', ')}; the inputs from there are (known after apply) in this plan`);
       for (const [text, stream] of buffered.get(s) ?? []) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
     }
   };
+
+  // Review overrides written by this run: removed when each plan ends, and on any exit.
+  const reviewDirs = new Set<string>();
+  process.on('exit', () => {
+    for (const dir of reviewDirs) setReviewOverride(dir, []);
+  });
 
   // Ctrl-C reaches the running Terraform processes too (same process group): they stop cleanly,
   // no new stack starts, and the summary still says what happened. A second Ctrl-C exits at once.
@@ -368,17 +455,26 @@ async function main(argv: string[]): Promise<number> {
     console.error('\ninterrupted: waiting for the running Terraform processes to stop; no further stack starts (Ctrl-C again to quit now)');
   });
   await runScheduled(stacks, waitsFor, { parallelism, stopOnFailure, stopped: () => interrupted }, async (stack) => {
-    const dir = join(outdir, byName.get(stack)!.workingDirectory);
-    let sink: Sink;
+    const dir = dirOf(stack);
+    const sink = sinkOf(stack);
+    if (command !== 'diff') console.log(`== ${stack}: ${engineName} ${command === 'deploy' ? 'apply' : 'apply -destroy'} (${stacks.indexOf(stack) + 1}/${stacks.length})`);
+    let r: Run;
     if (command === 'diff') {
-      const chunks: [string, 'stdout' | 'stderr'][] = [];
-      buffered.set(stack, chunks);
-      sink = (text, stream) => chunks.push([text, stream]);
+      // Producers without (some of) the outputs this stack reads: planned with those inputs unknown.
+      const { pending, unread } = await pendingOf(stack);
+      for (const line of unread) sink(`review: ${line}\n`, 'stderr');
+      waiting.set(stack, pending);
+      reviewDirs.add(dir);
+      setReviewOverride(dir, pending); // also removes one an interrupted diff left
+      try {
+        r = await runStack(command, dir, options!, sink, () => prepared(stack));
+      } finally {
+        setReviewOverride(dir, []);
+        reviewDirs.delete(dir);
+      }
     } else {
-      console.log(`== ${stack}: ${engineName} ${command === 'deploy' ? 'apply' : 'apply -destroy'} (${stacks.indexOf(stack) + 1}/${stacks.length})`);
-      sink = prefixed(`${stack.padEnd(width)}  `);
+      r = await runStack(command, dir, options!, sink, () => prepared(stack));
     }
-    const r = await runStack(command, dir, options!, sink);
     runs.set(stack, r);
     if (command === 'diff') flush();
     if (r.code !== 0) failedOrder.push(stack);
@@ -390,7 +486,8 @@ async function main(argv: string[]): Promise<number> {
     if (!r) return { stack, status: 'not run' };
     const timing = command === 'diff' ? {} : { durationMs: r.durationMs };
     const plan = parsePlanSummary(r.output);
-    return r.code === 0 ? { stack, status: 'ok', plan, ...timing } : { stack, status: 'failed', plan, error: failureOf(r, stack), ...timing };
+    const pending = waiting.get(stack)?.length ? { pending: waiting.get(stack) } : {};
+    return r.code === 0 ? { stack, status: 'ok', plan, ...pending, ...timing } : { stack, status: 'failed', plan, error: failureOf(r, stack), ...pending, ...timing };
   });
 
   const notes: Note[] = [];
@@ -404,9 +501,16 @@ async function main(argv: string[]): Promise<number> {
   } else if (failures.length) {
     notes.push({ text: `${failures.length} of ${results.length} stacks failed: ${failures.map((r) => r.stack).join(', ')} (see each stack's output above).`, error: true });
   }
+  const waited = results.filter((r) => r.pending?.length);
+  if (waited.length) {
+    const producers = [...new Set(waited.flatMap((r) => r.pending!.map((p) => p.producer)))];
+    notes.push({
+      text: `Review only: ${waited.map((r) => r.stack).join(', ')} ${waited.length > 1 ? 'were' : 'was'} planned with the outputs of ${producers.join(', ')} unknown ("known after apply"): those have no state yet (or lack an output). Such plans are never applied: npm run deploy applies ${producers.length > 1 ? 'those stacks' : producers[0]} first and plans the rest with their real outputs.`,
+    });
+  }
   if (command === 'destroy' && !failures.length) {
     const all = stacks.length === order.length;
-    notes.push(all ? await removeEckCrds() : { text: `ECK CRDs left in place: only some stacks were destroyed (${stacks.join(', ')}); they are removed after destroying all stacks.` });
+    notes.push(all ? await removeEckCrds(env) : { text: `ECK CRDs left in place: only some stacks were destroyed (${stacks.join(', ')}); they are removed after destroying all stacks.` });
   }
 
   const title = `cdktf ${command}`;

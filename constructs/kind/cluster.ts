@@ -129,6 +129,10 @@ export class KindCluster extends TerraformResource {
   get clusterCaCertificate(): string {
     return Fn.sensitive(this.getStringAttribute('cluster_ca_certificate'));
   }
+  /** The cluster's name, read from the resource (so that what is derived from it follows the cluster). */
+  get nameAttribute(): string {
+    return this.getStringAttribute('name');
+  }
   /** Where the provider wrote the kubeconfig (as configured, else kind's default); a path, no secret. */
   get kubeconfigPathAttribute(): string {
     return this.getStringAttribute('kubeconfig_path');

@@ -87,8 +87,11 @@ export class LocalKindCluster extends Construct {
 
     // Other stacks connect through the kubeconfig file kind writes, not through outputs: the
     // cluster's admin key would otherwise be copied into every stack's state (remote state).
-    // The path is relative to a stack directory, the same for every stack (siblings).
-    this.connection = { type: 'kubeconfig', configPath: this.cluster.kubeconfigPathAttribute, configContext: kindContext(props.name) };
+    // The path is relative to a stack directory, the same for every stack (siblings). Path and
+    // context both come from the cluster resource: while the cluster has no state (a first
+    // review), both are unknown, and the kubernetes provider then configures no client instead
+    // of failing on a context missing from a kubeconfig that does not exist (docs/operations.md).
+    this.connection = { type: 'kubeconfig', configPath: this.cluster.kubeconfigPathAttribute, configContext: kindContext(this.cluster.nameAttribute) };
     const kubernetes = new KubernetesProvider(this, 'kubernetes', {
       host: this.cluster.endpoint,
       clientCertificate: this.cluster.clientCertificate,
