@@ -64,7 +64,8 @@ describe('docs/terraform-cloud.md: the remote state sharing list is what the sta
   const cloud = { cluster: { mode: 'environment' }, sampleApp: { image: 'ghcr.io/acme/sample-app:1.0.0' }, backend: { type: 'cloud', organization: 'acme' } };
 
   it.each([
-    ['dev', config(cloud), false],
+    ['dev (Jaeger on Elasticsearch, the default)', config(cloud), true],
+    ['dev with jaeger.storage memory', config({ ...cloud, jaeger: { storage: 'memory' } }), false],
     ['production (Jaeger on Elasticsearch)', config({ ...cloud, profile: 'production' }), true],
   ] as const)('%s', (_profile, cfg, jaegerStorage) => {
     const manifest = readManifest(outdirOf(build(cfg)));
