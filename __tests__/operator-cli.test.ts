@@ -71,6 +71,8 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
+      // Lines read through each pod's monitor_agent forward (83 each in the capture), the rest through its metrics forward.
+      expect(output.out()).toContain('166 lines read, 126 records to Elasticsearch');
       expect(output.out()).toContain('15 passed, 0 failed');
       // The agent hop names each node kubectl listed an agent on.
       expect(output.out()).toMatch(/node agents forwarded the spans .* kind-control-plane: \+16 spans in, \+16 forwarded.*; kind-worker: /);
@@ -84,7 +86,10 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         '-n jaeger port-forward --address 127.0.0.1 svc/jaeger-query :16686',
         '-n kibana port-forward --address 127.0.0.1 svc/kibana-kb-http :5601',
         '-n logging get pods -l app.kubernetes.io/name=fluentd -o json',
-        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24231`, // fluentd-q9m4z sorts first
+        // Each Running Fluentd pod twice: its metrics and its monitor_agent (lines read). fluentd-q9m4z sorts first.
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24220`,
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24231`,
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[0]} :24220`,
         `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[0]} :24231`,
         `-n observability get pods -l ${AGENT_POD_SELECTOR} -o json`,
         '-n observability port-forward --address 127.0.0.1 svc/otel-collector :8889',
@@ -179,7 +184,9 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
         'elasticsearch svc/elasticsearch :9200',
         'jaeger svc/jaeger-query :16686',
         'kibana svc/kibana-kb-http :5601',
+        `logging pod/${FLUENTD_PODS[1]} :24220`,
         `logging pod/${FLUENTD_PODS[1]} :24231`,
+        `logging pod/${FLUENTD_PODS[0]} :24220`,
         `logging pod/${FLUENTD_PODS[0]} :24231`,
         `observability pod/${gatewayPod(0)} :8889`,
         `observability pod/${gatewayPod(1)} :8889`,
