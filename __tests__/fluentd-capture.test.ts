@@ -64,6 +64,10 @@ describe("the capture's input", () => {
   it('holds every case of issue 30 and every line shape of issue 23', () => {
     const cases = captureCases(entries);
     expect(REQUIRED_CASES.filter((c) => !cases.includes(c))).toEqual([]);
+    // Told from the input: without the stack traces' app, or the exploding one, those cases are missing.
+    expect(captureCases(entries.filter((e) => e.container.container !== 'billing'))).not.toContain('Java stack trace');
+    const withoutExplosion = captureCases(entries.filter((e) => e.container.container !== 'search'));
+    expect(withoutExplosion.filter((c) => c.includes('explosion') || c === 'over the budget: fields')).toEqual([]);
   });
 
   it('the budget as the design states it: depth past maxDepth, fields past maxFields, a string past maxValueBytes', () => {

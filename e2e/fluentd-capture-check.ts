@@ -28,7 +28,8 @@ export function criLines(file: Buffer): CriLine[] {
   const lines: CriLine[] = [];
   let start = 0;
   while (start < file.length) {
-    const end = file.indexOf(0x0a, start) < 0 ? file.length : file.indexOf(0x0a, start);
+    const newline = file.indexOf(0x0a, start);
+    const end = newline < 0 ? file.length : newline;
     const line = file.subarray(start, end);
     start = end + 1;
     if (line.length === 0) continue;
@@ -165,6 +166,8 @@ export function captureCases(entries: readonly LogEntry[]): string[] {
   const perDay = new Map<string, Set<string>>();
   const firstKind = new Map<string, string>();
   const keysSeen = new Set<string>();
+  // The lines over the field budget (an app's field explosion), by time.
+  const explosions = byTime.filter((e) => e.complete && budgetLimits(jsonObject(e.text) ?? {}).includes('fields'));
   let explodedBy: string | undefined;
   for (const e of byTime) {
     perDay.set(e.time.slice(0, 10), (perDay.get(e.time.slice(0, 10)) ?? new Set()).add(e.file));
@@ -197,10 +200,10 @@ export function captureCases(entries: readonly LogEntry[]): string[] {
       if (seen === undefined) firstKind.set(k, kind);
       else if (seen !== kind) cases.add('one field, another type in a later line');
       if (explodedBy !== undefined && explodedBy !== e.file && !keysSeen.has(k)) cases.add("a new field after another app's explosion");
-      if (explodedBy === undefined && !keysSeen.has(k) && entries.some((x) => x.time > e.time && x.file !== e.file && x.complete && budgetLimits(jsonObject(x.text) ?? {}).includes('fields'))) cases.add("a new field before another app's explosion");
+      if (explodedBy === undefined && !keysSeen.has(k) && explosions.some((x) => x.time > e.time && x.file !== e.file)) cases.add("a new field before another app's explosion");
       keysSeen.add(k);
     }
-    if (budgetLimits(object).includes('fields')) explodedBy = e.file;
+    if (explosions.includes(e)) explodedBy = e.file;
   }
   if ([...perDay.values()].some((files) => files.size >= 3)) cases.add('several apps in one day');
   if (perDay.size >= 2) cases.add('lines of two days');
