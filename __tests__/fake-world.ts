@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
 import { join } from 'node:path';
 import { fluentdMetricsAccess } from '../ops/cluster-access';
+import { FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT } from '../constructs/fluentd/fluent-conf';
 import type { FluentdMetrics, GatewayMetrics } from '../ops/verify';
 import { MIX_QUERIES } from '../e2e/monitor-tab';
 import { config } from './helpers';
@@ -16,7 +17,7 @@ const portOf = (url: string) => Number(new URL(url).port);
  * `lossy`: the collectors' queues and the apps' span buffers report drops.
  */
 export type Mode = 'ok' | 'missing' | 'slow' | 'garbage' | 'stray' | 'lossy';
-export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; /** Jaeger's metrics API (missing: Jaeger without metrics storage, 501). */ metrics: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** The node agents' forwarded self-telemetry (missing: the last node's agent reports nothing). */ agents: Mode; /** Fluentd's own metrics (lossy: retried flushes and records sent to @ERROR on the second pod). */ fluentd: Mode }
+export interface Modes { es: Mode; events: Mode; jaeger: Mode; deps: Mode; /** Jaeger's metrics API (missing: Jaeger without metrics storage, 501). */ metrics: Mode; prom: Mode; stats: Mode; /** The collectors' queue metrics and the apps' span-buffer counts (lossy: drops). */ delivery: Mode; kibana: Mode; views: Mode; /** The node agents' forwarded self-telemetry (missing: the last node's agent reports nothing). */ agents: Mode; /** Fluentd's own counts, its metrics and its monitor_agent (lossy: retried flushes and records sent to @ERROR on the second pod; stray: monitor_agent of another config, without our in_tail). */ fluentd: Mode }
 
 /** Nodes of the fake cluster, each with a Running agent pod. */
 export const FAKE_NODES = ['kind-control-plane', 'kind-worker'];
@@ -62,15 +63,21 @@ export const fluentdKubectlPods = [
   { name: 'fluentd-pending', namespace: 'logging', labels: { 'app.kubernetes.io/name': 'fluentd' }, phase: 'Pending' },
 ];
 
-/** FAKE_KUBECTL_TARGETS entries forwarding each Fluentd pod to its fake /metrics server. */
-export const fluentdTargets = (ports: number[]) => Object.fromEntries(FLUENTD_PODS.map((pod, i) => [`pod/${pod}`, ports[i]]));
+/** FAKE_KUBECTL_TARGETS entries forwarding each Fluentd pod's two ports to its fake servers (`ports[i]`: its metrics and its monitor_agent). */
+export const fluentdTargets = (ports: { metrics: number; monitor: number }[]) =>
+  Object.fromEntries(FLUENTD_PODS.flatMap((pod, i) => [[`pod/${pod}:${FLUENTD_METRICS_PORT}`, ports[i].metrics], [`pod/${pod}:${FLUENTD_MONITOR_PORT}`, ports[i].monitor]]));
+
+/** The capture of the real Fluentd 1.19.3 on our fluent.conf and plugins (e2e/fixtures/fluentd-1.19.3-issue30/README.md). */
+const FLUENTD_CAPTURE = join(__dirname, '..', 'e2e', 'fixtures', 'fluentd-1.19.3-issue30');
 
 /**
- * The real Fluentd 1.19.3's /metrics (fluent-plugin-prometheus 2.2.2) at the end of the capture
- * run on our fluent.conf (e2e/fixtures/fluentd-1.19.3/README.md): 25 lines read, 2 records
- * rejected by the engine and kept by out_es_rejected, 1 partial line flushed without its end.
+ * The real Fluentd's /metrics (fluent-plugin-prometheus 2.2.2) at the end of that capture: nothing
+ * rejected, 1 partial line flushed without its end, 2 lines with invalid UTF-8, 4 JSON lines over the budget.
  */
-export const FLUENTD_METRICS_CAPTURED = readFileSync(join(__dirname, '..', 'e2e', 'fixtures', 'fluentd-1.19.3', 'metrics.txt'), 'utf8');
+export const FLUENTD_METRICS_CAPTURED = readFileSync(join(FLUENTD_CAPTURE, 'metrics.txt'), 'utf8');
+
+/** Its monitor_agent's /api/plugins.json at the same moment: in_tail_container_logs emitted every line it read (83). */
+export const FLUENTD_MONITOR_CAPTURED = readFileSync(join(FLUENTD_CAPTURE, 'monitor_agent.json'), 'utf8');
 
 /** That text with some series' values replaced (each series must be in it). */
 export function withFluentdValues(text: string, values: Record<string, number>): string {
@@ -82,20 +89,25 @@ export function withFluentdValues(text: string, values: Record<string, number>):
   }, text);
 }
 
-/** A healthy pod: the captured text with nothing rejected and no partial line. */
-export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, {
-  fluentd_error_label_records_total: 0,
-  fluentd_partial_line_timeouts_total: 0,
-  'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 0,
-});
+/** The captured monitor_agent answer with one plugin's `emit_records` replaced (the plugin must be in it). */
+export function withEmitRecords(text: string, pluginId: string, value: number): string {
+  const pattern = new RegExp(`("plugin_id":"${pluginId}",[^}]*?"emit_records":)\\d+`);
+  if (!pattern.test(text)) throw new Error(`the captured monitor_agent answer has no plugin ${pluginId} with emit_records`);
+  return text.replace(pattern, `$1${value}`);
+}
 
-/** The captured pod (2 records rejected, kept) after 3 failed flushes of out_es, still retrying 2 chunks. */
+/** A healthy pod: the captured text as it is (nothing rejected), with no partial line. */
+export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, { fluentd_partial_line_timeouts_total: 0 });
+
+/** The captured pod after 3 failed flushes of out_es, still retrying 2 chunks, and 2 records rejected by Elasticsearch and kept. */
 export function lossyFluentdMetrics(): string {
   return withFluentdValues(FLUENTD_METRICS_CAPTURED, {
     'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3,
     'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3,
     'fluentd_output_status_buffer_queue_length{plugin_id="out_es",type="elasticsearch"}': 2,
     'fluentd_output_status_retry_wait{plugin_id="out_es",type="elasticsearch"}': 8,
+    fluentd_error_label_records_total: 2,
+    'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 2,
   });
 }
 
@@ -248,18 +260,24 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
       ];
     });
   const textPlain = (res: http.ServerResponse, lines: string[]): void => void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
-  // Fluentd: one pod per node (two here), each serving its own /metrics as fluent-plugin-prometheus does.
-  const fluentdPods: { pod: string; url: string; port: number }[] = [];
+  // Fluentd: one pod per node (two here), each serving its own /metrics (fluent-plugin-prometheus) and /api/plugins.json (monitor_agent) on two ports.
+  const fluentdPods: { pod: string; url: string; pluginsUrl: string; ports: { metrics: number; monitor: number } }[] = [];
   for (const [i, pod] of FLUENTD_PODS.entries()) {
-    const url = await serve((_req, _b, res) => {
+    const metricsServer = await serve((_req, _b, res) => {
       if (m.fluentd === 'garbage') return garbage(res);
       if (m.fluentd === 'slow' && !ready('slow')) return textPlain(res, []); // the output monitor has not reported yet
       const text = m.fluentd === 'lossy' && i === 1 ? lossyFluentdMetrics() : FLUENTD_METRICS_HEALTHY;
       void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
     });
-    fluentdPods.push({ pod, url: `${url}/metrics`, port: portOf(url) });
+    const monitorServer = await serve((req, _b, res) => {
+      if (req.url !== '/api/plugins.json') return json(res, 404, {});
+      if (m.fluentd === 'garbage') return garbage(res);
+      const text = m.fluentd === 'stray' ? FLUENTD_MONITOR_CAPTURED.replace(/"in_tail_container_logs"/, '"in_tail_other"') : FLUENTD_MONITOR_CAPTURED;
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    });
+    fluentdPods.push({ pod, url: `${metricsServer}/metrics`, pluginsUrl: `${monitorServer}/api/plugins.json`, ports: { metrics: portOf(metricsServer), monitor: portOf(monitorServer) } });
   }
-  const fluentd: FluentdMetrics = { pods: m.fluentd === 'missing' ? [] : fluentdPods.map(({ pod, url }) => ({ pod, url })), selector: fluentdMetricsAccess(config()).selector };
+  const fluentd: FluentdMetrics = { pods: m.fluentd === 'missing' ? [] : fluentdPods.map(({ pod, url, pluginsUrl }) => ({ pod, url, pluginsUrl })), selector: fluentdMetricsAccess(config()).selector };
   const close = () => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return { m, sent, ready, serve, garbage, statsLines, deliveryLines, agentLines, textPlain, close, app, jaeger, elasticsearch, kibana, fluentd, fluentdPods };
 }
@@ -287,7 +305,7 @@ export async function fakeWorld(modes: Partial<Modes> = {}, esTls?: { key: strin
 
   return {
     endpoints: { app, jaeger, prometheus: `${prometheus}/metrics`, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd, agents: FAKE_AGENTS },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), fluentdPods: fluentdPods.map((p) => p.port) },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), prometheus: portOf(prometheus), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), fluentdPods: fluentdPods.map((p) => p.ports) },
     sent,
     close,
   };
@@ -325,7 +343,7 @@ export async function fakeGatewayWorld(gateway: FakeGateway, modes: Partial<Mode
   const prometheus: GatewayMetrics = { replicas: replicas.map(({ pod, url }) => ({ pod, url })), stats: `${cluster}/metrics`, selector: COLLECTOR_POD_SELECTOR };
   return {
     endpoints: { app, jaeger, prometheus, elasticsearch: { url: elasticsearch, username: 'elastic', password: 'pw' }, kibana: { url: kibana, username: 'elastic', password: 'pw' }, fluentd, agents: FAKE_AGENTS },
-    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster), fluentdPods: fluentdPods.map((p) => p.port) },
+    ports: { app: portOf(app), jaeger: portOf(jaeger), elasticsearch: portOf(elasticsearch), kibana: portOf(kibana), replicas: replicas.map((r) => r.port), clusterCollector: portOf(cluster), fluentdPods: fluentdPods.map((p) => p.ports) },
     sent,
     close,
   };

@@ -1,82 +1,225 @@
 /**
- * The e2e's reading of the real Fluentd capture (e2e/fixtures/fluentd-1.19.3), offline: how the
- * CRI input splits into entries, and which document Fluentd sent for each. The engine's part
- * (what it stores, its 400s, the link's query) runs in the e2e on the real OpenSearch.
+ * The capture of the real Fluentd 1.19.3 on our fluent.conf and plugins (e2e/fixtures/
+ * fluentd-1.19.3-issue30), offline: the bulk bodies it sent checked per entry of the container
+ * log files it read, with the same checker the e2e runs on what the real OpenSearch stored; the
+ * checker shown to catch what the issue forbids; Fluentd's own counts against the input; and the
+ * capture tied to the code (a change of the config, a plugin or the templates asks for a new capture).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { logsIndexTemplate, rejectedLogsIndexTemplate } from '../constructs/elasticsearch/index-templates';
+import { DOCUMENT_ID_KEY, FLUENTD_COUNTERS, FLUENTD_OUTPUTS, FLUENTD_PLUGIN_FILES, FLUENTD_PLUGIN_IDS, FLUENTD_PLUGIN_SOURCE_DIR } from '../constructs/fluentd/fluent-conf';
+import { REJECTED_MARKER, rejectedIndexPrefix } from '../constructs/fluentd/names';
+import { emitRecords, parseMonitorPlugins } from '../ops/fluentd-monitor';
+import { parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { readStacks, resolveTemplate } from '../ops/terraform-json';
+import {
+  budgetLimits,
+  captureCases,
+  captureEntries,
+  capturedBulks,
+  checkDocuments,
+  containerOfLogFile,
+  criLines,
+  documentsOfBulks,
+  FLUENTD_CAPTURE_DIR,
+  fluentdTimestamp,
+  LogEntry,
+  REQUIRED_CASES,
+  StoredDocument,
+} from '../e2e/fluentd-capture-check';
 import { build, outdirOf } from './helpers';
-import { capturedRequests, carries, criEntries, FLUENTD_CAPTURE_DIR, fluentdTimestamp, lineShapes, recordOf, REQUIRED_CLASHES, REQUIRED_SHAPES } from '../e2e/fluentd-capture';
 
-const input = readFileSync(join(FLUENTD_CAPTURE_DIR, 'input-cri.log'), 'utf8');
+const PREFIX = 'fluentd';
+const entries = captureEntries();
+const bulks = capturedBulks();
+const sent = documentsOfBulks(bulks);
+const byId = (id: string) => entries.find((e) => e.id === id)!;
+const capture = (file: string) => readFileSync(join(FLUENTD_CAPTURE_DIR, file), 'utf8');
 
-describe('CRI entries', () => {
-  it('joins P parts to the F of the same stream, keeps a trailing P group, and times an entry by its first part', () => {
-    const file = [
-      '2026-12-05T10:00:01.000000001Z stderr P {"a":',
-      '2026-12-05T10:00:02.000000000Z stdout F between',
-      '2026-12-05T10:00:03.000000000Z stderr F 1}',
-      '2026-12-05T10:00:04.000000000Z stdout P never ',
-      '2026-12-05T10:00:05.000000000Z stdout P ends',
-      '',
-    ].join('\n');
-    expect(criEntries(file)).toEqual([
-      { stream: 'stdout', time: '2026-12-05T10:00:02.000000000Z', text: 'between', parts: 1, complete: true },
-      { stream: 'stderr', time: '2026-12-05T10:00:01.000000001Z', text: '{"a":1}', parts: 2, complete: true },
-      { stream: 'stdout', time: '2026-12-05T10:00:04.000000000Z', text: 'never ends', parts: 2, complete: false },
-    ]);
-    expect(() => criEntries('not a cri line\n')).toThrow('not a CRI log line');
+describe("the capture's input", () => {
+  it('reads CRI lines as bytes (invalid UTF-8 kept as written) and whose log a file is from its name', () => {
+    const files = readdirSync(join(FLUENTD_CAPTURE_DIR, 'input'));
+    const lines = files.flatMap((f) => criLines(readFileSync(join(FLUENTD_CAPTURE_DIR, 'input', f))));
+    expect(lines.length).toBe(83);
+    expect(lines.some((l) => !l.text.equals(Buffer.from(l.text.toString('utf8'))))).toBe(true);
+    expect(containerOfLogFile(files.find((f) => f.startsWith('payments-'))!)).toEqual({ pod: 'payments-6d9f8b7c5-q7w2e', namespace: 'team-a', container: 'payments', containerId: 'a1'.repeat(32) });
+    expect(() => containerOfLogFile('payments.log')).toThrow('not a container log file name');
+    expect(() => criLines(Buffer.from('not a cri line\n'))).toThrow('not a CRI log line');
     expect(fluentdTimestamp('2026-12-05T10:00:01.123456789Z')).toBe('2026-12-05T10:00:01.123456789+00:00');
   });
 
-  it("the capture's input has every line shape and type clash of the issue, one marker per entry", () => {
-    const entries = criEntries(input);
-    expect(entries.map((e) => /entry-(\d+)/.exec(e.text)?.[1]).sort()).toEqual(Array.from({ length: 21 }, (_, i) => String(i + 1).padStart(2, '0')));
-    const { shapes, clashes } = lineShapes(entries);
-    expect(shapes).toEqual(expect.arrayContaining(REQUIRED_SHAPES));
-    expect(clashes).toEqual(expect.arrayContaining(REQUIRED_CLASHES));
+  it("joins a split line's parts per stream, timed by the first part, and a stack trace's lines as entries.json says; every line in one entry", () => {
+    // Issue 23's file: a stderr line split around a stdout line, and a P whose F never came.
+    const split = entries.find((e) => e.id.endsWith(':entry-15'))!;
+    expect(split).toMatchObject({ stream: 'stderr', lines: 2, complete: true, kind: 'object' });
+    expect(entries.indexOf(entries.find((e) => e.id.endsWith(':entry-16'))!)).toBeLessThan(entries.indexOf(split));
+    expect(entries.find((e) => e.id.endsWith(':entry-21'))).toMatchObject({ complete: false, kind: 'text' });
+    expect(byId('E02')).toMatchObject({ kind: 'trace', stream: 'stderr', lines: 6 });
+    expect(byId('E02').text.split('\n')).toHaveLength(6);
+    expect(byId('B09').text).toContain('\uFFFD');
+    expect(entries).toHaveLength(sent.length);
+  });
+
+  it('holds every case of issue 30 and every line shape of issue 23', () => {
+    const cases = captureCases(entries);
+    expect(REQUIRED_CASES.filter((c) => !cases.includes(c))).toEqual([]);
+    // Told from the input: without the stack traces' app, or the exploding one, those cases are missing.
+    expect(captureCases(entries.filter((e) => e.container.container !== 'billing'))).not.toContain('Java stack trace');
+    const withoutExplosion = captureCases(entries.filter((e) => e.container.container !== 'search'));
+    expect(withoutExplosion.filter((c) => c.includes('explosion') || c === 'over the budget: fields')).toEqual([]);
+  });
+
+  it('the budget as the design states it: depth past maxDepth, fields past maxFields, a string past maxValueBytes', () => {
+    const nest = (n: number): Record<string, unknown> => (n === 1 ? { leaf: 1 } : { l: nest(n - 1) });
+    expect(budgetLimits(nest(16))).toEqual([]);
+    expect(budgetLimits(nest(17))).toEqual(['depth']);
+    expect(budgetLimits(Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`k${i}`, i])))).toEqual([]);
+    expect(budgetLimits(Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, i])))).toEqual(['fields']);
+    expect(budgetLimits({ big: 'x'.repeat(16_385) })).toEqual(['size']);
+    expect(budgetLimits({ ['k'.repeat(16_385)]: 1 })).toEqual(['size']);
   });
 });
 
-describe('what the real Fluentd sent', () => {
-  const sent = capturedRequests().flat();
-  const entries = criEntries(input);
-
-  it('one document per entry (rejected ones twice: as written, then as a fallback), each with its stream and the time it was written', () => {
-    const counts = entries.map((e) => sent.filter((s) => carries(s.document, e)).length);
-    const fallbackOf = entries.map((e) => sent.some((s) => s.document.fluentd_rejected === true && carries(s.document, e)));
-    expect(counts).toEqual(fallbackOf.map((f) => (f ? 2 : 1)));
-    expect(fallbackOf.filter(Boolean).length).toBe(2);
-    expect(sent.every((s) => entries.some((e) => carries(s.document, e)))).toBe(true);
+describe('what the real Fluentd sent, per entry (the checker the e2e runs on the engine)', () => {
+  it('every entry in exactly one document, the pipeline\'s fields the runtime\'s and the file\'s, the app\'s JSON under json, no stray document', () => {
+    const { problems, documents } = checkDocuments(entries, sent, PREFIX);
+    expect(problems).toEqual([]);
+    expect(documents.size).toBe(entries.length);
   });
 
-  it('a fallback document holds the rejected record whole, and only fields of the one type its template maps', () => {
-    for (const f of sent.filter((s) => s.document.fluentd_rejected === true)) {
-      const record = recordOf(f.document)!;
-      expect(sent.some((s) => s !== f && JSON.stringify(s.document) === JSON.stringify(record))).toBe(true);
-      expect(f.action.index._index).toMatch(/^fluentd-rejected-\d{4}-\d{2}-\d{2}$/);
-      for (const k of ['stream', 'logtag', 'trace_id']) expect(typeof f.document[k]).toBe('string');
+  it('sends every document with an `index` action and the id derived from the line (never `create`); valid UTF-8 bodies', () => {
+    for (const bulk of bulks) {
+      expect(bulk.body.equals(Buffer.from(new TextDecoder('utf-8', { fatal: true }).decode(bulk.body)))).toBe(true);
+      for (const { action, document } of bulk.items) {
+        expect(Object.keys(action)).toEqual(['index']);
+        expect(action.index._id).toBe(document[DOCUMENT_ID_KEY]);
+      }
     }
+    // The id begins with the runtime's time of the line (seconds, nanoseconds), so the same line re-sent has the same id.
+    const { documents } = checkDocuments(entries, sent, PREFIX);
+    for (const [entry, doc] of documents) {
+      const [, seconds, nanos] = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z$/.exec(entry.time)!;
+      expect([parseInt(doc.id.slice(0, 10), 16), parseInt(doc.id.slice(10, 18), 16)]).toEqual([Date.parse(`${seconds}Z`) / 1000, Number(nanos)]);
+    }
+    expect(new Set(sent.map((d) => d.id)).size).toBe(sent.length);
   });
 
-  it('carries() tells entries apart: another stream, time or logtag is not the entry', () => {
-    const [first] = entries;
-    const doc = sent.find((s) => carries(s.document, first))!.document;
-    expect(carries({ ...doc, stream: 'stderr' }, first)).toBe(false);
-    expect(carries({ ...doc, '@timestamp': '2026-12-05T10:00:01+00:00' }, first)).toBe(false);
-    expect(carries({ ...doc, logtag: 'P' }, first)).toBe(false);
-    expect(carries({ ...doc, msg: 'other' }, first)).toBe(false);
+  it("keeps an app's own pipeline names under json, where they cannot clash: its @timestamp, kubernetes, stream, logtag and markers", () => {
+    const doc = (id: string) => checkDocuments(entries, sent, PREFIX).documents.get(byId(id))!.source as Record<string, any>;
+    expect(doc('A02')['@timestamp']).toBe(fluentdTimestamp(byId('A02').time));
+    expect(doc('A02').json['@timestamp']).toBe('2020-01-01T00:00:00Z');
+    expect(doc('A04').kubernetes.namespace_name).toBe('team-a');
+    expect(doc('A04').json.kubernetes.namespace_name).toBe('kube-system');
+    expect([doc('A05').stream, doc('A05').json.stream, doc('A05').logtag, doc('A05').json.logtag]).toEqual(['stderr', 'stdout-fake', 'F', 'X']);
+    expect(doc('A06')).not.toHaveProperty(REJECTED_MARKER);
+    expect(doc('A06').json).toMatchObject({ fluentd_rejected: true, fluentd_budget_exceeded: 'no', json: { own: 'json field' }, message: 'app message field' });
+    expect(doc('A06')).not.toHaveProperty('trace_id'); // "not-a-trace-id" is not a W3C id
+    expect(doc('C01').fluentd_budget_exceeded).toEqual(['fields']);
+    expect(Object.keys(doc('C01').json)).toHaveLength(256);
+  });
+
+  describe('the checker catches what the issue forbids', () => {
+    const docOf = (id: string) => checkDocuments(entries, sent, PREFIX).documents.get(byId(id))!;
+    /** The checker's problems with one document of the capture changed. */
+    const withChanged = (id: string, change: (d: StoredDocument) => StoredDocument | StoredDocument[] | undefined) => {
+      const target = docOf(id);
+      const docs = sent.flatMap((d) => (d === target ? (change(structuredClone(d)) ?? []) : [d]));
+      return checkDocuments(entries, docs, PREFIX).problems.join('\n');
+    };
+    const source = (d: StoredDocument, more: Record<string, unknown>, less: string[] = []) => ({ ...d, source: Object.fromEntries(Object.entries({ ...d.source, ...more }).filter(([k]) => !less.includes(k))) });
+
+    it.each<[string, string, (d: StoredDocument) => StoredDocument | StoredDocument[] | undefined, RegExp]>([
+      ['a line lost', 'D03', () => undefined, /D03 \(new field after C\) is in 0 documents/],
+      ['a line twice (a chunk re-sent without ids)', 'E02', (d) => [d, { ...d, id: 'other' }], /E02 \(Java\) is in 2 documents/],
+      ["the index of the app's @timestamp", 'A02', (d) => ({ ...d, index: 'fluentd-2020-01-01' }), /A02 .*index "fluentd-2020-01-01", not "fluentd-2026-12-07"/],
+      ["the app's stream", 'A05', (d) => source(d, { stream: 'stdout-fake' }), /A05 .* is in 0 documents[\s\S]*document\(s\) of no entry/],
+      ["the app's logtag", 'A05', (d) => source(d, { logtag: 'X' }), /A05 .*logtag "X", not "F"/],
+      ["the app's kubernetes", 'A04', (d) => source(d, { kubernetes: { ...(d.source.kubernetes as object), container_name: 'kube-apiserver' } }), /A04 .*kubernetes \["payments-6d9f8b7c5-q7w2e","team-a","kube-apiserver"\]/],
+      ['an app field at the top', 'D03', (d) => source(d, { orders_after_field: 'seen-after' }), /D03 .*top-level names the pipeline does not own: orders_after_field/],
+      ['the JSON object changed', 'B14', (d) => source(d, { json: { ...(d.source.json as object), a: 2 } }), /B14 .*json \{/],
+      ['an array as fields', 'B03', (d) => source(d, { json: { 0: { a: 1 } } }), /B03 .*json on a text line/],
+      ['null as no message', 'B06', (d) => source(d, {}, ['message']), /B06 .*message undefined, not "null"/],
+      ['invalid bytes dropped instead of replaced', 'B09', (d) => source(d, { message: String(d.source.message).replace(/\uFFFD/g, '') }), /B09 .*message "plain text with invalid bytes  here and  there"/],
+      ['a stack trace cut to its first line', 'E04', (d) => source(d, { message: 'Traceback (most recent call last):' }), /E04 .*message "Traceback \(most recent call last\):"/],
+      ['a frame joined across streams', 'E08', (d) => source(d, { message: `${d.source.message}\n\tat com.example.billing.Split.run(Split.java:5)` }), /E08 .*message/],
+      ['the budget marker missing', 'C02', (d) => source(d, {}, ['fluentd_budget_exceeded']), /C02 .*fluentd_budget_exceeded undefined, not \["depth"\]/],
+      ['over the budget with the rest lost', 'C03', (d) => source(d, { message: '949 new keys' }), /C03 .*message "949 new keys"/],
+      ['more leaves than the budget', 'C01', (d) => source(d, { json: JSON.parse(byId('C01').text) }), /C01 .*json keeps 2001 leaves/],
+      ["a promoted copy that is not the app's", 'A07', (d) => source(d, { level: 'info' }), /A07 .*level "info", not "30"/],
+      ['a partial line as complete', 'sample-app-5d8f7c9b7-x2x4q:entry-21', (d) => source(d, { logtag: 'F' }), /entry-21 .*logtag "F", not "P"/],
+      ['an id that is not the line\'s', 'B01', (d) => ({ ...d, id: 'random' }), /B01 .*id "random"/],
+    ])('%s', (_what, id, change, problem) => {
+      expect(withChanged(id, change)).toMatch(problem);
+    });
   });
 });
 
-describe('the capture is of the fluent.conf the logging stack deploys today', () => {
-  it('equals the dev profile synthesized config, Terraform escapes read and references resolved (re-capture after a change: e2e/fixtures/fluentd-1.19.3/README.md)', () => {
-    const app = build();
-    const stacks = readStacks(outdirOf(app));
+describe("Fluentd's own counts at the end of the capture agree with its input", () => {
+  const metrics = parsePrometheusText(capture('metrics.txt'));
+  const plugins = parseMonitorPlugins(capture('monitor_agent.json'), 'monitor_agent.json');
+  const total = (name: string) => sumOf(metrics, name);
+
+  it("in_tail's emit_records (what verify reports as lines read) is every CRI line of the input; out_es sent one record per entry; nothing to @ERROR", () => {
+    expect(emitRecords(plugins, FLUENTD_PLUGIN_IDS.tail, 'monitor_agent')).toBe(entries.reduce((n, e) => n + e.lines, 0));
+    expect(sumOf(metrics, 'fluentd_output_status_emit_records', { plugin_id: FLUENTD_OUTPUTS.logs })).toBe(entries.length);
+    expect(bulks.flatMap((b) => b.answer.items.map((i) => i.index.status))).toEqual(sent.map(() => 201));
+    expect(total(FLUENTD_COUNTERS.errorLabel)).toBe(0);
+    // No per-record counting filter on the main path: Fluentd no longer serves one.
+    expect(metrics.some((s) => s.name.startsWith('fluentd_input_status_num_records'))).toBe(false);
+  });
+
+  it("app_line's counters: the lines with invalid UTF-8, the JSON lines cut at the budget; concat's: the partial line", () => {
+    const raw = readdirSync(join(FLUENTD_CAPTURE_DIR, 'input')).flatMap((f) => criLines(readFileSync(join(FLUENTD_CAPTURE_DIR, 'input', f))));
+    expect(total(FLUENTD_COUNTERS.invalidUtf8)).toBe(raw.filter((l) => !l.text.equals(Buffer.from(l.text.toString('utf8')))).length);
+    const cut = sent.filter((d) => 'fluentd_budget_exceeded' in d.source);
+    expect(total(FLUENTD_COUNTERS.overBudget)).toBe(cut.length);
+    expect(cut.length).toBe(entries.filter((e: LogEntry) => e.kind === 'object' && budgetLimits(JSON.parse(e.text)).length > 0).length);
+    expect(total(FLUENTD_COUNTERS.partialTimeouts)).toBe(entries.filter((e) => !e.complete).length);
+  });
+});
+
+describe('the logs template: a fixed mapping that holds every name the pipeline writes', () => {
+  it.each([
+    ['elasticsearch', { type: 'flattened', ignore_above: 1024 }],
+    ['opensearch', { type: 'flat_object' }],
+  ] as const)('%s: not dynamic; the app\'s object and the pod labels each ONE field; every top-level name of every document the real Fluentd sent is mapped', (engine, oneField) => {
+    const { mappings } = logsIndexTemplate(PREFIX, 0, engine).template;
+    const props = mappings.properties as Record<string, { type?: string; properties?: Record<string, unknown> }>;
+    expect(mappings.dynamic).toBe(false);
+    expect(props.json).toEqual(oneField);
+    expect(props.kubernetes.properties!.labels).toEqual(oneField);
+    const names = (pick: (d: Record<string, unknown>) => unknown) => [...new Set(sent.flatMap((d) => Object.keys((pick(d.source) as object) ?? {})))].sort();
+    // `_hash` is the id (kept in _source for a re-emitted record, not searched).
+    expect(names((d) => d).filter((n) => !(n in props) && n !== DOCUMENT_ID_KEY)).toEqual([]);
+    expect(names((d) => d.kubernetes).filter((n) => !(n in props.kubernetes.properties!))).toEqual([]);
+    expect(names((d) => d.docker).filter((n) => !(n in props.docker.properties!))).toEqual([]);
+    expect(names((d) => d)).toEqual(expect.arrayContaining(['json', 'message', 'fluentd_budget_exceeded', 'trace_id', 'span_id', 'level']));
+  });
+
+  it('the readiness gate applies the Elasticsearch variant (flattened) in the deployed stack', () => {
+    const templates = Object.values<any>(readStacks(outdirOf(build())).elasticsearch.resource!.kubernetes_config_map_v1).find((c) => c.metadata.name === 'elasticsearch-index-templates');
+    expect(JSON.parse(templates.data[`${PREFIX}.json`])).toEqual(logsIndexTemplate(PREFIX, 0, 'elasticsearch'));
+  });
+});
+
+describe('the capture is of what the logging stack deploys today (re-capture after a change: e2e/fixtures/fluentd-1.19.3-issue30/README.md)', () => {
+  it('fluent.conf equals the dev profile synthesized config, Terraform escapes read and references resolved', () => {
+    const stacks = readStacks(outdirOf(build()));
     const configMap = Object.values<any>(stacks.logging.resource!.kubernetes_config_map_v1).find((c) => 'fluent.conf' in c.data);
     const deployed = resolveTemplate(configMap.data['fluent.conf'], 'logging', stacks);
     // The capture saved the config with a final newline; the ConfigMap has none.
-    expect(deployed).toBe(readFileSync(join(FLUENTD_CAPTURE_DIR, 'fluent.conf'), 'utf8').replace(/\n$/, ''));
+    expect(deployed).toBe(capture('fluent.conf').replace(/\n$/, ''));
+  });
+
+  it('plugins-app/ holds exactly our plugins, byte for byte', () => {
+    const dir = join(FLUENTD_CAPTURE_DIR, 'plugins-app');
+    expect(readdirSync(dir).sort()).toEqual([...FLUENTD_PLUGIN_FILES].sort());
+    for (const file of FLUENTD_PLUGIN_FILES) expect({ file, same: readFileSync(join(dir, file)).equals(readFileSync(join(FLUENTD_PLUGIN_SOURCE_DIR, file))) }).toEqual({ file, same: true });
+  });
+
+  it("the capture engine had this code's two logs templates for OpenSearch", () => {
+    expect(JSON.parse(capture(`index-template-${PREFIX}.json`))).toEqual(logsIndexTemplate(PREFIX, 0, 'opensearch'));
+    expect(JSON.parse(capture(`index-template-${rejectedIndexPrefix(PREFIX)}.json`))).toEqual(rejectedLogsIndexTemplate(rejectedIndexPrefix(PREFIX), 0, REJECTED_MARKER));
   });
 });

@@ -113,6 +113,11 @@ describe('the logs the links point into', () => {
     expect(rejected.priority).toBeGreaterThan(logs.priority);
     const view = (dataViewRequests(cfg)[0].body as any).data_view;
     expect(view.fieldAttrs.stream.customDescription).toMatch(/stdout or stderr/);
+    // The fields the logs template maps for the app's object and the budget marker are described, by their mapped names.
+    for (const field of ['json', 'fluentd_budget_exceeded']) {
+      expect(logs.template.mappings.properties).toHaveProperty(field);
+      expect(view.fieldAttrs[field].customDescription).toEqual(expect.any(String));
+    }
     expect('logs-rejected-2026-12-05'.startsWith(view.title.replace('*', ''))).toBe(true);
   });
 });

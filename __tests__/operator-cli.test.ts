@@ -71,6 +71,8 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
+      // Lines read through each pod's monitor_agent forward (83 each in the capture), the rest through its metrics forward.
+      expect(output.out()).toContain('166 lines read, 126 records to Elasticsearch');
       expect(output.out()).toContain('16 passed, 0 failed');
       // Jaeger on Elasticsearch (dev): the Monitor tab's hop, read from the recorded answers of the real Jaeger.
       expect(output.out()).toMatch(/ok +Monitor tab: rate, errors, latency .* POST \/api\/orders 0\.12 req\/s/);
@@ -86,7 +88,10 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
         '-n jaeger port-forward --address 127.0.0.1 svc/jaeger-query :16686',
         '-n kibana port-forward --address 127.0.0.1 svc/kibana-kb-http :5601',
         '-n logging get pods -l app.kubernetes.io/name=fluentd -o json',
-        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24231`, // fluentd-q9m4z sorts first
+        // Each Running Fluentd pod twice: its metrics and its monitor_agent (lines read). fluentd-q9m4z sorts first.
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24220`,
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[1]} :24231`,
+        `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[0]} :24220`,
         `-n logging port-forward --address 127.0.0.1 pod/${FLUENTD_PODS[0]} :24231`,
         `-n observability get pods -l ${AGENT_POD_SELECTOR} -o json`,
         '-n observability port-forward --address 127.0.0.1 svc/otel-collector :8889',
@@ -181,7 +186,9 @@ describe('npm run verify (CLI), collector in the gateway layout', () => {
         'elasticsearch svc/elasticsearch :9200',
         'jaeger svc/jaeger-query :16686',
         'kibana svc/kibana-kb-http :5601',
+        `logging pod/${FLUENTD_PODS[1]} :24220`,
         `logging pod/${FLUENTD_PODS[1]} :24231`,
+        `logging pod/${FLUENTD_PODS[0]} :24220`,
         `logging pod/${FLUENTD_PODS[0]} :24231`,
         `observability pod/${gatewayPod(0)} :8889`,
         `observability pod/${gatewayPod(1)} :8889`,

@@ -2,6 +2,8 @@ import Ajv from 'ajv';
 import { build, config, helmValues, resourcesOf, resourceTypes, chartDataFile, synth, TfJson } from './helpers';
 import { componentsInUse } from '../constructs/otel/collector-config';
 import { AGENT_SERVICE, COLLECTOR_SERVICE } from '../constructs/otel/names';
+import { DOCUMENT_ID_KEY, FLUENTD_MONITOR_PORT, FLUENTD_PLUGIN_FILES, FLUENTD_PLUGIN_IDS } from '../constructs/fluentd/fluent-conf';
+import { parseFluentConf, sectionsOf } from './fluent-conf-text';
 
 const app = build();
 const json = {
@@ -209,12 +211,11 @@ describe('otel-collector', () => {
 });
 
 describe('logging (Fluentd)', () => {
-  const conf: string = resourcesOf(json.logging, 'kubernetes_config_map_v1')[0].data['fluent.conf'];
-  it('tails CRI logs, adds metadata, parses JSON and writes daily fluentd-YYYY-MM-DD indices over verified TLS', () => {
+  const conf: string = resourcesOf(json.logging, 'kubernetes_config_map_v1').find((c) => 'fluent.conf' in c.data).data['fluent.conf'];
+  const sections = sectionsOf(parseFluentConf(conf));
+  const ofType = (type: string) => sections.filter((s) => s.section.params['@type'] === type);
+  it('tails CRI logs and writes daily fluentd-YYYY-MM-DD indices over verified TLS, durably', () => {
     expect(conf).toMatch(/path \/var\/log\/containers\/\*\.log[\s\S]*<parse>\n\s+@type cri/);
-    expect(conf).toContain('@type kubernetes_metadata');
-    // No time key in the JSON parse: a `time` it cannot read would drop the whole line (filter_parser).
-    expect(conf).toMatch(/@type parser[\s\S]*reserve_data true[\s\S]*emit_invalid_record_to_error false[\s\S]*@type json\n\s+time_key ""\n/);
     expect(conf).toContain('logstash_prefix fluentd\n');
     expect(conf).toContain('logstash_prefix_separator -');
     expect(conf).toContain('logstash_dateformat %Y-%m-%d');
@@ -229,15 +230,51 @@ describe('logging (Fluentd)', () => {
     expect(conf).toContain('pos_file /var/log/fluentd/containers.log.pos');
     expect(conf).toContain('@type systemd');
   });
+  it("counts no record on the main path: Fluentd's own counts (in_tail's emit_records, served by monitor_agent) for lines read, counting filters only on the rare routes", () => {
+    const tail = ofType('tail');
+    expect(tail.map((s) => s.section.params['@id'])).toEqual([FLUENTD_PLUGIN_IDS.tail]);
+    expect(ofType('monitor_agent').map((s) => s.section.params.port)).toEqual([String(FLUENTD_MONITOR_PORT)]);
+    const counting = ofType('prometheus').filter((s) => s.section.name === 'filter');
+    expect(counting.map((s) => s.labels)).toEqual([['@PARTIAL_TIMEOUT'], ['@ERROR']]);
+  });
+  it("the pipeline owns the document: split lines, then stack traces, then in @LOGS app_line before the metadata (from the tag, never the record), then the output", () => {
+    const mainFilters = sections.filter((s) => s.section.name === 'filter' && s.labels.length === 0).map((s) => s.section.params['@type']);
+    expect(mainFilters).toEqual(['concat', 'stack_trace']);
+    const logs = sections.filter((s) => s.labels[0] === '@LOGS' && ['filter', 'match'].includes(s.section.name)).map((s) => s.section.params['@type']);
+    expect(logs).toEqual(['app_line', 'kubernetes_metadata_per_tag', 'elasticsearch']);
+    const [metadata] = ofType('kubernetes_metadata_per_tag');
+    expect(metadata.section.params.lookup_from_k8s_field).toBe('false');
+    expect(ofType('app_line')[0].section.params.hash_key).toBe(DOCUMENT_ID_KEY);
+    // The stock JSON parser and metadata filter would let an app's fields stand beside (or for) the pipeline's.
+    expect([...ofType('parser'), ...ofType('kubernetes_metadata')]).toEqual([]);
+    expect(ofType('stack_trace')[0].section.params).toMatchObject({ stream_key: 'stream', timeout_label: '@LOGS' });
+  });
+  it('both outputs send the id derived from the line with an index action, and keep it in the record; the fallback document keeps it too', () => {
+    const outputs = ofType('elasticsearch');
+    expect(outputs.map((s) => s.section.params['@id'])).toEqual(['out_es', 'out_es_rejected']);
+    for (const { section } of outputs) {
+      expect(section.params).toMatchObject({ id_key: DOCUMENT_ID_KEY, logstash_format: 'true', include_timestamp: 'true' });
+      // remove_keys would drop the id from a record the output re-emits (retry, @ERROR); `create` without an id is skipped.
+      expect(section.params).not.toHaveProperty('remove_keys');
+      expect(section.params.write_operation ?? 'index').toBe('index');
+    }
+    const [fallback] = ofType('record_transformer');
+    expect(fallback.labels).toEqual(['@ERROR']);
+    expect(fallback.section.children[0].params[DOCUMENT_ID_KEY]).toContain(`record["${DOCUMENT_ID_KEY}"]`);
+  });
   it('keeps stream, flushes a partial line whose end never comes, and sends rejected documents to a fallback family', () => {
     // concat deletes partial_cri_stream_key from every record it joins: it must not be `stream`.
     expect(conf).toMatch(/@type concat[\s\S]*partial_cri_stream_key partial_cri_stream_unused\n[\s\S]*keep_partial_key true\n[\s\S]*timeout_label @PARTIAL_TIMEOUT\n/);
     expect(conf).toMatch(/<label @PARTIAL_TIMEOUT>[\s\S]*@label @LOGS\n[\s\S]*<\/label>\n<label @LOGS>/);
     expect(conf).toMatch(/<label @ERROR>[\s\S]*name fluentd_error_label_records_total[\s\S]*@type record_transformer[\s\S]*@id out_es_rejected[\s\S]*logstash_prefix fluentd-rejected\n[\s\S]*path \/var\/log\/fluentd\/buffer\/rejected\n/);
   });
+  it('ships our plugins as ConfigMap fluentd-plugins, one key per file', () => {
+    const plugins = resourcesOf(json.logging, 'kubernetes_config_map_v1').find((c) => c.metadata.name === 'fluentd-plugins');
+    expect(Object.keys(plugins.data).sort()).toEqual([...FLUENTD_PLUGIN_FILES].sort());
+  });
   it('index prefix is configurable', () => {
     const other = synth(build(config({ fluentd: { indexPrefix: 'applogs' } })).logging);
-    expect(resourcesOf(other, 'kubernetes_config_map_v1')[0].data['fluent.conf']).toContain('logstash_prefix applogs\n');
+    expect(resourcesOf(other, 'kubernetes_config_map_v1').find((c) => 'fluent.conf' in c.data).data['fluent.conf']).toContain('logstash_prefix applogs\n');
   });
   it('ClusterRole only reads pods and namespaces', () => {
     expect(resourcesOf(json.logging, 'kubernetes_cluster_role_v1')[0].rule).toEqual([{ api_groups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);

@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OfflineTerraform, PlannedResourceChange, stacksOf, StackDir, TerraformPlan, TerraformState } from '../checks/terraform-offline';
 import { OtelCollectorAddOn } from '../constructs/addons/otel-collector';
 import { retentionScript } from '../constructs/elasticsearch/index-retention';
 import { JAEGER_CONFIG_CHECKSUM_ENV, JAEGER_ES_CLIENT_CHECKSUM_ENV } from '../constructs/addons/jaeger';
 import { JAEGER_INDEX_FAMILIES } from '../constructs/jaeger/names';
+import { FLUENTD_PLUGIN_FILES, FLUENTD_PLUGIN_SOURCE_DIR } from '../constructs/fluentd/fluent-conf';
 import { dataViewRequests } from '../constructs/kibana/data-views';
 import { build, config, outdirOf } from './helpers';
 
@@ -37,6 +40,19 @@ describe('first deploy', () => {
     const logging = resourcesIn(await session.showState(stack('logging')));
     const cron = logging.find((r) => r.type === 'kubernetes_cron_job_v1')!;
     expect(cron.values.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command[2]).toBe(retentionScript(['fluentd', 'fluentd-rejected', 'k8s-events', ...JAEGER_INDEX_FAMILIES], 7));
+  });
+
+  it('Terraform gives Fluentd our plugins byte for byte, mounted beside the image\'s plugins (FLUENTD_OPT -p)', async () => {
+    const logging = resourcesIn(await session.showState(stack('logging')));
+    const plugins = logging.find((r) => r.type === 'kubernetes_config_map_v1' && r.values.metadata[0].name === 'fluentd-plugins')!;
+    expect(plugins.values.data).toEqual(Object.fromEntries(FLUENTD_PLUGIN_FILES.map((f) => [f, fs.readFileSync(join(FLUENTD_PLUGIN_SOURCE_DIR, f), 'utf8')])));
+    const pod = logging.find((r) => r.type === 'kubernetes_daemon_set_v1')!.values.spec[0].template[0].spec[0];
+    const volume = pod.volume.find((v: any) => v.config_map?.[0]?.name === 'fluentd-plugins');
+    const [container] = pod.container;
+    expect(container.volume_mount.filter((m: any) => m.name === volume.name).map((m: any) => [m.mount_path, m.read_only])).toEqual([['/fluentd/plugins-app', true]]);
+    // The image's own plugins stay where its entrypoint loads them (-p /fluentd/plugins): nothing mounted over them.
+    expect(container.volume_mount.map((m: any) => m.mount_path)).not.toContain('/fluentd/plugins');
+    expect(container.env.find((e: any) => e.name === 'FLUENTD_OPT').value).toBe('-p /fluentd/plugins-app');
   });
 
   it("Terraform gives the data-view Job the request bodies the code wrote, and Helm Kibana's elasticsearchRef resolved", async () => {
@@ -110,6 +126,29 @@ describe('a config change reaches the pods that read it (checksums computed by T
     const plan = await planWith({ fluentd: { bufferLimit: '1Gi' } }, 'logging');
     const { before, after } = afterValue(plan, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
     expect(after).not.toBe(before);
+  });
+
+  it('a changed plugin file rolls Fluentd (checksum/config): the plugins ConfigMap is part of it', async () => {
+    const changedFile = join(FLUENTD_PLUGIN_SOURCE_DIR, FLUENTD_PLUGIN_FILES[0]);
+    const readFileSync = fs.readFileSync;
+    // The plugin as a developer would change it: the synth reads the file again.
+    const spy = jest.spyOn(fs, 'readFileSync').mockImplementation(((path: fs.PathOrFileDescriptor, options?: any) => {
+      const text = readFileSync(path, options);
+      return path === changedFile ? `${text}# changed\n` : text;
+    }) as typeof fs.readFileSync);
+    let changed: StackDir[];
+    try {
+      changed = stacksOf(outdirOf(build()));
+    } finally {
+      spy.mockRestore();
+    }
+    const plan = await session.planStack(stack('logging', changed));
+    const { before, after } = afterValue(plan, 'kubernetes_daemon_set_v1', (a) => daemonSetAnnotations(a)['checksum/config']);
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(after).not.toBe(before);
+    const plugins = plan.resource_changes!.find((r) => r.type === 'kubernetes_config_map_v1' && (r.change.after as any).metadata[0].name === 'fluentd-plugins')!;
+    expect(plugins.change.actions).toEqual(['update']);
+    expect((plugins.change.after as any).data[FLUENTD_PLUGIN_FILES[0]].endsWith('# changed\n')).toBe(true);
   });
 
   it('elasticsearch.indexReplicas changes the index templates and re-runs the gate that applies them', async () => {

@@ -1,9 +1,14 @@
 import { accessPoints, COLLECTOR_POD_SELECTOR, localPortOf } from '../ops/cluster-access';
 import { mergeSeries, parsePrometheusText, sumOf } from '../ops/prometheus-text';
 import { expectedDataViews } from '../ops/kibana-api';
+import { FLUENTD_PLUGIN_IDS } from '../constructs/fluentd/fluent-conf';
+import { emitRecords, parseMonitorPlugins } from '../ops/fluentd-monitor';
 import { fluentdReport, formatResults, HopResult, runVerify } from '../ops/verify';
 import { config } from './helpers';
-import { agentPod, FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, gatewayPod, Modes, withFluentdValues } from './fake-world';
+import { agentPod, FAKE_DATA_VIEWS, fakeGatewayWorld, fakeWorld, FLUENTD_METRICS_CAPTURED, FLUENTD_METRICS_HEALTHY, FLUENTD_MONITOR_CAPTURED, gatewayPod, Modes, withEmitRecords, withFluentdValues } from './fake-world';
+
+/** The lines in_tail read, from a monitor_agent answer. */
+const linesRead = (monitor: string) => emitRecords(parseMonitorPlugins(monitor, 'monitor_agent'), FLUENTD_PLUGIN_IDS.tail, 'monitor_agent');
 
 // monitorTab: the dev profile keeps Jaeger's traces in Elasticsearch, so its Monitor tab hop is checked.
 const fast = { timeoutMs: 2500, intervalMs: 100, dataViews: FAKE_DATA_VIEWS.map((v) => v.id), monitorTab: true };
@@ -79,6 +84,7 @@ describe('npm run verify logic against fake servers', () => {
     [{ delivery: 'missing' }, 'nothing dropped (queues, retries, app buffers)', /telemetry was lost|logs statefulset\/otel-collector/],
     [{ fluentd: 'missing' }, 'log lines dropped / retried (Fluentd)', /Fluentd is not running, so no container log is shipped: kubectl -n logging get pods -l app\.kubernetes\.io\/name=fluentd/],
     [{ fluentd: 'garbage' }, 'log lines dropped / retried (Fluentd)', /kubectl -n logging logs ds\/fluentd/],
+    [{ fluentd: 'stray' }, 'log lines dropped / retried (Fluentd)', /kubectl -n logging logs ds\/fluentd/],
     [{ es: 'stray' }, "trace's log lines (the link's query)", /"Logs for this trace" finds none of the trace's lines/],
     [{ kibana: 'missing' }, 'Kibana answers', /Kibana is not available: kubectl -n kibana get kibana,pods/],
     [{ kibana: 'garbage' }, 'Kibana answers', /Kibana is not available/],
@@ -273,28 +279,49 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
     }
   });
 
-  it('sums every Fluentd pod: 0 failed flushes and 0 records to @ERROR on a healthy deploy', async () => {
+  it('sums every Fluentd pod: lines read from monitor_agent, 0 failed flushes and 0 records to @ERROR on a healthy deploy; replaced bytes and cut lines reported, not a loss', async () => {
     const world = await fakeWorld();
     try {
       const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
       expect(hop).toMatchObject({
         ok: true,
-        detail: '50 lines read, 42 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end (2 pods)',
+        detail: '166 lines read, 126 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end; 4 line(s) with invalid UTF-8 replaced by U+FFFD, 8 JSON line(s) over the field budget kept whole in message (2 pods)',
       });
     } finally {
       await world.close();
     }
   });
 
-  it("reads the real Fluentd's /metrics after the capture run: 2 rejected records named, kept in the fallback family", () => {
-    const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), 'fluentd')!;
-    expect(report.detail).toBe('25 lines read, 21 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 2 records to @ERROR (2 kept in fluentd-rejected-*); 1 partial line(s) sent without their end');
-    expect(report.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
+  it("reads the real Fluentd's counts after the capture run: in_tail's emit_records as lines read, the app_line counters as information", () => {
+    const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), linesRead(FLUENTD_MONITOR_CAPTURED), 'fluentd')!;
+    expect(report.detail).toBe('83 lines read, 63 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 1 partial line(s) sent without their end; 2 line(s) with invalid UTF-8 replaced by U+FFFD, 4 JSON line(s) over the field budget kept whole in message');
+    // Those lines landed (replaced, or whole in message): nothing is named as lost.
+    expect(report.loss).toBeUndefined();
+    // No per-record counter any more: lines read are Fluentd's own count, whatever the metrics say.
+    expect(FLUENTD_METRICS_CAPTURED).not.toContain('fluentd_input_status_num_records_total');
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), linesRead(withEmitRecords(FLUENTD_MONITOR_CAPTURED, FLUENTD_PLUGIN_IDS.tail, 5000)), 'fluentd')!.detail).toMatch(/^5000 lines read, 63 records/);
+    // monitor_agent of a config without our in_tail: named, not read as 0.
+    expect(() => linesRead(FLUENTD_MONITOR_CAPTURED.replace(/"in_tail_container_logs"/, '"in_tail_other"'))).toThrow('monitor_agent lists no plugin in_tail_container_logs');
+    expect(() => parseMonitorPlugins('<html>502</html>', 'http://x/api/plugins.json')).toThrow('http://x/api/plugins.json answered something that is not JSON');
+    // Records rejected by Elasticsearch are a loss, named with where they are kept.
+    const rejected = withFluentdValues(FLUENTD_METRICS_CAPTURED, { fluentd_error_label_records_total: 2, 'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 2 });
+    expect(fluentdReport(parsePrometheusText(rejected), 83, 'fluentd')!.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
     // After an outage the counters stay (cumulative since the pod started): named, and said to be over.
     const recovered = withFluentdValues(FLUENTD_METRICS_HEALTHY, { 'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3, 'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3 });
-    expect(fluentdReport(parsePrometheusText(recovered), 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
+    expect(fluentdReport(parsePrometheusText(recovered), 83, 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
     // Before the output monitor's first report there is nothing to judge.
-    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 'fluentd')).toBeUndefined();
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 83, 'fluentd')).toBeUndefined();
+  });
+
+  it('names the pod whose monitor_agent does not list our in_tail (another config runs there)', async () => {
+    const world = await fakeWorld({ fluentd: 'stray' });
+    try {
+      const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
+      expect(hop.ok).toBe(false);
+      expect(hop.detail).toMatch(/^pod fluentd-(x7k2p|q9m4z): monitor_agent lists no plugin in_tail_container_logs \(is the deployed fluent\.conf this version's\?\)$/);
+    } finally {
+      await world.close();
+    }
   });
 
   it('fails the Fluentd hop naming each counter that is not zero: retried flushes, records sent to @ERROR', async () => {
@@ -304,7 +331,7 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       const hop = results.find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
       expect(hop.ok).toBe(false);
       expect(hop.detail).toMatch(/^3 flushes of out_es failed since the pod started \(fluentd_output_status_num_errors\{plugin_id="out_es"\} 3, fluentd_output_status_retry_count 3\): still retrying, 2 chunks queued/);
-      expect(hop.detail).toContain('2 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400');
+      expect(hop.detail).toContain('2 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400) or a plugin refused them');
       expect(hop.detail).toContain('2 kept in fluentd-rejected-* with the whole record as one string in message');
       expect(hop.cause).toMatch(/docs\/logs-path\.md.*kubectl -n logging logs ds\/fluentd/);
       // The relabel outputs (plugin_id object:NNN) of the real text are not Elasticsearch outputs: not named.

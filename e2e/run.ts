@@ -486,8 +486,9 @@ async function searchEngineSteps(
     Date.now() - p0,
   );
 
-  // 13. What the real Fluentd sent for every line shape, on this engine with our templates: none
-  // lost, rejected lines in their fallback family, the link's query exact (e2e/fluentd-capture.ts).
+  // 13. What the real Fluentd sent for several apps' lines of every shape, on this engine with our
+  // templates: each line exactly once as the pipeline writes it, twice replayed still once, what
+  // apps wrote searchable, the link's query exact (e2e/fluentd-capture.ts).
   await fluentdCaptureOnSearchEngine({ es, step });
 
   // 14. The collector, rewired to the Jaeger on OpenSearch storage (same ports, same queue): the

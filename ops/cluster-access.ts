@@ -11,7 +11,7 @@ import { kindContext, kindKubeconfigPath } from '../constructs/kind/names';
 import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorPodLabels } from '../constructs/otel/names';
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { FLUENTD_DAEMONSET } from '../constructs/fluentd/names';
-import { FLUENTD_METRICS_PORT } from '../constructs/fluentd/fluent-conf';
+import { FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT } from '../constructs/fluentd/fluent-conf';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
@@ -117,9 +117,12 @@ export function collectorMetricsAccess(config: MonitoringConfig) {
     : ({ layout: 'single', namespace, port, service: COLLECTOR_SERVICE } as const);
 }
 
-/** Where verify scrapes Fluentd's own metrics: every Running pod of the DaemonSet (one per node), each by its own forward. */
+/**
+ * Where verify reads Fluentd's own counts: every Running pod of the DaemonSet (one per node), its
+ * Prometheus metrics (`port`) and its monitor_agent (`monitorPort`: in_tail's lines read), each by its own forward.
+ */
 export function fluentdMetricsAccess(config: MonitoringConfig) {
-  return { namespace: config.namespaces.logging, port: FLUENTD_METRICS_PORT, selector: labelSelector({ 'app.kubernetes.io/name': FLUENTD_DAEMONSET }, ['app.kubernetes.io/name']) } as const;
+  return { namespace: config.namespaces.logging, port: FLUENTD_METRICS_PORT, monitorPort: FLUENTD_MONITOR_PORT, selector: labelSelector({ 'app.kubernetes.io/name': FLUENTD_DAEMONSET }, ['app.kubernetes.io/name']) } as const;
 }
 /** The node agents' pods (the agent release, daemonset mode). */
 export const AGENT_POD_SELECTOR = labelSelector(collectorPodLabels(AGENT_SERVICE, 'daemonset'), ['app.kubernetes.io/instance', 'app.kubernetes.io/name']);

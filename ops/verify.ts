@@ -1,12 +1,13 @@
 import { SAMPLE_APP_BACKEND_SERVICE, SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { EVENTS_INDEX_PREFIX } from '../constructs/elasticsearch/names';
 import { traceLogsQuery } from '../constructs/kibana/trace-logs-query';
-import { FLUENTD_COUNTERS, FLUENTD_OUTPUTS } from '../constructs/fluentd/fluent-conf';
+import { FLUENTD_COUNTERS, FLUENTD_OUTPUTS, FLUENTD_PLUGIN_IDS } from '../constructs/fluentd/fluent-conf';
 import { rejectedIndexPrefix } from '../constructs/fluentd/names';
 import { AGENT_DAEMONSET, CLUSTER_COLLECTOR_SERVICE } from '../constructs/otel/names';
 import { agentHop, AgentPods, agentRefusals, isAgentSeries } from './agent-hop';
 import { ElasticsearchTarget, indices, search } from './elasticsearch-api';
 import { getDependencies, getTrace, summarizeTrace } from './jaeger-api';
+import { emitRecords, fetchMonitorPlugins } from './fluentd-monitor';
 import { getDataView, KibanaTarget, kibanaStatus } from './kibana-api';
 import { monitorHop } from './monitor-hop';
 import { newTraceContext, pollUntil } from './poll';
@@ -26,10 +27,10 @@ export interface GatewayMetrics {
   readonly selector: string;
 }
 
-/** Fluentd's Prometheus endpoints: every Running pod of the DaemonSet (one per node), each through its own forward. */
+/** Fluentd's own endpoints on every Running pod of the DaemonSet (one per node), each through its own forwards. */
 export interface FluentdMetrics {
-  /** Empty: no Running pod. */
-  readonly pods: readonly { readonly pod: string; readonly url: string }[];
+  /** Empty: no Running pod. `url`: its Prometheus /metrics; `pluginsUrl`: its monitor_agent's /api/plugins.json. */
+  readonly pods: readonly { readonly pod: string; readonly url: string; readonly pluginsUrl: string }[];
   /** The label selector the pods were listed with, for the hints. */
   readonly selector: string;
 }
@@ -125,19 +126,21 @@ export function deliveryReport(all: Sample[]): { detail: string; loss?: string }
 }
 
 /**
- * What the log path lost or is retrying, from Fluentd's own metrics (fluent-plugin-prometheus:
- * fluentd_output_status_* of its prometheus_output_monitor, gauges per output `plugin_id`, and
- * the counters our fluent.conf defines), summed over the pods. `loss` names each counter that is
- * not zero: failed flushes being retried, records sent to the @ERROR label (rejected by
- * Elasticsearch: kept in the fallback family, but not as written). Undefined until the output
- * monitor has reported (every 10 s).
+ * What the log path lost or is retrying, from Fluentd's own counts summed over the pods: the
+ * container log lines in_tail read (`linesRead`: monitor_agent's `emit_records` of
+ * FLUENTD_PLUGIN_IDS.tail), fluentd_output_status_* of fluent-plugin-prometheus's
+ * prometheus_output_monitor (per output `plugin_id`) and the counters our fluent.conf and
+ * plugins define. `loss` names each counter that is not zero: failed flushes being retried,
+ * records sent to the @ERROR label (rejected by Elasticsearch: kept in the fallback family, but
+ * not as written). Lines with invalid UTF-8 (replaced) and over the field budget (kept whole in
+ * `message`) landed: reported, not a loss. Undefined until the output monitor has reported (every 10 s).
  */
-export function fluentdReport(samples: Sample[], indexPrefix: string): { detail: string; loss?: string } | undefined {
+export function fluentdReport(samples: Sample[], linesRead: number, indexPrefix: string): { detail: string; loss?: string } | undefined {
   const of = (name: string, plugin_id: string) => sumOf(samples, name, { plugin_id });
   if (!samples.some((s) => s.name === 'fluentd_output_status_num_errors' && s.labels.plugin_id === FLUENTD_OUTPUTS.logs)) return undefined;
-  const linesIn = counter(samples, FLUENTD_COUNTERS.linesIn.replace(/_total$/, ''));
-  const rejected = counter(samples, FLUENTD_COUNTERS.errorLabel.replace(/_total$/, ''));
-  const partial = counter(samples, FLUENTD_COUNTERS.partialTimeouts.replace(/_total$/, ''));
+  const total = (name: string) => counter(samples, name.replace(/_total$/, ''));
+  const rejected = total(FLUENTD_COUNTERS.errorLabel);
+  const partial = total(FLUENTD_COUNTERS.partialTimeouts);
   const sent = of('fluentd_output_status_emit_records', FLUENTD_OUTPUTS.logs);
   const kept = of('fluentd_output_status_emit_records', FLUENTD_OUTPUTS.rejected);
   const buffered = sumOf(samples, 'fluentd_output_status_buffer_total_bytes');
@@ -149,7 +152,8 @@ export function fluentdReport(samples: Sample[], indexPrefix: string): { detail:
     queued: of('fluentd_output_status_buffer_queue_length', id),
     wait: of('fluentd_output_status_retry_wait', id),
   }));
-  const detail = `${linesIn} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial line(s) sent without their end`;
+  const landed = `${total(FLUENTD_COUNTERS.invalidUtf8)} line(s) with invalid UTF-8 replaced by U+FFFD, ${total(FLUENTD_COUNTERS.overBudget)} JSON line(s) over the field budget kept whole in message`;
+  const detail = `${linesRead} lines read, ${sent} records to Elasticsearch, ${buffered} bytes buffered; failed flushes ${retries.map((r) => `${r.id} ${r.errors}`).join(', ')}; ${rejected} records to @ERROR (${kept} kept in ${family}); ${partial} partial line(s) sent without their end; ${landed}`;
   const losses = [
     ...retries
       .filter((r) => r.errors > 0 || r.retries > 0)
@@ -161,10 +165,24 @@ export function fluentdReport(samples: Sample[], indexPrefix: string): { detail:
           }`,
       ),
     ...(rejected > 0
-      ? [`${rejected} records sent to the @ERROR label (${FLUENTD_COUNTERS.errorLabel}): Elasticsearch rejected them (400: a field clashed with another line's type) or a plugin refused them; ${kept} kept in ${family} with the whole record as one string in message (fluentd_output_status_emit_records{plugin_id="${FLUENTD_OUTPUTS.rejected}"})`]
+      ? [`${rejected} records sent to the @ERROR label (${FLUENTD_COUNTERS.errorLabel}): Elasticsearch rejected them (400) or a plugin refused them; ${kept} kept in ${family} with the whole record as one string in message (fluentd_output_status_emit_records{plugin_id="${FLUENTD_OUTPUTS.rejected}"})`]
       : []),
   ];
   return { detail, loss: losses.length ? losses.join('; ') : undefined };
+}
+
+/** The container log lines every pod's in_tail read (monitor_agent), summed; a pod that does not answer is an error naming it. */
+async function linesReadOnPods(pods: FluentdMetrics['pods']): Promise<number> {
+  const counts = await Promise.all(
+    pods.map(async (p) => {
+      try {
+        return emitRecords(await fetchMonitorPlugins(p.pluginsUrl), FLUENTD_PLUGIN_IDS.tail, 'monitor_agent');
+      } catch (err) {
+        throw new Error(`pod ${p.pod}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** Pods scraped together (gateway replicas, Fluentd's pods): series summed, a failing pod is an error naming it. */
@@ -363,7 +381,8 @@ export async function runVerify(endpoints: VerifyEndpoints, options: VerifyOptio
                 : `the log path is retrying or rerouting lines (see the detail; docs/logs-path.md); the reasons are in kubectl -n ${ns.logging} logs ds/fluentd (400 reasons: "send an error event to @ERROR")`,
               failNow: noPod,
               probe: async () => {
-                const report = fluentdReport(await scrapePods(fluentd.pods), prefix);
+                const [samples, linesRead] = await Promise.all([scrapePods(fluentd.pods), linesReadOnPods(fluentd.pods)]);
+                const report = fluentdReport(samples, linesRead, prefix);
                 loss = report?.loss;
                 return report && `${report.detail} (${fluentd.pods.length} pod${fluentd.pods.length === 1 ? '' : 's'})`;
               },

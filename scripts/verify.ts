@@ -6,7 +6,8 @@
  * Gateway layout: the collector's Prometheus endpoint is scraped on every Running gateway
  * pod (one forward each, samples summed), the kubelet/cluster stats on the cluster collector.
  * With kibana.enabled: Kibana's status and the data views of the profile, as the elastic user.
- * Fluentd's own metrics (lines dropped or retried) on every Running Fluentd pod, one forward each.
+ * Fluentd's own counts (lines read, dropped or retried) on every Running Fluentd pod: two forwards
+ * each, its Prometheus metrics and its monitor_agent.
  * With Jaeger on Elasticsearch: the Monitor tab's metrics (Jaeger's /api/metrics/*).
  */
 import { execFileSync } from 'node:child_process';
@@ -37,13 +38,15 @@ async function main(): Promise<number> {
   const metricsForwards: PortForward[] = [];
   let stopping = false;
   const fluentdMetrics = fluentdMetricsAccess(config);
-  const metricsUrl = async (target: { service: string } | { pod: string }, where: { namespace: string; port: number } = metrics) => {
+  /** A forward to `target`'s port, as a URL of `path` on it. */
+  const forwardedUrl = async (target: { service: string } | { pod: string }, where: { namespace: string; port: number }, path: string) => {
     // After listing the pods: no new kubectl once the forwards are being stopped.
     if (stopping) throw new Error('verify is stopping');
     const forward = new PortForward({ namespace: where.namespace, remotePort: where.port, localPort: 0, ...target }, access);
     metricsForwards.push(forward);
-    return `http://127.0.0.1:${await forward.start()}/metrics`;
+    return `http://127.0.0.1:${await forward.start()}${path}`;
   };
+  const metricsUrl = (target: { service: string } | { pod: string }, where: { namespace: string; port: number } = metrics) => forwardedUrl(target, where, '/metrics');
   /** The single collector through its Service, or each Running gateway pod (only what reached it) plus the cluster collector. */
   const collectorEndpoints = async (): Promise<string | GatewayMetrics> => {
     if (metrics.layout === 'single') return metricsUrl({ service: metrics.service });
@@ -51,11 +54,12 @@ async function main(): Promise<number> {
     const [stats, ...urls] = await Promise.all([metricsUrl({ service: metrics.statsService }), ...pods.map((pod) => metricsUrl({ pod }))]);
     return { replicas: pods.map((pod, i) => ({ pod, url: urls[i] })), stats, selector: metrics.selector };
   };
-  /** Every Running Fluentd pod: each has only its node's counters. */
+  /** Every Running Fluentd pod: each has only its node's counts (its metrics, and its monitor_agent for the lines read). */
   const fluentdEndpoints = async (): Promise<FluentdMetrics> => {
     const pods = await runningPods(access, fluentdMetrics.namespace, fluentdMetrics.selector);
-    const urls = await Promise.all(pods.map((pod) => metricsUrl({ pod }, fluentdMetrics)));
-    return { pods: pods.map((pod, i) => ({ pod, url: urls[i] })), selector: fluentdMetrics.selector };
+    const monitor = { namespace: fluentdMetrics.namespace, port: fluentdMetrics.monitorPort };
+    const urls = await Promise.all(pods.map((pod) => Promise.all([metricsUrl({ pod }, fluentdMetrics), forwardedUrl({ pod }, monitor, '/api/plugins.json')])));
+    return { pods: pods.map((pod, i) => ({ pod, url: urls[i][0], pluginsUrl: urls[i][1] })), selector: fluentdMetrics.selector };
   };
   try {
     const [[esPort, jaegerPort, appPort, kibanaPort], prometheus, agentPods, fluentd] = await Promise.all([

@@ -40,36 +40,63 @@ function dailyIndices(prefix: string, replicas: number, properties: Record<strin
   };
 }
 
+/** The engine a template is for: the stacks deploy Elasticsearch; the e2e runs OpenSearch. */
+export type SearchEngine = 'elasticsearch' | 'opensearch';
+
+/**
+ * Any JSON object as ONE mapped field, whatever keys and nesting it has, each leaf searchable as
+ * a keyword by its path (`json.user.id: 42`) or by the field (`json: 42`): Elasticsearch's
+ * `flattened` (leaves over 1024 characters kept in `_source`, not indexed; depth ≤ 20), and
+ * OpenSearch's `flat_object` (no such parameters).
+ */
+function objectAsOneField(engine: SearchEngine): Record<string, unknown> {
+  return engine === 'elasticsearch' ? { type: 'flattened', ignore_above: 1024 } : { type: 'flat_object' };
+}
+
 /** Fields Fluentd adds to every container log line, the same in both logs families. */
 const kubernetesFields = { namespace_name: keyword, pod_name: keyword, container_name: keyword, host: keyword };
 
 /**
- * Container and node logs written by Fluentd (`<prefix>-YYYY-MM-DD`). Apps log what they like,
- * so the mapping is built to accept their lines in any order of arrival:
- * - `index.mapping.ignore_malformed`: a value that does not fit a numeric or date field (`count`
- *   30, then "many") is kept in `_source`, not indexed, instead of failing the document;
- * - no date detection: a string field is text and keyword, whatever its first value looks like;
- * - `level` and `time` keyword: "info" and 30, an ISO string and epoch ms, are all values of it;
- * - pod and namespace labels not indexed (`enabled: false`, kept in `_source`): the metadata
- *   filter keeps their dots, and `app` next to `app.kubernetes.io/name` is a value and an object
- *   under the same name, which Elasticsearch refuses.
- * What still cannot be indexed (an object where another line had a value) is rejected (400) and
- * Fluentd sends it to `rejectedLogsIndexTemplate`'s family.
+ * Container and node logs written by Fluentd (`<prefix>-YYYY-MM-DD`). What an app writes is data,
+ * so the mapping is fixed: `dynamic: false` at the top, where every name is the pipeline's
+ * (constructs/fluentd/plugins/filter_app_line.rb), and the app's JSON object in ONE field
+ * (`json`, `objectAsOneField`). No line can add a field, use up the index's field limit, or make
+ * another line's value clash with the type its first line chose: the mapping is this template,
+ * all day, whatever the apps write and in whatever order.
+ * - `message` full text: the line's text (a JSON line's own `msg`/`message`);
+ * - `json.*` keywords: every leaf of the app's object by its path (numbers compare as text);
+ * - kubernetes metadata from the API server (pod, namespace, container, node, pod labels as one field);
+ * - node logs (the kubelet's and containerd's journal): unit, host, identifier, priority.
  */
-export function logsIndexTemplate(prefix: string, replicas: number): IndexTemplate {
+export function logsIndexTemplate(prefix: string, replicas: number, engine: SearchEngine = 'elasticsearch'): IndexTemplate {
+  const oneField = objectAsOneField(engine);
   return dailyIndices(
     prefix,
     replicas,
     {
       stream: keyword,
       logtag: keyword,
+      message: { type: 'text' },
+      json: oneField,
       trace_id: keyword,
       span_id: keyword,
       level: keyword,
-      time: keyword,
-      kubernetes: { properties: { ...kubernetesFields, labels: { type: 'object', enabled: false }, namespace_labels: { type: 'object', enabled: false } } },
+      fluentd_budget_exceeded: keyword,
+      kubernetes: {
+        properties: {
+          ...kubernetesFields,
+          pod_id: keyword,
+          pod_ip: keyword,
+          labels: oneField,
+        },
+      },
+      docker: { properties: { container_id: keyword } },
+      systemd_unit: keyword,
+      hostname: keyword,
+      syslog_identifier: keyword,
+      priority: keyword,
     },
-    { settings: { 'index.mapping.ignore_malformed': true }, dateDetection: false },
+    { dynamic: false },
   );
 }
 

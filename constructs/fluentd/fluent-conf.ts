@@ -2,6 +2,8 @@
  * fluent.conf as typed directives, rendered to Fluentd's config syntax. The DaemonSet
  * ships this file instead of the image's built-in one (which has no CA-file setting).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { REJECTED_MARKER } from './names';
 
 export interface Directive {
@@ -48,18 +50,24 @@ export const FLUENTD_MONITOR_PORT = 24220;
 export const FLUENTD_METRICS_PORT = 24231;
 
 /**
- * Counters the config defines with fluent-plugin-prometheus's filter (the output counters,
- * fluentd_output_status_*, come from its prometheus_output_monitor). Without labels, each is
- * served from the start at 0 (prometheus-client initializes an empty label set).
+ * Counters the config defines with fluent-plugin-prometheus's filter, on the rare routes only (a
+ * filter per record costs more than the rest of the pipeline: #30). Without labels, each is served
+ * from the start at 0. Lines read are Fluentd's own count (in_tail's `emit_records`, served by
+ * monitor_agent); the output counters, fluentd_output_status_*, come from prometheus_output_monitor.
  */
 export const FLUENTD_COUNTERS = {
-  /** Every line read (a split line counts once per part), before anything could drop it. */
-  linesIn: 'fluentd_input_status_num_records_total',
   /** Partial lines whose end never came, sent on without it after PARTIAL_LINE_TIMEOUT_SECONDS. */
   partialTimeouts: 'fluentd_partial_line_timeouts_total',
   /** Records that reached the @ERROR label: rejected by Elasticsearch (400), or refused by a plugin. */
   errorLabel: 'fluentd_error_label_records_total',
+  /** Lines whose invalid UTF-8 bytes were replaced by U+FFFD (filter app_line). */
+  invalidUtf8: 'fluentd_app_line_invalid_utf8_lines_total',
+  /** JSON object lines cut at the field budget (filter app_line): their whole text kept in `message`. */
+  overBudget: 'fluentd_app_line_budget_exceeded_lines_total',
 } as const;
+
+/** Plugin ids whose own counts verify reads (monitor_agent `emit_records`, and the output counters' `plugin_id`). */
+export const FLUENTD_PLUGIN_IDS = { tail: 'in_tail_container_logs' } as const;
 
 /** Plugin ids of the two Elasticsearch outputs (the `plugin_id` label of fluentd_output_status_*). */
 export const FLUENTD_OUTPUTS = { logs: 'out_es', rejected: 'out_es_rejected' } as const;
@@ -67,11 +75,33 @@ export const FLUENTD_OUTPUTS = { logs: 'out_es', rejected: 'out_es_rejected' } a
 /** How long concat holds the first parts of a split line waiting for its last part. */
 export const PARTIAL_LINE_TIMEOUT_SECONDS = 10;
 
+/** How long the exception detector holds a stack trace waiting for its next line. */
+export const EXCEPTION_FLUSH_SECONDS = 2;
+
+/** A stack trace is joined up to this many lines / bytes (the rest starts a new document). */
+export const EXCEPTION_MAX_LINES = 1000;
+export const EXCEPTION_MAX_BYTES = 1_048_576;
+
 /** Upper bound of the fallback output's file buffer (rejected documents only: small). */
 export const REJECTED_BUFFER_LIMIT = '64MB';
 
 /** The raw record kept in a fallback document is cut at this many characters (1 MiB). */
 export const REJECTED_RAW_LIMIT = 1_048_576;
+
+/**
+ * The app's JSON object under `json` (filter app_line): nesting kept as objects up to this depth
+ * (deeper values become their JSON text), leaf values up to this many per line (the rest is left
+ * out, the whole line then in `message`). Below the engines' own limits (flattened depth 20).
+ */
+export const APP_JSON_BUDGET = { maxDepth: 16, maxFields: 256, maxValueBytes: 16_384 } as const;
+
+/** Key of the document id the app_line filter derives from the line; the outputs send it as `_id`. */
+export const DOCUMENT_ID_KEY = '_hash';
+
+/** The plugin files of ours the DaemonSet mounts next to the image's (`-p <dir>`). */
+export const FLUENTD_PLUGIN_FILES = ['filter_stack_trace.rb', 'filter_app_line.rb', 'filter_kubernetes_metadata_per_tag.rb'] as const;
+/** Their folder: beside this file, or (in scripts/run-ts.js's bundle, one folder below the root) from the root. */
+export const FLUENTD_PLUGIN_SOURCE_DIR = [join(__dirname, 'plugins'), resolve(__dirname, '..', 'constructs', 'fluentd', 'plugins')].find((dir) => existsSync(dir)) ?? join(__dirname, 'plugins');
 
 /** A counter of every record passing, as fluent-plugin-prometheus's filter defines one. */
 function countRecords(id: string, name: string, desc: string, arg = '**'): Directive {
@@ -90,6 +120,10 @@ function countRecords(id: string, name: string, desc: string, arg = '**'): Direc
  * - the buffer full (total_limit_size): overflow_action block makes the emitting thread wait
  *   (write_guard sleeps until storable), so lines stay in the container log files; only what
  *   the kubelet rotates away meanwhile is lost.
+ * A container line's document carries the id app_line derived from the line (`_id`), so a chunk
+ * sent again (delivered just before a crash, or a bulk retried) writes the same documents again,
+ * never a second copy. `index`, not `create`: the plugin silently skips a `create` without an id
+ * (out_elasticsearch.rb append_record_to_messages), and node journal records have none.
  */
 function elasticsearchOutput(o: FluentConfOptions, id: string, prefix: string, buffer: string, totalLimit: string): Directive {
   return {
@@ -110,9 +144,14 @@ function elasticsearchOutput(o: FluentConfOptions, id: string, prefix: string, b
       logstash_prefix: prefix,
       logstash_prefix_separator: '-',
       logstash_dateformat: '%Y-%m-%d',
-      // `@timestamp` from the event time: the CRI time the runtime stamped on the line.
+      // `@timestamp` (and so the daily index) from the event time: the CRI time the runtime
+      // stamped on the line. No record has a top-level `@timestamp` of its own (app_line keeps
+      // the app's under `json`), so the plugin never names the index from the app's value.
       include_timestamp: true,
       suppress_type_name: true,
+      // Not removed from the record: the plugin re-emits a record for a retry (429) or to @ERROR
+      // as it was after remove_keys, which would lose the id (out_elasticsearch.rb write).
+      id_key: DOCUMENT_ID_KEY,
       // The index templates are applied by the elasticsearch stack's readiness gate.
       reconnect_on_error: true,
       reload_on_failure: false,
@@ -157,9 +196,9 @@ const stringField = (key: string) => `\${record["${key}"] if record["${key}"].is
 
 /**
  * The fallback document of a record that reached @ERROR: the fields the logs view and the
- * trace link search on, each only if it has the one type the rejected template maps, and the
- * whole record as one JSON string in `message`. `@timestamp` is set again by the output from
- * the event time (the record's own may be what was rejected).
+ * trace link search on, each only if it has the one type the rejected template maps, the whole
+ * record as one JSON string in `message`, and the line's document id (a fallback sent twice is
+ * written once). `@timestamp` is set again by the output from the event time.
  */
 function fallbackDocument(): Directive {
   return {
@@ -171,13 +210,14 @@ function fallbackDocument(): Directive {
         name: 'record',
         params: {
           [REJECTED_MARKER]: '${true}',
+          [DOCUMENT_ID_KEY]: stringField(DOCUMENT_ID_KEY),
           stream: stringField('stream'),
           logtag: stringField('logtag'),
           trace_id: stringField('trace_id'),
           span_id: stringField('span_id'),
           kubernetes: '${record["kubernetes"].slice("namespace_name", "pod_name", "container_name", "host").select { |_, v| v.is_a?(String) } if record["kubernetes"].is_a?(Hash)}',
-          // A record that is not valid UTF-8 cannot be JSON: its inspect form then.
-          message: `\${(record.to_json rescue record.inspect)[0, ${REJECTED_RAW_LIMIT}]}`,
+          // Strings are valid UTF-8 (app_line); a record that still cannot be JSON: its inspect form.
+          message: `\${(record.reject { |k, _| k == "${DOCUMENT_ID_KEY}" }.to_json rescue record.inspect)[0, ${REJECTED_RAW_LIMIT}]}`,
         },
       },
     ],
@@ -197,7 +237,7 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
       name: 'source',
       params: {
         '@type': 'tail',
-        '@id': 'in_tail_container_logs',
+        '@id': FLUENTD_PLUGIN_IDS.tail,
         path: '/var/log/containers/*.log',
         // Our own logs would loop back through us.
         exclude_path: '["/var/log/containers/fluentd*.log"]',
@@ -219,7 +259,6 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
         { name: 'entry', params: { fields_strip_underscores: true, fields_lowercase: true } },
       ],
     },
-    countRecords('filter_count_in', FLUENTD_COUNTERS.linesIn, 'The total number of incoming records', 'kubernetes.** node.**'),
     // Lines longer than the runtime's 16 KiB buffer arrive split: P(artial) parts, then F(ull).
     {
       name: 'filter',
@@ -244,6 +283,23 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
         timeout_label: '@PARTIAL_TIMEOUT',
       },
     },
+    // A stack trace printed as text (Java, Python, Go, Node, …: the detector's languages) is one
+    // record, with its first line's time and stream; stdout and stderr stay apart; JSON lines and
+    // other text pass unchanged. A trace still open when no line comes is sent on to @LOGS.
+    {
+      name: 'filter',
+      arg: 'kubernetes.**',
+      params: {
+        '@type': 'stack_trace',
+        '@id': 'filter_stack_trace',
+        message_key: 'message',
+        stream_key: 'stream',
+        flush_interval: EXCEPTION_FLUSH_SECONDS,
+        max_lines: EXCEPTION_MAX_LINES,
+        max_bytes: EXCEPTION_MAX_BYTES,
+        timeout_label: '@LOGS',
+      },
+    },
     { name: 'match', arg: 'kubernetes.** node.**', params: { '@type': 'relabel', '@label': '@LOGS' } },
     {
       name: 'label',
@@ -259,35 +315,27 @@ export function buildFluentDirectives(o: FluentConfOptions): Directive[] {
       arg: '@LOGS',
       params: {},
       children: [
-        // JSON lines (the sample app's pino output) become fields; other lines keep `message`.
+        // The document: pipeline-owned top-level fields, the app's JSON whole under `json`, the id.
         {
           name: 'filter',
           arg: 'kubernetes.**',
-          params: {
-            '@type': 'parser',
-            '@id': 'filter_parse_json',
-            key_name: 'message',
-            reserve_data: true,
-            reserve_time: true,
-            remove_key_name_field: true,
-            // Invalid UTF-8 would raise and drop the record (filter_parser.rb): parse it scrubbed.
-            replace_invalid_sequence: true,
-            // Text that is not JSON is normal here: it goes on with `message` (reserve_data),
-            // without a copy to @ERROR and a warning per line.
-            emit_invalid_record_to_error: false,
-          },
-          // No time key: a `time` the parser cannot read (pino's epoch-ms number against a string
-          // type, an object) raises ParserError, and filter_parser then drops the whole record
-          // (fluentd 1.19.3). The event keeps the CRI time (reserve_time); `time` stays a field.
-          children: [{ name: 'parse', params: { '@type': 'json', time_key: '""', keep_time_key: true } }],
+          params: { '@type': 'app_line', '@id': 'filter_app_line', max_depth: APP_JSON_BUDGET.maxDepth, max_fields: APP_JSON_BUDGET.maxFields, max_value_bytes: APP_JSON_BUDGET.maxValueBytes, hash_key: DOCUMENT_ID_KEY },
         },
-        // After the parser, so `kubernetes` is always the metadata (it merges over the record).
-        { name: 'filter', arg: 'kubernetes.**', params: { '@type': 'kubernetes_metadata', '@id': 'filter_kube_metadata', skip_labels: false, skip_container_metadata: false, skip_master_url: true } },
+        // `kubernetes` and `docker` from the API server, for the pod whose log file this is (the
+        // tag), never from the record (lookup_from_k8s_field defaults to true): the metadata
+        // plugin, asked once per batch of lines of one file (plugins/filter_kubernetes_metadata_per_tag.rb).
+        {
+          name: 'filter',
+          arg: 'kubernetes.**',
+          // The pod's identity, node and labels; not the namespace's ids and labels nor the image
+          // (each line carries the metadata: every field is bytes to buffer and send per line).
+          params: { '@type': 'kubernetes_metadata_per_tag', '@id': 'filter_kube_metadata', lookup_from_k8s_field: false, skip_labels: false, skip_master_url: true, skip_namespace_metadata: true, skip_container_metadata: true },
+        },
         elasticsearchOutput(o, FLUENTD_OUTPUTS.logs, o.indexPrefix, 'elasticsearch', o.bufferLimit),
       ],
     },
-    // Records Elasticsearch rejected (400: a mapping conflict, a malformed field) and records a
-    // plugin refused: counted, then indexed as a fallback document that cannot clash.
+    // Records Elasticsearch rejected (400) and records a plugin refused: counted, then indexed as
+    // a fallback document that cannot clash.
     {
       name: 'label',
       arg: '@ERROR',

@@ -9,7 +9,9 @@ import { ResourceRequirements } from '../k8s/resources';
 import { SecureDaemonSet } from '../k8s/secure-daemonset';
 import { rootContainerSecurity } from '../k8s/security';
 import { terraformLiterals } from '../terraform/literal';
-import { buildFluentDirectives, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, renderDirectives, toFluentSize } from './fluent-conf';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildFluentDirectives, FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT, FLUENTD_PLUGIN_FILES, FLUENTD_PLUGIN_SOURCE_DIR, renderDirectives, toFluentSize } from './fluent-conf';
 import { FLUENTD_DAEMONSET, rejectedIndexPrefix } from './names';
 
 export const FLUENTD_IMAGE_REPOSITORY = 'fluent/fluentd-kubernetes-daemonset';
@@ -36,10 +38,18 @@ export const FLUENTD_RBAC_RULES = [{ apiGroups: [''], resources: ['pods', 'names
 const STATE_DIR = '/var/log/fluentd';
 const CONFIG_DIR = '/fluentd/etc';
 const CA_DIR = '/fluentd/es-ca';
+/** Our plugins, beside the image's /fluentd/plugins (which a mount there would hide). */
+const PLUGIN_DIR = '/fluentd/plugins-app';
+
+/** The Ruby sources of our Fluentd plugins, by file name, as the DaemonSet mounts them. */
+export function fluentdPluginSources(): Record<string, string> {
+  return Object.fromEntries(FLUENTD_PLUGIN_FILES.map((file) => [file, readFileSync(join(FLUENTD_PLUGIN_SOURCE_DIR, file), 'utf8')]));
+}
 
 /** Fluentd DaemonSet on every node (control-plane too) shipping logs to Elasticsearch. */
 export class Fluentd extends Construct {
   readonly configMap: ConfigMapV1;
+  readonly pluginsConfigMap: ConfigMapV1;
   readonly fluentConf: string;
   readonly daemonSet: SecureDaemonSet;
 
@@ -71,6 +81,10 @@ export class Fluentd extends Construct {
       metadata: { name: 'fluentd-config', namespace: props.namespace },
       data: terraformLiterals({ 'fluent.conf': this.fluentConf }),
     });
+    this.pluginsConfigMap = new ConfigMapV1(this, 'plugins', {
+      metadata: { name: 'fluentd-plugins', namespace: props.namespace },
+      data: terraformLiterals(fluentdPluginSources()),
+    });
 
     this.daemonSet = new SecureDaemonSet(this, 'daemonset', {
       name,
@@ -86,7 +100,7 @@ export class Fluentd extends Construct {
         'prometheus.io/path': '/metrics',
         // Roll the pods when what they read at start changes: computed by Terraform from the
         // resolved ConfigMap and Secrets, so it is stable across synths and exact.
-        'checksum/config': Fn.sha256(Fn.jsonencode(this.configMap.data)),
+        'checksum/config': Fn.sha256(Fn.jsonencode([this.configMap.data, this.pluginsConfigMap.data])),
         'checksum/elasticsearch-client': props.elasticsearch.checksum,
       },
       containers: [
@@ -95,6 +109,8 @@ export class Fluentd extends Construct {
           image: `${FLUENTD_IMAGE_REPOSITORY}:${props.imageTag}`,
           env: [
             { name: 'FLUENTD_CONF', value: 'fluent.conf' },
+            // The image's entrypoint appends this to `fluentd -c … -p /fluentd/plugins`.
+            { name: 'FLUENTD_OPT', value: `-p ${PLUGIN_DIR}` },
             { name: 'K8S_NODE_NAME', fieldPath: 'spec.nodeName' },
             { name: 'ES_USERNAME', secretName: props.elasticsearch.credentialsSecret, secretKey: 'username' },
             { name: 'ES_PASSWORD', secretName: props.elasticsearch.credentialsSecret, secretKey: 'password' },
@@ -109,6 +125,7 @@ export class Fluentd extends Construct {
           security: rootContainerSecurity('reads root-owned container logs under /var/log and keeps buffers and position files on the host'),
           volumeMounts: [
             { name: 'config', mountPath: CONFIG_DIR },
+            { name: 'plugins', mountPath: PLUGIN_DIR },
             { name: 'es-ca', mountPath: CA_DIR },
             { name: 'varlog', mountPath: '/var/log', readOnly: true },
             { name: 'state', mountPath: STATE_DIR, readOnly: false },
@@ -118,6 +135,7 @@ export class Fluentd extends Construct {
       ],
       volumes: [
         { name: 'config', configMap: this.configMap.metadata.name },
+        { name: 'plugins', configMap: this.pluginsConfigMap.metadata.name },
         { name: 'es-ca', secret: props.elasticsearch.caSecret },
         { name: 'varlog', hostPath: '/var/log', type: 'Directory' },
         // Buffers and pos files live on the host so a restarted pod resumes where it stopped.

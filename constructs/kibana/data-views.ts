@@ -47,8 +47,8 @@ function linkToJaegerTrace(jaegerPublicUrl: string): UrlFieldFormat {
 
 /**
  * The data views of a config: logs (`<fluentd.indexPrefix>-*`, which also holds the rejected
- * documents' family; `trace_id` links to the trace in Jaeger; `stream` and the rejected marker
- * described), Kubernetes events, and, with Jaeger on Elasticsearch, Jaeger's spans (time field
+ * documents' family; `trace_id` links to the trace in Jaeger; `stream`, the app's `json`, the
+ * budget and rejected markers described), Kubernetes events, and, with Jaeger on Elasticsearch, Jaeger's spans (time field
  * `startTimeMillis`, epoch millis in Jaeger's span mapping; `traceID` links to the trace).
  */
 export function dataViews(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>): Record<DataViewKey, DataViewSpec | undefined> {
@@ -63,9 +63,11 @@ export function dataViews(config: Pick<MonitoringConfig, 'fluentd' | 'jaeger'>):
       fieldFormats: { trace_id: trace },
       fieldAttrs: {
         stream: { customLabel: 'Stream', customDescription: 'stdout or stderr: the container stream the line was written to' },
+        json: { customLabel: 'App JSON', customDescription: "The app's own JSON object, whole, as one field: search a value by its path (json.user.id: 42); every value is text" },
+        fluentd_budget_exceeded: { customLabel: 'Over the field budget', customDescription: 'depth, fields or size: json keeps what fits, message holds the whole line' },
         [REJECTED_MARKER]: {
           customLabel: 'Rejected',
-          customDescription: `true: Elasticsearch refused this line as written (a field clashed with another line's), so it is kept in ${rejectedIndexPrefix(config.fluentd.indexPrefix)}-* with the whole record as one string in message`,
+          customDescription: `true: Elasticsearch refused this line as written, so it is kept in ${rejectedIndexPrefix(config.fluentd.indexPrefix)}-* with the whole record as one string in message`,
         },
       },
     },

@@ -6,7 +6,8 @@
  */
 
 /**
- * Fields the sample app writes into every JSON log line and Fluentd ships as they are; the
+ * Fields of a log document that Fluentd copies from the app's own JSON line (the sample app writes
+ * them into every line) when they are W3C ids (constructs/fluentd/plugins/filter_app_line.rb); the
  * logs index template maps both as `keyword`, so a term (or a quoted KQL match) is exact.
  */
 export const LOG_TRACE_FIELDS = { traceId: 'trace_id', spanId: 'span_id' } as const;
