@@ -71,8 +71,8 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
-      // Lines read through each pod's monitor_agent forward (83 each in the capture), the rest through its metrics forward.
-      expect(output.out()).toContain('166 lines read, 126 records to Elasticsearch');
+      // Lines read through each pod's monitor_agent forward (84 each in the capture), the rest through its metrics forward.
+      expect(output.out()).toContain('168 lines read, 128 records to Elasticsearch');
       expect(output.out()).toContain('15 passed, 0 failed');
       // The agent hop names each node kubectl listed an agent on.
       expect(output.out()).toMatch(/node agents forwarded the spans .* kind-control-plane: \+16 spans in, \+16 forwarded.*; kind-worker: /);
