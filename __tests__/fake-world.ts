@@ -71,12 +71,13 @@ export const fluentdTargets = (ports: { metrics: number; monitor: number }[]) =>
 const FLUENTD_CAPTURE = join(__dirname, '..', 'e2e', 'fixtures', 'fluentd-1.19.3-issue30');
 
 /**
- * The real Fluentd's /metrics (fluent-plugin-prometheus 2.2.2) at the end of that capture: nothing
- * rejected, 1 partial line flushed without its end, 2 lines with invalid UTF-8, 4 JSON lines over the budget.
+ * The real Fluentd's /metrics (fluent-plugin-prometheus 2.2.2) at the end of that capture: 1 record
+ * refused by the engine (to @ERROR, its fallback sent by out_es_rejected), 1 partial line flushed
+ * without its end, 2 lines with invalid UTF-8, 4 JSON lines over the budget.
  */
 export const FLUENTD_METRICS_CAPTURED = readFileSync(join(FLUENTD_CAPTURE, 'metrics.txt'), 'utf8');
 
-/** Its monitor_agent's /api/plugins.json at the same moment: in_tail_container_logs emitted every line it read (83). */
+/** Its monitor_agent's /api/plugins.json at the same moment: in_tail_container_logs emitted every line it read (84). */
 export const FLUENTD_MONITOR_CAPTURED = readFileSync(join(FLUENTD_CAPTURE, 'monitor_agent.json'), 'utf8');
 
 /** That text with some series' values replaced (each series must be in it). */
@@ -96,8 +97,12 @@ export function withEmitRecords(text: string, pluginId: string, value: number): 
   return text.replace(pattern, `$1${value}`);
 }
 
-/** A healthy pod: the captured text as it is (nothing rejected), with no partial line. */
-export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, { fluentd_partial_line_timeouts_total: 0 });
+/** A healthy pod: the captured text with nothing refused (no record to @ERROR, no fallback sent) and no partial line. */
+export const FLUENTD_METRICS_HEALTHY = withFluentdValues(FLUENTD_METRICS_CAPTURED, {
+  fluentd_partial_line_timeouts_total: 0,
+  fluentd_error_label_records_total: 0,
+  'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 0,
+});
 
 /** The captured pod after 3 failed flushes of out_es, still retrying 2 chunks, and 2 records rejected by Elasticsearch and kept. */
 export function lossyFluentdMetrics(): string {

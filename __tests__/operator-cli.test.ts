@@ -71,8 +71,8 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
       const output = collect(child);
       expect(await exitOf(child)).toBe(0);
       expect(output.out()).toContain('(2 pods)');
-      // Lines read through each pod's monitor_agent forward (83 each in the capture), the rest through its metrics forward.
-      expect(output.out()).toContain('166 lines read, 126 records to Elasticsearch');
+      // Lines read through each pod's monitor_agent forward (84 each in the capture), the rest through its metrics forward.
+      expect(output.out()).toContain('168 lines read, 128 records to Elasticsearch');
       expect(output.out()).toContain('16 passed, 0 failed');
       // Jaeger on Elasticsearch (dev): the Monitor tab's hop, read from the recorded answers of the real Jaeger.
       expect(output.out()).toMatch(/ok +Monitor tab: rate, errors, latency .* POST \/api\/orders 0\.12 req\/s/);

@@ -285,32 +285,34 @@ describe('verify reports what the pipeline dropped (bounded, visible loss)', () 
       const hop = (await runVerify(world.endpoints, fast)).find((r) => r.hop === 'log lines dropped / retried (Fluentd)')!;
       expect(hop).toMatchObject({
         ok: true,
-        detail: '166 lines read, 126 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end; 4 line(s) with invalid UTF-8 replaced by U+FFFD, 8 JSON line(s) over the field budget kept whole in message (2 pods)',
+        detail: '168 lines read, 128 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 0 partial line(s) sent without their end; 4 line(s) with invalid UTF-8 replaced by U+FFFD, 8 JSON line(s) over the field budget kept whole in message (2 pods)',
       });
     } finally {
       await world.close();
     }
   });
 
-  it("reads the real Fluentd's counts after the capture run: in_tail's emit_records as lines read, the app_line counters as information", () => {
+  it("reads the real Fluentd's counts after the capture run: in_tail's emit_records as lines read, the refused record as a loss kept in the fallback family, the app_line counters as information", () => {
     const report = fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), linesRead(FLUENTD_MONITOR_CAPTURED), 'fluentd')!;
-    expect(report.detail).toBe('83 lines read, 63 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 0 records to @ERROR (0 kept in fluentd-rejected-*); 1 partial line(s) sent without their end; 2 line(s) with invalid UTF-8 replaced by U+FFFD, 4 JSON line(s) over the field budget kept whole in message');
-    // Those lines landed (replaced, or whole in message): nothing is named as lost.
-    expect(report.loss).toBeUndefined();
+    expect(report.detail).toBe('84 lines read, 64 records to Elasticsearch, 0 bytes buffered; failed flushes out_es 0, out_es_rejected 0; 1 records to @ERROR (1 kept in fluentd-rejected-*); 1 partial line(s) sent without their end; 2 line(s) with invalid UTF-8 replaced by U+FFFD, 4 JSON line(s) over the field budget kept whole in message');
+    // The line the engine refused is named, with where it is kept; the lines that landed (replaced, or whole in message) are not.
+    expect(report.loss).toBe('1 records sent to the @ERROR label (fluentd_error_label_records_total): Elasticsearch rejected them (400) or a plugin refused them; 1 kept in fluentd-rejected-* with the whole record as one string in message (fluentd_output_status_emit_records{plugin_id="out_es_rejected"})');
     // No per-record counter any more: lines read are Fluentd's own count, whatever the metrics say.
     expect(FLUENTD_METRICS_CAPTURED).not.toContain('fluentd_input_status_num_records_total');
-    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), linesRead(withEmitRecords(FLUENTD_MONITOR_CAPTURED, FLUENTD_PLUGIN_IDS.tail, 5000)), 'fluentd')!.detail).toMatch(/^5000 lines read, 63 records/);
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED), linesRead(withEmitRecords(FLUENTD_MONITOR_CAPTURED, FLUENTD_PLUGIN_IDS.tail, 5000)), 'fluentd')!.detail).toMatch(/^5000 lines read, 64 records/);
     // monitor_agent of a config without our in_tail: named, not read as 0.
     expect(() => linesRead(FLUENTD_MONITOR_CAPTURED.replace(/"in_tail_container_logs"/, '"in_tail_other"'))).toThrow('monitor_agent lists no plugin in_tail_container_logs');
     expect(() => parseMonitorPlugins('<html>502</html>', 'http://x/api/plugins.json')).toThrow('http://x/api/plugins.json answered something that is not JSON');
-    // Records rejected by Elasticsearch are a loss, named with where they are kept.
+    // The counts come from the series: 2 rejected and kept are named as 2.
     const rejected = withFluentdValues(FLUENTD_METRICS_CAPTURED, { fluentd_error_label_records_total: 2, 'fluentd_output_status_emit_records{plugin_id="out_es_rejected",type="elasticsearch"}': 2 });
-    expect(fluentdReport(parsePrometheusText(rejected), 83, 'fluentd')!.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
+    expect(fluentdReport(parsePrometheusText(rejected), 84, 'fluentd')!.loss).toMatch(/^2 records sent to the @ERROR label \(fluentd_error_label_records_total\).*; 2 kept in fluentd-rejected-\*/);
+    // Without the refusal (a healthy pod's counts), nothing is named as lost.
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_HEALTHY), 84, 'fluentd')!.loss).toBeUndefined();
     // After an outage the counters stay (cumulative since the pod started): named, and said to be over.
     const recovered = withFluentdValues(FLUENTD_METRICS_HEALTHY, { 'fluentd_output_status_num_errors{plugin_id="out_es",type="elasticsearch"}': 3, 'fluentd_output_status_retry_count{plugin_id="out_es",type="elasticsearch"}': 3 });
-    expect(fluentdReport(parsePrometheusText(recovered), 83, 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
+    expect(fluentdReport(parsePrometheusText(recovered), 84, 'fluentd')!.loss).toBe('3 flushes of out_es failed since the pod started (fluentd_output_status_num_errors{plugin_id="out_es"} 3, fluentd_output_status_retry_count 3): retried and delivered since, nothing queued');
     // Before the output monitor's first report there is nothing to judge.
-    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 83, 'fluentd')).toBeUndefined();
+    expect(fluentdReport(parsePrometheusText(FLUENTD_METRICS_CAPTURED.split('\n').filter((l) => !l.includes('fluentd_output_status_')).join('\n')), 84, 'fluentd')).toBeUndefined();
   });
 
   it('names the pod whose monitor_agent does not list our in_tail (another config runs there)', async () => {

@@ -2,15 +2,16 @@
  * What each log entry of a capture's container log files must be in the documents, per entry:
  * the capture of the real Fluentd 1.19.3 on our fluent.conf and plugins (e2e/fixtures/
  * fluentd-1.19.3-issue30: its input files, the lab's intent per entry in entries.json, the bulk
- * bodies Fluentd sent). One checker for both readings: offline on the bulk bodies
- * (__tests__/fluentd-capture.test.ts), and by the e2e on what the real OpenSearch stored
- * (e2e/fluentd-capture.ts).
+ * bodies Fluentd sent and the engine's answers). One checker for both readings: offline on the
+ * bulk bodies as the capture's engine answered them (__tests__/fluentd-capture.test.ts), and by
+ * the e2e on what the real OpenSearch stored and refused (e2e/fluentd-capture.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { logsIndexTemplate } from '../constructs/elasticsearch/index-templates';
+import { logsIndexTemplate, rejectedLogsIndexTemplate } from '../constructs/elasticsearch/index-templates';
 import { APP_JSON_BUDGET, DOCUMENT_ID_KEY } from '../constructs/fluentd/fluent-conf';
+import { REJECTED_MARKER, rejectedIndexPrefix } from '../constructs/fluentd/names';
 
 export const FLUENTD_CAPTURE_DIR = join(__dirname, 'fixtures', 'fluentd-1.19.3-issue30');
 
@@ -73,10 +74,12 @@ export interface LogEntry {
   readonly kind: 'object' | 'text' | 'trace';
   /** The budget limit the lab meant the line to hit (depth, fields, size). */
   readonly budget?: string;
+  /** The lab meant the engine to refuse its document (a 400): it lands as one fallback document. */
+  readonly refused?: boolean;
 }
 
 interface EntriesJson {
-  readonly entries: { id: string; file: string; stream: Stream; time: string; lines: number; kind: LogEntry['kind']; note: string; budget?: string }[];
+  readonly entries: { id: string; file: string; stream: Stream; time: string; lines: number; kind: LogEntry['kind']; note: string; budget?: string; refused?: boolean }[];
   /** The container log file of the issue-23 capture (every line shape of that issue): its entries are its P…F groups. */
   readonly issue23_file: string;
 }
@@ -107,7 +110,7 @@ export function captureEntries(dir = FLUENTD_CAPTURE_DIR): LogEntry[] {
       mine.forEach(({ i }) => used.add(i));
       const texts = mine.map(({ l }) => l.text);
       const text = e.kind === 'trace' ? texts.map((t) => decode([t])).join('\n') : decode(texts);
-      entries.push({ id: e.id, note: e.note, file, container, stream: e.stream, time: e.time, lines: mine.length, text, complete: mine[mine.length - 1].l.tag === 'F', kind: e.kind, ...(e.budget ? { budget: e.budget } : {}) });
+      entries.push({ id: e.id, note: e.note, file, container, stream: e.stream, time: e.time, lines: mine.length, text, complete: mine[mine.length - 1].l.tag === 'F', kind: e.kind, ...(e.budget ? { budget: e.budget } : {}), ...(e.refused ? { refused: true } : {}) });
     }
     const left = lines.findIndex((_, i) => !used.has(i));
     if (left >= 0) throw new Error(`${file}: its ${lines[left].stream} line at ${lines[left].time} is in no entry of entries.json`);
@@ -194,6 +197,7 @@ export function captureCases(entries: readonly LogEntry[]): string[] {
     cases.add('JSON object');
     for (const name of PIPELINE_NAMES) if (name in object) cases.add(`an app's own ${name}`);
     for (const limit of budgetLimits(object)) cases.add(`over the budget: ${limit}`);
+    if (pathAndValueOverTerm(object)) cases.add('a path and value over the engine\'s term limit');
     for (const [k, v] of Object.entries(object)) {
       const kind = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
       const seen = firstKind.get(k);
@@ -216,6 +220,7 @@ export const REQUIRED_CASES = [
   'invalid UTF-8', 'a JSON escape of a lone surrogate',
   "an app's own @timestamp", "an app's own kubernetes", "an app's own docker", "an app's own stream", "an app's own logtag", "an app's own fluentd_rejected", "an app's own json", "an app's own message", "an app's own fluentd_budget_exceeded",
   'over the budget: depth', 'over the budget: fields', 'over the budget: size', 'one field, another type in a later line',
+  "a path and value over the engine's term limit",
   "a new field before another app's explosion", "a new field after another app's explosion",
   'Java stack trace', 'Python stack trace', 'Go stack trace', 'Node stack trace', 'a trace frame on the other stream, alone',
   'several apps in one day', 'lines of two days',
@@ -236,7 +241,7 @@ export interface CapturedBulk {
   readonly name: string;
   readonly body: Buffer;
   readonly items: { readonly action: Record<string, { _index: string; _id?: string }>; readonly document: Record<string, unknown> }[];
-  readonly answer: { errors: boolean; items: Record<string, { _index: string; _id: string; status: number; result?: string }>[] };
+  readonly answer: { errors: boolean; items: Record<string, { _index: string; _id: string; status: number; result?: string; error?: { type: string; reason: string } }>[] };
 }
 
 /** The capture's bulk requests in the order they arrived (bulk-001.body, …); a body that is not valid UTF-8 throws. */
@@ -261,6 +266,17 @@ export function documentsOfBulks(bulks: readonly CapturedBulk[]): StoredDocument
       return { index: meta._index, id: meta._id ?? '', source: document };
     }),
   );
+}
+
+/**
+ * The documents of bulk requests split by the engine's answer per item (`statuses`, in order; by
+ * default the capture engine's): those it stored (2xx) and those it refused, as Fluentd sent them.
+ */
+export function answeredDocuments(bulks: readonly CapturedBulk[], statuses: readonly number[] = bulks.flatMap((b) => b.answer.items.map((i) => Object.values(i)[0].status))): { stored: StoredDocument[]; refused: StoredDocument[] } {
+  const docs = documentsOfBulks(bulks);
+  if (statuses.length !== docs.length) throw new Error(`${statuses.length} answers for ${docs.length} items`);
+  const ok = (i: number) => statuses[i] >= 200 && statuses[i] < 300;
+  return { stored: docs.filter((_, i) => ok(i)), refused: docs.filter((_, i) => !ok(i)) };
 }
 
 /** Strings compared as text: a lone surrogate is U+FFFD, and a run of U+FFFD counts as one (engines replace per byte or per sequence). */
@@ -311,6 +327,25 @@ export function budgetLimits(object: Record<string, unknown>, budget: { maxDepth
   return [...hit].sort();
 }
 
+/** Lucene's longest term in UTF-8 bytes: an item that makes a longer one is refused (400, "immense term"). */
+export const MAX_TERM_BYTES = 32766;
+
+/**
+ * Whether a leaf of an app's object, its keys and value each within the budget, makes a term over
+ * MAX_TERM_BYTES where OpenSearch's `flat_object` indexes path and value as one term
+ * (`json._valueAndPath`: `json.<path>=<value>`): the engine refuses the line's document. (Elasticsearch's
+ * `flattened` indexes no leaf over its `ignore_above`, 1024: there the same line lands.)
+ */
+export function pathAndValueOverTerm(object: Record<string, unknown>, budget: { maxValueBytes: number } = APP_JSON_BUDGET): boolean {
+  const within = (s: string) => Buffer.byteLength(s) <= budget.maxValueBytes;
+  const walk = (v: unknown, path: string): boolean => {
+    if (Array.isArray(v)) return v.some((x) => walk(x, path));
+    if (isContainer(v)) return Object.entries(v).some(([k, x]) => within(k) && walk(x, `${path}.${k}`));
+    return v !== null && within(String(v)) && Buffer.byteLength(`${path}=${String(v)}`) > MAX_TERM_BYTES;
+  };
+  return walk(object, 'json');
+}
+
 /** Whether `kept` is part of `orig`: its keys and values from it, a subtree past the depth as that subtree's JSON text. */
 function keptWithin(kept: unknown, orig: unknown): boolean {
   if (typeof kept === 'string' && isContainer(orig)) {
@@ -354,13 +389,19 @@ function promoted(object: Record<string, unknown>): Record<string, string | unde
 
 const PROMOTED = ['trace_id', 'span_id', 'level'] as const;
 
-/** What is wrong with `doc` as the document of `entry` (empty: nothing). */
-export function entryProblems(entry: LogEntry, doc: StoredDocument, indexPrefix: string): string[] {
-  const s = doc.source;
+/** A list of problems, and the check that adds one when a value is not the expected one. */
+function problemList() {
   const p: string[] = [];
   const want = (what: string, got: unknown, expected: unknown) => {
     if (!isDeepStrictEqual(got, expected)) p.push(`${what} ${JSON.stringify(got)?.slice(0, 80)}, not ${JSON.stringify(expected)?.slice(0, 80)}`);
   };
+  return { p, want };
+}
+
+/** What is wrong with `doc` as the document of `entry` (empty: nothing). */
+export function entryProblems(entry: LogEntry, doc: StoredDocument, indexPrefix: string): string[] {
+  const s = doc.source;
+  const { p, want } = problemList();
   const sameText = (what: string, got: unknown, expected: string) => {
     if (typeof got !== 'string' || asText(got) !== asText(expected)) p.push(`${what} ${JSON.stringify(got)?.slice(0, 80)}, not ${JSON.stringify(expected).slice(0, 80)}`);
   };
@@ -407,39 +448,91 @@ export function entryProblems(entry: LogEntry, doc: StoredDocument, indexPrefix:
   return p;
 }
 
+/**
+ * What is wrong with `doc` as the fallback document of `entry`, whose document the engine refused
+ * (`refused`, as Fluentd sent it): the @ERROR route's document, in the rejected family of the
+ * line's day, marked, with the line's own id, its stream, logtag, time and pod (no field of the
+ * app's), and the whole refused record but its id as one JSON string in `message`.
+ */
+export function fallbackProblems(entry: LogEntry, doc: StoredDocument, refused: StoredDocument, indexPrefix: string): string[] {
+  const s = doc.source;
+  const record = refused.source;
+  const { p, want } = problemList();
+  const rejectedPrefix = rejectedIndexPrefix(indexPrefix);
+  want('index', doc.index, `${rejectedPrefix}-${entry.time.slice(0, 10)}`);
+  want(REJECTED_MARKER, s[REJECTED_MARKER], true);
+  want('id', [doc.id, s[DOCUMENT_ID_KEY]], [refused.id, refused.id]);
+  want('@timestamp', s['@timestamp'], fluentdTimestamp(entry.time));
+  want('stream', s.stream, entry.stream);
+  want('logtag', s.logtag, entry.complete ? 'F' : 'P');
+  const k8s = (record.kubernetes ?? {}) as Record<string, unknown>;
+  want('kubernetes', s.kubernetes, { namespace_name: entry.container.namespace, pod_name: entry.container.pod, container_name: entry.container.container, host: k8s.host });
+  for (const k of ['trace_id', 'span_id']) want(k, s[k] ?? null, typeof record[k] === 'string' ? record[k] : null);
+  const mapped = Object.keys(rejectedLogsIndexTemplate(rejectedPrefix, 0, REJECTED_MARKER).template.mappings.properties);
+  const unmapped = Object.keys(s).filter((k) => !mapped.includes(k) && k !== DOCUMENT_ID_KEY);
+  if (unmapped.length) p.push(`top-level names the fallback does not own: ${unmapped.join(', ')}`);
+  // The whole record the engine refused (but its id), which is the line's document as the pipeline writes it.
+  const withoutId = Object.fromEntries(Object.entries(record).filter(([k]) => k !== DOCUMENT_ID_KEY));
+  const kept = typeof s.message === 'string' ? jsonObject(s.message) : undefined;
+  if (!kept || !isDeepStrictEqual(comparable(kept), comparable(withoutId))) p.push(`message ${JSON.stringify(s.message)?.slice(0, 80)} is not the refused record as JSON`);
+  p.push(...entryProblems(entry, refused, indexPrefix).map((x) => `the refused record: ${x}`));
+  return p;
+}
+
 /** Documents are matched to entries by pod, namespace, stream and `@timestamp`. */
 const matchKey = (pod: unknown, namespace: unknown, stream: unknown, timestamp: unknown) => JSON.stringify([pod, namespace, stream, timestamp]);
 
-export interface CaptureCheck {
-  /** One line per problem: an entry not in exactly one document, a field not as the runtime or the app wrote it, a stray document. */
-  readonly problems: string[];
-  /** Each entry's document (entries in exactly one). */
-  readonly documents: Map<LogEntry, StoredDocument>;
-}
-
-/** Every entry in exactly one document, that document as the pipeline must write it, and no document of no entry. */
-export function checkDocuments(entries: readonly LogEntry[], docs: readonly StoredDocument[], indexPrefix: string): CaptureCheck {
+function byMatchKey(docs: readonly StoredDocument[]): Map<string, StoredDocument[]> {
   const byKey = new Map<string, StoredDocument[]>();
   for (const d of docs) {
     const k8s = (d.source.kubernetes ?? {}) as Record<string, unknown>;
     const key = matchKey(k8s.pod_name, k8s.namespace_name, d.source.stream, d.source['@timestamp']);
     byKey.set(key, [...(byKey.get(key) ?? []), d]);
   }
+  return byKey;
+}
+
+export interface CaptureCheck {
+  /** One line per problem: an entry not in exactly one document, a field not as the runtime or the app wrote it, a stray document. */
+  readonly problems: string[];
+  /** Each entry's document (entries in exactly one): a refused entry's is its fallback document. */
+  readonly documents: Map<LogEntry, StoredDocument>;
+}
+
+/**
+ * Every entry in exactly one document, that document as the pipeline must write it, and no
+ * document of no entry. `docs`: what the engine stored, both families; `refused`: the documents
+ * the engine refused, as Fluentd sent them. An entry whose document was refused is exactly one
+ * fallback document in the rejected family and nowhere else; any other entry is exactly one
+ * document of the logs family and has no fallback. entries.json's `refused` must say which.
+ */
+export function checkDocuments(entries: readonly LogEntry[], docs: readonly StoredDocument[], indexPrefix: string, refused: readonly StoredDocument[] = []): CaptureCheck {
+  const rejectedFamily = `${rejectedIndexPrefix(indexPrefix)}-`;
+  const isFallback = (d: StoredDocument) => d.index.startsWith(rejectedFamily);
+  const logs = byMatchKey(docs.filter((d) => !isFallback(d)));
+  const fallbacks = byMatchKey(docs.filter(isFallback));
+  const refusals = byMatchKey(refused);
   const problems: string[] = [];
   const documents = new Map<LogEntry, StoredDocument>();
   const claimed = new Set<StoredDocument>();
   for (const e of entries) {
-    const mine = byKey.get(matchKey(e.container.pod, e.container.namespace, e.stream, fluentdTimestamp(e.time))) ?? [];
-    mine.forEach((d) => claimed.add(d));
-    if (mine.length !== 1) {
-      problems.push(`${e.id} (${e.note}) is in ${mine.length} documents`);
+    const key = matchKey(e.container.pod, e.container.namespace, e.stream, fluentdTimestamp(e.time));
+    const [mine, fallback, refusal] = [logs, fallbacks, refusals].map((m) => m.get(key) ?? []);
+    [...mine, ...fallback, ...refusal].forEach((d) => claimed.add(d));
+    const label = `${e.id} (${e.note})`;
+    if (!!e.refused !== refusal.length > 0) problems.push(`${label}: entries.json says the engine ${e.refused ? 'refuses' : 'stores'} it, the engine ${refusal.length ? 'refused' : 'stored'} it`);
+    if (refusal.length === 0 && fallback.length) problems.push(`${label} is in ${fallback.length} fallback document(s) of ${rejectedFamily}*, though the engine refused none of its documents`);
+    if (refusal.length && mine.length) problems.push(`${label} was refused, yet is in ${mine.length} document(s) of ${indexPrefix}-*`);
+    const own = refusal.length ? fallback : mine;
+    if (own.length !== 1) {
+      problems.push(refusal.length ? `${label} is in ${own.length} fallback documents of ${rejectedFamily}*` : `${label} is in ${own.length} documents`);
       continue;
     }
-    documents.set(e, mine[0]);
-    const wrong = entryProblems(e, mine[0], indexPrefix);
-    if (wrong.length) problems.push(`${e.id} (${e.note}): ${wrong.join('; ')}`);
+    documents.set(e, own[0]);
+    const wrong = refusal.length ? fallbackProblems(e, own[0], refusal[0], indexPrefix) : entryProblems(e, own[0], indexPrefix);
+    if (wrong.length) problems.push(`${label}: ${wrong.join('; ')}`);
   }
-  const strays = docs.filter((d) => !claimed.has(d));
+  const strays = [...docs, ...refused].filter((d) => !claimed.has(d));
   if (strays.length) problems.push(`${strays.length} document(s) of no entry, e.g. ${strays[0].index} ${JSON.stringify(strays[0].source).slice(0, 200)}`);
   const ids = new Set(docs.map((d) => `${d.index}/${d.id}`));
   if (ids.size !== docs.length) problems.push(`${docs.length - ids.size} document(s) share an id`);

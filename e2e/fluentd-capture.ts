@@ -1,19 +1,21 @@
 /**
  * e2e: what the real Fluentd 1.19.3 sent for our fluent.conf and plugins (e2e/fixtures/
- * fluentd-1.19.3-issue30, a capture: the bulk request bodies verbatim), replayed on the real
- * OpenSearch with our templates, and checked per entry of the container log files it read
- * (e2e/fluentd-capture-check.ts): exactly one document each, the pipeline's fields equal the
- * runtime's and the API server's, the app's JSON under `json`, no index but the line's day;
- * replayed twice, the same documents (ids from the line); what apps wrote is searchable (the
- * text, each JSON leaf by its path), forged names find nothing; the trace link's query returns
- * exactly each trace's lines.
+ * fluentd-1.19.3-issue30, a capture: the bulk request bodies verbatim, the fallback bulk of its
+ * @ERROR route among them), replayed on the real OpenSearch with our templates, and checked per
+ * entry of the container log files it read (e2e/fluentd-capture-check.ts): every item answered as
+ * the capture's engine answered it (the refused one refused again); exactly one document each (a
+ * refused line's: its fallback in the rejected family), the pipeline's fields equal the runtime's
+ * and the API server's, the app's JSON under `json`, no index but the line's day; replayed twice,
+ * the same documents (ids from the line); what apps wrote is searchable (every message: a phrase
+ * of its text, or `message.keyword` when it has no word; each JSON leaf by its path), forged
+ * names find nothing; the trace link's query returns exactly each trace's lines.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { validateConfig } from '../config/load';
 import { logsIndexTemplate, rejectedLogsIndexTemplate } from '../constructs/elasticsearch/index-templates';
 import { REJECTED_MARKER, rejectedIndexPrefix } from '../constructs/fluentd/names';
 import { LOG_TRACE_FIELDS, traceLogsQuery } from '../constructs/kibana/trace-logs-query';
-import { captureCases, CapturedBulk, captureEntries, capturedBulks, checkDocuments, FLUENTD_CAPTURE_DIR, jsonObject, LogEntry, REQUIRED_CASES, StoredDocument } from './fluentd-capture-check';
+import { answeredDocuments, captureCases, CapturedBulk, captureEntries, capturedBulks, checkDocuments, FLUENTD_CAPTURE_DIR, jsonObject, LogEntry, REQUIRED_CASES, StoredDocument } from './fluentd-capture-check';
 import { indexNames, searchJson } from './opensearch';
 
 type StepFn = (name: string, ok: boolean, detail: string, ms?: number) => void;
@@ -69,8 +71,9 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
   const prefix = validateConfig({}, 'default config').fluentd.indexPrefix;
   const rejectedPrefix = rejectedIndexPrefix(prefix);
   const template = logsIndexTemplate(prefix, 0, 'opensearch');
+  const rejectedTemplate = rejectedLogsIndexTemplate(rejectedPrefix, 0, REJECTED_MARKER);
   await searchJson(es, `/_index_template/${prefix}`, { method: 'PUT', body: template });
-  await searchJson(es, `/_index_template/${rejectedPrefix}`, { method: 'PUT', body: rejectedLogsIndexTemplate(rejectedPrefix, 0, REJECTED_MARKER) });
+  await searchJson(es, `/_index_template/${rejectedPrefix}`, { method: 'PUT', body: rejectedTemplate });
   const entries = captureEntries(dir);
   const bulks = capturedBulks(dir);
   const landName = "the real Fluentd's documents on the real engine: each line exactly once, as the pipeline writes it";
@@ -80,16 +83,17 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
     if (!gone.ok && gone.status !== 404) return step(landName, false, `DELETE ${index} answered ${gone.status}`);
   }
 
-  // 1. The requests in the order they came; the engine answers each item as the capture's engine did.
+  // 1. The requests in the order they came; the engine answers each item as the capture's engine did (a refusal too).
   const cases = captureCases(entries);
   const problems: string[] = REQUIRED_CASES.filter((c) => !cases.includes(c)).map((c) => `the capture's input lacks the case "${c}"`);
   const first: BulkItemAnswer[] = [];
+  const answerOf = (a: BulkItemAnswer) => [a._index, a._id, a.status, a.error?.type];
   try {
     for (const bulk of bulks) {
       const answers = await replay(es, bulk);
       const captured = bulk.answer.items.map((i) => Object.values(i)[0]);
-      if (!isDeepStrictEqual(answers.map((a) => [a._index, a._id, a.status]), captured.map((a) => [a._index, a._id, a.status]))) {
-        problems.push(`${bulk.name}: the engine answered ${answers.map((a) => `${a.status} ${a.error?.type ?? a._id}`).join(', ').slice(0, 200)} where the capture's engine answered ${captured.map((a) => `${a.status} ${a._id}`).join(', ').slice(0, 200)}`);
+      if (!isDeepStrictEqual(answers.map(answerOf), captured.map(answerOf))) {
+        problems.push(`${bulk.name}: the engine answered ${answers.map((a) => `${a.status} ${a.error?.type ?? a._id}`).join(', ').slice(0, 200)} where the capture's engine answered ${captured.map((a) => `${a.status} ${a.error?.type ?? a._id}`).join(', ').slice(0, 200)}`);
       }
       first.push(...answers);
     }
@@ -97,33 +101,37 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
     return step(landName, false, (err as Error).message, Date.now() - t0);
   }
   const docs = await storedDocuments(es, prefix);
-  const check = checkDocuments(entries, docs, prefix);
+  const { refused } = answeredDocuments(bulks, first.map((a) => a.status));
+  const check = checkDocuments(entries, docs, prefix, refused);
   problems.push(...check.problems);
-  // No index but the lines' days (not an app's own @timestamp's), and no field added by any line.
-  const days = [...new Set(entries.map((e) => `${prefix}-${e.time.slice(0, 10)}`))].sort();
-  const indices = (await indexNames(es)).filter((i) => i.startsWith(`${prefix}-`));
+  // No index but the lines' days (not an app's own @timestamp's; a refused line's in the rejected family), and no field added by any line.
+  const days = [...new Set(entries.map((e) => `${e.refused ? rejectedPrefix : prefix}-${e.time.slice(0, 10)}`))].sort();
+  const indices = (await indexNames(es)).filter((i) => i.startsWith(`${prefix}-`)).sort();
   if (!isDeepStrictEqual(indices, days)) problems.push(`indices ${indices.join(', ')}, not exactly the lines' days ${days.join(', ')}`);
-  const mapping = await searchJson<Record<string, { mappings: { properties?: Record<string, { type?: string }> } }>>(es, `/${days.join(',')}/_mapping`);
-  const templateFields = Object.keys(template.template.mappings.properties).sort();
+  const present = days.filter((d) => indices.includes(d));
+  const mapping = present.length ? await searchJson<Record<string, { mappings: { properties?: Record<string, { type?: string }> } }>>(es, `/${present.join(',')}/_mapping`) : {};
   for (const [index, m] of Object.entries(mapping)) {
+    const fallbacks = index.startsWith(`${rejectedPrefix}-`);
+    const templateFields = Object.keys((fallbacks ? rejectedTemplate : template).template.mappings.properties).sort();
     const fields = Object.keys(m.mappings.properties ?? {}).sort();
     if (!isDeepStrictEqual(fields, templateFields)) problems.push(`${index} maps ${fields.filter((f) => !templateFields.includes(f)).join(', ') || 'fewer fields'} beside the template's`);
     for (const field of ['stream', 'logtag', ...Object.values(LOG_TRACE_FIELDS)]) if (m.mappings.properties?.[field]?.type !== 'keyword') problems.push(`${index} maps ${field} as ${m.mappings.properties?.[field]?.type ?? 'nothing'}, not keyword`);
-    if (m.mappings.properties?.json?.type !== 'flat_object') problems.push(`${index} maps json as ${m.mappings.properties?.json?.type}, not flat_object`);
+    if (!fallbacks && m.mappings.properties?.json?.type !== 'flat_object') problems.push(`${index} maps json as ${m.mappings.properties?.json?.type}, not flat_object`);
   }
   const kinds = ['object', 'text', 'trace'].map((k) => `${entries.filter((e) => e.kind === k).length} ${k}`).join(', ');
-  const refused = first.filter((a) => a.status >= 300).length;
+  const refusals = first.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.error?.type}`);
   const overBudget = [...check.documents.values()].filter((d) => 'fluentd_budget_exceeded' in d.source).length;
+  const fieldCount = (t: typeof template) => Object.keys(t.template.mappings.properties).length;
   step(
     landName,
     problems.length === 0,
     problems.length
       ? problems.join('; ')
-      : `${bulks.length} bulk requests of Fluentd 1.19.3 replayed verbatim with our templates (OpenSearch: json flat_object): ${entries.length} entries of ${new Set(entries.map((e) => e.file)).size} apps' files (${kinds}) each in exactly one of the ${docs.length} documents (${cases.length} cases of #23 and #30), every answer as the capture's engine gave it (${refused} refused); stream, logtag, @timestamp the runtime's, kubernetes.* the file's pod, JSON objects whole under json (${overBudget} over the budget: marked, the whole line in message), other lines as their text, invalid bytes as U+FFFD; indices ${days.join(', ')} only, each mapping exactly the template's ${templateFields.length} fields`,
+      : `${bulks.length} bulk requests of Fluentd 1.19.3 replayed verbatim with our templates (OpenSearch: json flat_object): ${entries.length} entries of ${new Set(entries.map((e) => e.file)).size} apps' files (${kinds}) each in exactly one of the ${docs.length} documents (${cases.length} cases of #23 and #30), every answer as the capture's engine gave it (${refusals.length} refused: ${refusals.join(', ') || 'none'}; each such line exactly once in ${rejectedPrefix}-*, marked, its own id, the whole record in message, nowhere else); stream, logtag, @timestamp the runtime's, kubernetes.* the file's pod, JSON objects whole under json (${overBudget} over the budget: marked, the whole line in message), other lines as their text, invalid bytes as U+FFFD; indices ${days.join(', ')} only, each mapping exactly its template's fields (${fieldCount(template)} logs, ${fieldCount(rejectedTemplate)} fallback)`,
     Date.now() - t0,
   );
 
-  // 2. The same requests again (a chunk re-sent after a crash, a retried bulk): the same documents.
+  // 2. The same requests again (a chunk re-sent after a crash, a retried bulk): the same documents; the refused item refused again.
   const t1 = Date.now();
   const againProblems: string[] = [];
   const again: BulkItemAnswer[] = [];
@@ -131,13 +139,15 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
   const after = await storedDocuments(es, prefix);
   if (after.length !== docs.length) againProblems.push(`${after.length} documents after the second replay, ${docs.length} after the first`);
   if (!isDeepStrictEqual(again.map((a) => a._id), first.map((a) => a._id))) againProblems.push('the second replay wrote other ids');
-  const overwritten = again.filter((a) => a.status === 200 && a.result === 'updated').length;
-  if (overwritten !== again.length) againProblems.push(`${again.length - overwritten} items of the second replay were not overwrites (200 updated): ${JSON.stringify(again.find((a) => a.result !== 'updated'))}`);
-  againProblems.push(...checkDocuments(entries, after, prefix).problems.map((p) => `after the second replay: ${p}`));
+  const unlike = again.filter((a, i) => (first[i].status >= 300 ? a.status !== first[i].status : a.status !== 200 || a.result !== 'updated'));
+  if (unlike.length) againProblems.push(`${unlike.length} items of the second replay were neither overwrites (200 updated) nor refused as the first time: ${JSON.stringify(unlike[0]).slice(0, 300)}`);
+  againProblems.push(...checkDocuments(entries, after, prefix, answeredDocuments(bulks, again.map((a) => a.status)).refused).problems.map((p) => `after the second replay: ${p}`));
   step(
     'the bulks replayed twice: the same documents (ids from the line)',
     againProblems.length === 0,
-    againProblems.length ? againProblems.join('; ') : `every one of the ${again.length} items sent again overwrote its document (200 updated, same _id): still ${after.length} documents, each entry still in exactly one`,
+    againProblems.length
+      ? againProblems.join('; ')
+      : `every one of the ${again.length - refusals.length} items stored the first time, sent again, overwrote its document (200 updated, same _id), the ${refusals.length} refused refused again: still ${after.length} documents, each entry still in exactly one`,
     Date.now() - t1,
   );
 
@@ -149,9 +159,15 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
   const textless: string[] = [];
   const objects = new Map<LogEntry, Record<string, unknown>>();
   for (const [entry, doc] of check.documents) {
-    const phrase = phraseOf(String(doc.source.message));
-    if (phrase === undefined) textless.push(JSON.stringify(doc.source.message));
-    else {
+    const message = String(doc.source.message);
+    const phrase = phraseOf(message);
+    if (phrase === undefined) {
+      // No word for the analyzer to make a token of: the exact line, by the keyword subfield.
+      textless.push(JSON.stringify(message));
+      const want = [...check.documents.values()].filter((d) => d.source.message === message).map((d) => d.id).sort();
+      const got = await idsOf(es, prefix, { term: { 'message.keyword': message } });
+      if (!isDeepStrictEqual(got, want)) searchProblems.push(`${entry.id}: message.keyword:${JSON.stringify(message.slice(0, 40))} returns ${got.length} documents, not the ${want.length} with that message`);
+    } else {
       phrases++;
       if (!(await idsOf(es, prefix, { match_phrase: { message: phrase } })).includes(doc.id)) searchProblems.push(`${entry.id}: message:"${phrase.slice(0, 40)}" does not find it`);
     }
@@ -190,7 +206,7 @@ export async function fluentdCaptureOnSearchEngine(options: { es: string; step: 
     searchProblems.length === 0,
     searchProblems.length
       ? searchProblems.slice(0, 10).join('; ') + (searchProblems.length > 10 ? `; … ${searchProblems.length - 10} more` : '')
-      : `${phrases} messages found by a phrase of their text (${textless.length} without a word to search for: ${textless.join(', ') || 'none'}); ${paths} JSON leaves found by json.<path>:"value" (each value only one line has finds exactly it, also after another app's field explosion); ${forged} forged kubernetes.namespace_name found only under json.kubernetes; fluentd_budget_exceeded:${[...markers].sort().join('|')} finds exactly the lines cut at that limit`,
+      : `every message found: ${phrases} by a phrase of their text, ${textless.length} without a word by message.keyword (${textless.join(', ') || 'none'}); ${paths} JSON leaves found by json.<path>:"value" (each value only one line has finds exactly it, also after another app's field explosion); ${forged} forged kubernetes.namespace_name found only under json.kubernetes; fluentd_budget_exceeded:${[...markers].sort().join('|')} finds exactly the lines cut at that limit`,
     Date.now() - t2,
   );
 

@@ -63,7 +63,8 @@ const kubernetesFields = { namespace_name: keyword, pod_name: keyword, container
  * (`json`, `objectAsOneField`). No line can add a field, use up the index's field limit, or make
  * another line's value clash with the type its first line chose: the mapping is this template,
  * all day, whatever the apps write and in whatever order.
- * - `message` full text: the line's text (a JSON line's own `msg`/`message`);
+ * - `message` full text, `message.keyword` the exact text up to 256 characters: the line's text
+ *   (a JSON line's own `msg`/`message`);
  * - `json.*` keywords: every leaf of the app's object by its path (numbers compare as text);
  * - kubernetes metadata from the API server (pod, namespace, container, node, pod labels as one field);
  * - node logs (the kubelet's and containerd's journal): unit, host, identifier, priority.
@@ -76,7 +77,9 @@ export function logsIndexTemplate(prefix: string, replicas: number, engine: Sear
     {
       stream: keyword,
       logtag: keyword,
-      message: { type: 'text' },
+      // Full text, and the exact line too when short: a line with no word in it (`[]`, `{}`, `---`)
+      // is found by `message.keyword` (the standard analyzer makes no token of it).
+      message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
       json: oneField,
       trace_id: keyword,
       span_id: keyword,
