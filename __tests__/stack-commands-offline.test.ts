@@ -51,6 +51,9 @@ const cdktf = (...args: string[]) => project.run(join(project.dir, 'node_modules
 const npmIn = (p: OfflineProject) => (...args: string[]) => p.run('npm', ['run', '--silent', ...args]);
 const npmRun = npmIn(project);
 const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
+/** The command exited 0; otherwise the failure shows the end of its output (toMatchObject would hide it). */
+const expectExitZero = (r: { status: number | null; stdout: string; stderr: string }, tailChars = 3000) =>
+  expect(r.status === 0 ? { status: 0 } : { status: r.status, tail: output(r).slice(-tailChars) }).toEqual({ status: 0 });
 const isApply = (args: string[]) => args[0] === 'apply' && !args.includes('-destroy');
 const isDestroy = (args: string[]) => args[0] === 'destroy' || (args[0] === 'apply' && args.includes('-destroy'));
 
@@ -59,17 +62,17 @@ describe("the card's commands: cdktf deploy '*' → cdktf diff <stack> → cdktf
     project.freshState();
     project.takeCalls();
     const deploy = cdktf('deploy', '*', '--auto-approve');
-    expect({ status: deploy.status, tail: output(deploy).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(deploy, 2000);
     expectOrdered(spans(project.takeCalls(), isApply), false);
     for (const s of manifest) expect(project.resources(s.name).length).toBeGreaterThan(0);
 
     const diff = cdktf('diff', 'otel-collector');
-    expect({ status: diff.status, tail: output(diff).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(diff, 2000);
     expect(parsePlanSummary(output(diff), 'otel-collector')).toEqual({ kind: 'no-changes' });
     expect([...spans(project.takeCalls(), (a) => a[0] === 'plan').keys()]).toEqual(['otel-collector']);
 
     const destroy = cdktf('destroy', '*', '--auto-approve');
-    expect({ status: destroy.status, tail: output(destroy).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(destroy, 2000);
     expectOrdered(spans(project.takeCalls(), isDestroy), true);
     for (const s of manifest) expect(project.resources(s.name)).toEqual([]);
   });
@@ -84,7 +87,7 @@ describe('npm run deploy → deploy again → diff → destroy', () => {
     expect(npmRun('synth').status).toBe(0);
     const bySynth = versionCalls(project.takeCalls());
     const deploy = npmRun('deploy');
-    expect({ status: deploy.status, tail: output(deploy).slice(-3000) }).toMatchObject({ status: 0 });
+    expectExitZero(deploy);
     const deployCalls = project.takeCalls();
     // The preflight: one real `version -json` (1.11.4 meets the stacks' >= 1.11.0), before anything else, naming the engine.
     expect(deployCalls[0].args).toEqual(['version', '-json']);
@@ -99,18 +102,18 @@ describe('npm run deploy → deploy again → diff → destroy', () => {
     }
 
     const again = npmRun('deploy');
-    expect({ status: again.status, tail: output(again).slice(-3000) }).toMatchObject({ status: 0 });
+    expectExitZero(again);
     const calls = project.takeCalls();
     expect(calls.filter((c) => c.event === 'start' && c.args[0] === 'init')).toEqual([]); // every directory is initialized
     for (const s of dependencyOrder(manifest)) expect(again.stdout).toMatch(new RegExp(`^${s}\\s+0\\s+0\\s+0\\s+no changes\\s+\\d`, 'm'));
 
     const diff = npmRun('diff');
-    expect({ status: diff.status, tail: output(diff).slice(-3000) }).toMatchObject({ status: 0 });
+    expectExitZero(diff);
     expect(spans(project.takeCalls(), (a) => a[0] === 'plan').size).toBe(manifest.length);
     for (const s of dependencyOrder(manifest)) expect(diff.stdout).toMatch(new RegExp(`^${s}\\s+0\\s+0\\s+0\\s+no changes$`, 'm'));
 
     const destroy = npmRun('destroy');
-    expect({ status: destroy.status, tail: output(destroy).slice(-3000) }).toMatchObject({ status: 0 });
+    expectExitZero(destroy);
     expectOrdered(spans(project.takeCalls(), isDestroy), true);
     for (const s of manifest) expect(project.resources(s.name)).toEqual([]);
     expect(destroy.stdout).toContain('ECK CRDs: nothing to remove, the kind cluster itself was deleted with the cluster stack.');
@@ -142,7 +145,7 @@ function planSections(out: string): Map<string, string> {
 function expectDiffPlansAll(p: OfflineProject, stacks: ManifestStack[], deployed: string[]) {
   p.takeCalls();
   const r = npmIn(p)('diff');
-  expect({ status: r.status, tail: output(r).slice(-3000) }).toMatchObject({ status: 0 });
+  expectExitZero(r);
   expect([...spans(p.takeCalls(), (a) => a[0] === 'plan').keys()].sort()).toEqual(stacks.map((s) => s.name).sort());
   const sections = planSections(r.stdout);
   for (const s of stacks) {
@@ -214,7 +217,7 @@ describe.each([
     // The first two stacks a deploy applies, and what they need.
     const first = dependencyOrder(stacks).slice(0, 2);
     const r = npmIn(p)('deploy', ...first);
-    expect({ status: r.status, tail: output(r).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(r, 2000);
     const diff = expectDiffPlansAll(p, stacks, first);
     for (const s of first) expect(rowOf(diff.stdout, s)).toMatch(new RegExp(`^${s}\\s+0\\s+0\\s+0\\s+(no changes|ok, outputs only)`));
 
@@ -231,10 +234,10 @@ describe.each([
 
   it('after npm run destroy: every stack is planned again', () => {
     const deploy = npmIn(p)('deploy');
-    expect({ status: deploy.status, tail: output(deploy).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(deploy, 2000);
     expectDiffPlansAll(p, stacks, stacks.map((s) => s.name));
     const destroy = npmIn(p)('destroy');
-    expect({ status: destroy.status, tail: output(destroy).slice(-2000) }).toMatchObject({ status: 0 });
+    expectExitZero(destroy, 2000);
     for (const s of stacks) expect(p.resources(s.name)).toEqual([]);
     expectDiffPlansAll(p, stacks, []);
   });

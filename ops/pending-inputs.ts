@@ -14,7 +14,7 @@
  * diff` plans that stack; deploy and destroy refuse to run while one is left in a stack directory.
  * No imports of stacks/ or constructs/: loading this module costs nothing.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The data source cdktf reads a producer stack's outputs through. */
@@ -105,8 +105,12 @@ export function reviewOverride(pending: readonly PendingInput[]): object {
 /** Writes (pending inputs) or removes (none) the review-only override of a stack directory. */
 export function setReviewOverride(stackDir: string, pending: readonly PendingInput[]): void {
   const file = join(stackDir, REVIEW_OVERRIDE_FILE);
-  if (pending.length) writeFileSync(file, `${JSON.stringify(reviewOverride(pending), null, 2)}\n`);
-  else rmSync(file, { force: true });
+  if (!pending.length) return rmSync(file, { force: true });
+  // Written whole or not at all: another stack's review may run `terraform output` in this
+  // directory meanwhile, and Terraform parses every *.tf.json there (a half-written one fails it).
+  const partial = `${file}.partial`;
+  writeFileSync(partial, `${JSON.stringify(reviewOverride(pending), null, 2)}\n`);
+  renameSync(partial, file);
 }
 
 /** The review-only override files left in these stack directories (an interrupted `npm run diff`). */
