@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorPodLabels } from '../constructs/otel/names';
 import { AGENT_POD_SELECTOR, COLLECTOR_POD_SELECTOR } from '../ops/cluster-access';
+import { realKubectl, RefusingApi, startRefusingApi } from './refusing-api';
 import { FAKE_AGENT_KUBECTL_PODS, fakeGatewayWorld, fakeWorld, FLUENTD_PODS, fluentdKubectlPods as fluentdPods, fluentdTargets, gatewayPod } from './fake-world';
 
 const ROOT = join(__dirname, '..');
@@ -124,6 +125,32 @@ describe('npm run verify (CLI) with port-forwards and secrets through kubectl', 
     const output = collect(child);
     expect(await exitOf(child)).toBe(1);
     expect(output.out()).toMatch(/^verify: no kubeconfig at .*\.kind\/monitoring\/kubeconfig: deploy the stacks first/);
+  });
+});
+
+describe('npm run verify (CLI), environment mode: the cluster the providers reach', () => {
+  // The real kubectl against a listener that refuses every request: what is checked is that
+  // verify's kubectl carries the KUBE_* credentials the providers read.
+  let api: RefusingApi;
+  beforeAll(async () => void (api = await startRefusingApi()));
+  afterAll(() => api?.stop());
+
+  it('uses KUBE_HOST, KUBE_CLUSTER_CA_CERT_DATA and KUBE_TOKEN; a refusal fails verify, naming it, without printing the token', async () => {
+    const child = runScript('verify.ts', mkdtempSync(join(tmpdir(), 'ops-')), {
+      KUBECTL: realKubectl(),
+      MONITORING_CLUSTER_MODE: 'environment',
+      MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0',
+      KUBE_HOST: `127.0.0.1:${api.port}`,
+      KUBE_CLUSTER_CA_CERT_DATA: api.server.cert,
+      KUBE_TOKEN: 'token-of-the-providers',
+    });
+    const output = collect(child);
+    expect(await exitOf(child)).toBe(1);
+    const seen = api.requests();
+    expect(seen.length).toBeGreaterThan(0);
+    for (const q of seen) expect(q.authorization).toBe('Bearer token-of-the-providers');
+    expect(output.out()).toMatch(/^verify: kubectl [^\n]* exited 1:[\s\S]*You must be logged in to the server/);
+    expect(output.out()).not.toContain('token-of-the-providers');
   });
 });
 

@@ -1,6 +1,6 @@
 import { App } from 'cdktf';
-import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
@@ -17,6 +17,7 @@ import {
   selectStacks,
 } from '../ops/stack-order';
 import { build } from './helpers';
+import { Pem, realKubectl, RefusingApi, startRefusingApi } from './refusing-api';
 
 const ROOT = join(__dirname, '..');
 const SCRIPT = join(ROOT, 'scripts', 'run-stacks.ts');
@@ -675,19 +676,12 @@ describe('npm run destroy', () => {
     // kubectl itself (a real one is needed: CI runners have it); the API server's place is taken
     // by a TLS listener that refuses every request, so what is checked is what kubectl sent
     // (address, TLS trust, credentials) and how a refusal is reported; no CRD is deleted here.
-    const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
-    const pki = mkdtempSync(join(tmpdir(), 'pki-'));
-    const pem = (name: string, cn: string, san?: string) => {
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, ...(san ? ['-addext', `subjectAltName=${san}`] : []), '-keyout', join(pki, `${name}.key`), '-out', join(pki, `${name}.crt`)], { encoding: 'utf8' });
-      if (r.error || r.status !== 0) throw new Error(`openssl (to make test certificates) failed: ${r.error?.message ?? r.stderr}`);
-      return { key: readFileSync(join(pki, `${name}.key`), 'utf8'), cert: readFileSync(join(pki, `${name}.crt`), 'utf8') };
-    };
-    let server: ReturnType<typeof pem>;
-    let client: ReturnType<typeof pem>;
-    let api: { port: number; log: string; stop: () => void };
-    const requests = () => (existsSync(api.log) ? readFileSync(api.log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; authorization: string | null; clientCn: string | null }) : []);
+    let api: RefusingApi;
+    let server: Pem;
+    let client: Pem;
+    const requests = () => api.requests();
     const pathWithKubectl = () => {
-      if (!kubectl) throw new Error('kubectl is not on PATH: these tests run the real kubectl (https://kubernetes.io/docs/tasks/tools/)');
+      const kubectl = realKubectl();
       const dir = pathWith({}, { cdktf: true, terraform: true });
       symlinkSync(kubectl, join(dir, 'kubectl'));
       return dir;
@@ -695,15 +689,11 @@ describe('npm run destroy', () => {
     const environment = (kube: Record<string, string>) => ({ MONITORING_CLUSTER_MODE: 'environment', MONITORING_SAMPLE_APP_IMAGE: 'ghcr.io/acme/sample-app:1.0.0', ...kube });
 
     beforeAll(async () => {
-      server = pem('server', '127.0.0.1', 'IP:127.0.0.1');
-      client = pem('client', 'deployer');
-      const log = join(pki, 'requests.log');
-      const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'refusing-api.js'), join(pki, 'server.key'), join(pki, 'server.crt'), log], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const port = await new Promise<number>((done) => child.stdout!.once('data', (d: Buffer) => done(Number(d.toString().trim()))));
-      api = { port, log, stop: () => child.kill('SIGTERM') };
+      api = await startRefusingApi();
+      ({ server, client } = api);
     });
     afterAll(() => api?.stop());
-    beforeEach(() => rmSync(api.log, { force: true }));
+    beforeEach(() => api.clear());
 
     it('KUBE_HOST, KUBE_CLUSTER_CA_CERT_DATA, KUBE_TOKEN: kubectl reaches that host, trusting that CA, with that token; the refusal is reported, the destroy still succeeds, no secret printed', () => {
       const r = fakeRun(['destroy'], { env: environment({ KUBE_HOST: `127.0.0.1:${api.port}`, KUBE_CLUSTER_CA_CERT_DATA: server.cert, KUBE_TOKEN: 'token-of-the-providers' }), path: pathWithKubectl() });
@@ -724,7 +714,7 @@ describe('npm run destroy', () => {
     });
 
     it('KUBE_CONFIG_PATH and KUBE_CTX select a context of a kubeconfig; KUBE_TOKEN is applied over it, as the providers do', () => {
-      const kubeconfig = join(pki, 'kubeconfig');
+      const kubeconfig = join(api.dir, 'kubeconfig');
       const cluster = (server_: string) => ({ server: server_, 'certificate-authority-data': Buffer.from(server.cert).toString('base64') });
       writeFileSync(
         kubeconfig,
@@ -740,7 +730,7 @@ describe('npm run destroy', () => {
       const selected = fakeRun(['destroy'], { env: environment({ KUBE_CONFIG_PATH: kubeconfig, KUBE_CTX: 'prod' }), path: pathWithKubectl() });
       expect(selected.status).toBe(0);
       expect(new Set(requests().map((q) => q.authorization))).toEqual(new Set(['Bearer prod-token']));
-      rmSync(api.log, { force: true });
+      api.clear();
       const overridden = fakeRun(['destroy'], { env: environment({ KUBE_CONFIG_PATH: kubeconfig, KUBE_CTX: 'prod', KUBE_TOKEN: 'override-token' }), path: pathWithKubectl() });
       expect(overridden.status).toBe(0);
       expect(new Set(requests().map((q) => q.authorization))).toEqual(new Set(['Bearer override-token']));

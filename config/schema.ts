@@ -65,9 +65,10 @@ const EnvironmentClusterSchema = z.strictObject({
   /** Cluster name for the k8s.cluster.name attribute. */
   name: dnsLabel.default('monitoring'),
   /**
-   * Context for `npm run open`/`verify` (they use $KUBECONFIG). The Terraform providers take
-   * KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA from the environment: set them as
-   * Terraform Cloud workspace variables for remote runs. @default - the current context
+   * The Terraform providers take KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA (or
+   * KUBE_CONFIG_PATH…) from the environment: Terraform Cloud workspace variables for remote runs.
+   * `npm run open`/`verify`/`destroy` use the same variables when this shell has them; without
+   * them, open and verify use $KUBECONFIG with this context. @default - the current context
    */
   kubeContext: z.string().min(1).optional(),
 });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
 import type { MonitoringConfig } from '../config/schema';
 import { ELASTICSEARCH_PORT, ELASTICSEARCH_SERVICE } from '../constructs/elasticsearch/names';
 import { JAEGER_QUERY_SERVICE } from '../constructs/jaeger/names';
@@ -12,31 +12,54 @@ import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorP
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { FLUENTD_DAEMONSET } from '../constructs/fluentd/names';
 import { FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT } from '../constructs/fluentd/fluent-conf';
+import { providerKubeconfig } from './provider-kubeconfig';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
-  readonly kubeconfig: string;
+  /** @default - kubectl's own: the files in $KUBECONFIG, else ~/.kube/config */
+  readonly kubeconfig?: string;
   /** @default - the kubeconfig's current context */
   readonly context?: string;
 }
 
 /** kubectl flags selecting the cluster. */
 export function kubectlFlags(access: ClusterAccess): string[] {
-  return ['--kubeconfig', access.kubeconfig, ...(access.context ? ['--context', access.context] : [])];
+  return [...(access.kubeconfig ? ['--kubeconfig', access.kubeconfig] : []), ...(access.context ? ['--context', access.context] : [])];
 }
 
-export function clusterAccess(config: MonitoringConfig, cwd = process.cwd()): ClusterAccess {
+/**
+ * The cluster the stacks were deployed to. kind: the kubeconfig the cluster stack wrote. existing:
+ * `cluster.kubeconfigPath` and `cluster.context`. environment: the KUBE_* variables when this shell
+ * has them (what the providers read: a kubeconfig made of them, removed when the process exits),
+ * else kubectl's own kubeconfig with `cluster.kubeContext`.
+ */
+export function clusterAccess(config: MonitoringConfig, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): ClusterAccess {
   const c = config.cluster;
-  const access: ClusterAccess =
-    c.mode === 'kind'
-      ? { kubeconfig: resolve(cwd, kindKubeconfigPath(c.name)), context: kindContext(c.name) }
-      : c.mode === 'existing'
-        ? { kubeconfig: c.kubeconfigPath, context: c.context }
-        : { kubeconfig: process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'), context: c.kubeContext };
-  if (!existsSync(access.kubeconfig)) {
+  if (c.mode === 'environment') return environmentAccess(c.kubeContext, env);
+  const access: ClusterAccess = c.mode === 'kind' ? { kubeconfig: resolve(cwd, kindKubeconfigPath(c.name)), context: kindContext(c.name) } : { kubeconfig: c.kubeconfigPath, context: c.context };
+  if (!existsSync(access.kubeconfig!)) {
     throw new Error(`no kubeconfig at ${access.kubeconfig}: deploy the stacks first (npm run deploy), or set cluster.kubeconfigPath`);
   }
   return access;
+}
+
+function environmentAccess(kubeContext: string | undefined, env: NodeJS.ProcessEnv): ClusterAccess {
+  const dir = () => {
+    const made = mkdtempSync(join(tmpdir(), 'kube-access-'));
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    return made;
+  };
+  const made = providerKubeconfig(env, env.KUBECTL ?? 'kubectl', dir);
+  if (made && 'why' in made) throw new Error(made.why);
+  // The kubeconfig made of KUBE_* has one context (the one the providers select).
+  if (made) return { kubeconfig: made.file };
+  const files = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];
+  if (!files.some((f) => existsSync(f))) {
+    throw new Error(
+      `no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell and no kubeconfig at ${files.join(', ')} (cluster.mode environment): set the KUBE_* variables the providers use, or KUBECONFIG (cluster.kubeContext selects its context)`,
+    );
+  }
+  return { context: kubeContext };
 }
 
 /**

@@ -5,11 +5,10 @@
  * the summary note says what was removed, or what was not and why, and how to do it by hand.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { ECK_CRD_SELECTOR } from '../constructs/elasticsearch/names';
-import type { KubeconfigDoc } from './provider-credentials';
 
 /** A line under the summary table; `command` is shown on its own line (in code in Markdown). */
 export interface CleanupNote {
@@ -28,33 +27,24 @@ interface CrdAccess {
 }
 
 /** The providers' cluster access for kubectl, or why there is none (existing and environment mode). */
-async function crdAccess(kubectl: string, tmp: string, env: NodeJS.ProcessEnv): Promise<CrdAccess | { why: string; shown: string[] }> {
+async function crdAccess(kubectl: string, tmp: () => string, env: NodeJS.ProcessEnv): Promise<CrdAccess | { why: string; shown: string[] }> {
   const { loadConfig } = await import('../config/load');
   const config = loadConfig();
   if (config.cluster.mode === 'existing') {
     const flags = ['--kubeconfig', config.cluster.kubeconfigPath, '--context', config.cluster.context];
     return { flags, shown: flags };
   }
-  const { providerKubeEnv, selectorFlags, kubeconfigWithOverrides, PROVIDER_KUBE_VARIABLES } = await import('./provider-credentials');
-  const kube = providerKubeEnv(env);
+  const { providerKubeconfig, shownKubeconfig } = await import('./provider-kubeconfig');
   const shown = ['--kubeconfig', '<your cluster>'];
-  if (!kube) {
+  const made = providerKubeconfig(env, kubectl, tmp);
+  if (!made) {
     return {
       why: `no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell (cluster.mode environment: the providers read the cluster from these variables; in Terraform Cloud they are workspace variables, which remote runs see and this shell does not)`,
       shown,
     };
   }
-  let base: KubeconfigDoc | undefined;
-  if (kube.configPaths.length) {
-    // kubectl loads and merges the kubeconfig files as client-go does for the providers.
-    const view = spawnSync(kubectl, ['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json', ...selectorFlags(kube)], { env: { ...env, KUBECONFIG: kube.configPaths.join(delimiter) }, encoding: 'utf8' });
-    if (view.error || view.status !== 0) return { why: `${kubectl} could not read ${kube.configPaths.join(', ')}: ${view.error?.message ?? (view.stderr || view.stdout).trim().split('\n')[0]}`, shown };
-    base = JSON.parse(view.stdout) as KubeconfigDoc;
-  }
-  const file = join(tmp, 'kubeconfig');
-  writeFileSync(file, kubeconfigWithOverrides(base, kube.overrides), { mode: 0o600 });
-  const used = PROVIDER_KUBE_VARIABLES.filter((v) => env[v]);
-  return { flags: ['--kubeconfig', file], shown: ['--kubeconfig', `<a kubeconfig made of ${used.join(', ')}>`] };
+  if ('why' in made) return { why: made.why, shown };
+  return { flags: ['--kubeconfig', made.file], shown: ['--kubeconfig', shownKubeconfig(made.variables)] };
 }
 
 /** Names of the CRDs in kubectl's output lines (`customresourcedefinition.apiextensions.k8s.io "<name>" deleted`, `-o name`). */
@@ -73,7 +63,9 @@ export async function removeEckCrds(env: NodeJS.ProcessEnv): Promise<CleanupNote
     text: `ECK CRDs (kept by Helm) NOT removed: ${why}.${left} Remove them with:`,
     command: [kubectl, ...shown, ...deleteArgs].map(shellQuote).join(' '),
   });
-  const tmp = mkdtempSync(join(tmpdir(), 'crd-access-'));
+  // Made only when a kubeconfig is written (environment mode); removed at the end, whatever happens.
+  let dir: string | undefined;
+  const tmp = () => (dir ??= mkdtempSync(join(tmpdir(), 'crd-access-')));
   try {
     let access: CrdAccess;
     try {
@@ -101,6 +93,6 @@ export async function removeEckCrds(env: NodeJS.ProcessEnv): Promise<CleanupNote
     const removed = crdNames(r.stdout);
     return { text: `ECK CRDs (kept by Helm) removed${removed.length ? `: ${removed.join(', ')}` : ' (none was left)'}, with:`, command: shown };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
