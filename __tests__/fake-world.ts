@@ -134,6 +134,25 @@ export function recordedMetricsAnswer(url: URL, when: 'before' | 'after' | 'disa
   return { status: 200, body: readFileSync(join(JAEGER_METRICS_FIXTURE, `${when === 'before' ? 'before.' : ''}${match.file}`), 'utf8') };
 }
 
+/**
+ * Answers of the real Jaeger's query API (v1.76.0) to what verify asks (`/api/traces/<id>`,
+ * `/api/dependencies`), recorded by the e2e: see fixtures/jaeger-traces-v1.76.0/README.md.
+ */
+export const JAEGER_TRACES_FIXTURE = join(__dirname, 'fixtures', 'jaeger-traces-v1.76.0');
+
+/**
+ * The recorded answer for the trace of a request to `route` (an order, or /api/error), about
+ * `traceId`: the recorded trace's id is the one thing changed (verify picks a new id per run).
+ */
+export function recordedTraceAnswer(route: string, traceId: string): string {
+  const kind = route === '/api/error' ? 'error' : 'order';
+  const recordedId = (JSON.parse(readFileSync(join(JAEGER_TRACES_FIXTURE, 'ids.json'), 'utf8')) as Record<string, string>)[kind];
+  return readFileSync(join(JAEGER_TRACES_FIXTURE, `${kind}.trace.json`), 'utf8').split(recordedId).join(traceId);
+}
+
+/** A recorded answer of the fixture, as is. */
+export const recordedJaegerAnswer = (file: 'missing.trace.json' | 'dependencies.json' | 'before.dependencies.json') => readFileSync(join(JAEGER_TRACES_FIXTURE, file), 'utf8');
+
 /** Fake app, Elasticsearch and Jaeger, plus what the collector's fake endpoints need. */
 async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: string }) {
   const m: Modes = { es: 'ok', events: 'ok', jaeger: 'ok', deps: 'ok', metrics: 'ok', prom: 'ok', stats: 'ok', delivery: 'ok', kibana: 'ok', views: 'ok', agents: 'ok', fluentd: 'ok', ...modes };
@@ -194,27 +213,17 @@ async function baseWorld(modes: Partial<Modes>, esTls?: { key: string; cert: str
       const answer = recordedMetricsAnswer(url, m.metrics === 'missing' ? 'disabled' : sent.length > 0 && ready(m.metrics) ? 'after' : 'before');
       return void res.writeHead(answer.status, { 'content-type': answer.status === 200 ? 'application/json' : 'text/plain; charset=utf-8' }).end(answer.body);
     }
+    // What the real Jaeger answered (recorded by the e2e): before any span, and once it had them.
+    const jaegerAnswer = (status: number, body: string): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     if (url.pathname === '/api/dependencies') {
       if (m.deps === 'garbage') return garbage(res);
-      return json(res, 200, { data: ready(m.deps) ? [{ parent: 'sample-app', child: 'sample-app-backend', callCount: 3 }] : [] });
+      return jaegerAnswer(200, recordedJaegerAnswer(ready(m.deps) ? 'dependencies.json' : 'before.dependencies.json'));
     }
     if (m.jaeger === 'garbage') return garbage(res);
     const traceId = url.pathname.split('/').pop()!;
     const req0 = sent.find((s) => s.traceId === traceId);
-    if (!req0 || !ready(m.jaeger)) return json(res, 404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
-    const isError = req0.route === '/api/error';
-    json(res, 200, {
-      data: [
-        {
-          traceID: traceId,
-          processes: { p1: { serviceName: 'sample-app' }, p2: { serviceName: 'sample-app-backend' } },
-          spans: [
-            { traceID: traceId, spanID: 'a', operationName: `${isError ? 'GET /api/error' : 'POST /api/orders'}`, processID: 'p1', tags: isError ? [{ key: 'otel.status_code', type: 'string', value: 'ERROR' }, { key: 'error', type: 'bool', value: true }] : [] },
-            ...(isError ? [] : [{ traceID: traceId, spanID: 'b', operationName: 'POST /api/inventory/reserve', processID: 'p2', references: [{ refType: 'CHILD_OF', traceID: traceId, spanID: 'a' }], tags: [] }]),
-          ],
-        },
-      ],
-    });
+    if (!req0 || !ready(m.jaeger)) return jaegerAnswer(404, recordedJaegerAnswer('missing.trace.json'));
+    jaegerAnswer(200, recordedTraceAnswer(req0.route, traceId));
   });
 
   // Kibana 9: /api/status (overall level) and the data views API, behind basic auth.

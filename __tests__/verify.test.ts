@@ -48,6 +48,10 @@ describe('npm run verify logic against fake servers', () => {
       // The agents' refusals and send failures went back to the apps: reported, not counted as loss.
       expect(hopNamed(results, 'nothing dropped (queues, retries, app buffers)').detail).toBe('queues otlp/jaeger 3/200000; enqueue_failed 0, send_failed 0; app span buffers 0 held, 0 dropped; agents refused 4 spans back to the apps (resent)');
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
+      // From the real Jaeger's recorded answers (fixtures/jaeger-traces-v1.76.0): the express and http spans too; self-calls are not the edge.
+      expect(hopNamed(results, 'trace in Jaeger (both services)').detail).toBe('15 spans from sample-app, sample-app-backend');
+      expect(hopNamed(results, 'error span in Jaeger').detail).toBe('error on request handler, GET /api/error');
+      expect(hopNamed(results, 'dependency sample-app → sample-app-backend').detail).toBe('3 calls');
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
       expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*), monitoring-jaeger-spans (jaeger-span-*)');
       expect(hopNamed(results, MONITOR_HOP).detail).toMatch(/^POST \/api\/orders 0\.12 req\/s, 0% errors, P50\/P75\/P95 [\d.]+\/[\d.]+\/[\d.]+ ms; GET \/api\/error 0\.06 req\/s, 100% errors \(rates over 50 s, steps of 5 s\)$/);

@@ -13,7 +13,9 @@
  * Usage: npm run e2e   (E2E_BREAK=jaeger-endpoint shows the failure of a mis-wired config;
  * E2E_BREAK=app-buffer, collector-queue or agent-ack removes what keeps the traces through a fault;
  * E2E_BREAK=metrics-backend leaves Jaeger's query service without its metric storage.
- * E2E_RECORD_METRICS=<dir> records the metrics API's answers: the tests' fixture.)
+ * E2E_RECORD_METRICS=<dir> records the metrics API's answers: the tests' fixture.
+ * E2E_RECORD_TRACES=<dir> records Jaeger's answers for an order trace, an error trace and the
+ * dependencies: the tests' fixture.)
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,13 +59,31 @@ let cleaned = false;
 
 class E2eFailure extends Error {}
 
+/** Jaeger's answer to `path`, byte for byte, as `file` in `dir` (E2E_RECORD_TRACES: the fixture of the tests' fake Jaeger). */
+async function recordJaegerAnswer(dir: string, jaegerApi: string, file: string, path: string, status = 200): Promise<void> {
+  const res = await fetch(`${jaegerApi}${path}`, { signal: AbortSignal.timeout(5000) });
+  if (res.status !== status) throw new E2eFailure(`recording ${path}: Jaeger answered ${res.status}, not ${status}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), Buffer.from(await res.arrayBuffer()));
+}
+
+/** Ports handed out in this run: the kernel may give a closed port again, to the next caller. */
+const handedOut = new Set<number>();
+
+/** A port free on HOST now, never one handed out before in this run. */
 async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, HOST, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, HOST, () => {
+        const { port: p } = s.address() as { port: number };
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
@@ -253,6 +273,11 @@ async function main() {
     if (res.status !== 200) throw new E2eFailure(`GET /api/slow?ms=${ms} answered ${res.status}`);
     return ctx.traceId;
   };
+  if (process.env.E2E_RECORD_TRACES) {
+    // Before any request: a trace Jaeger does not have, and no dependency yet.
+    await recordJaegerAnswer(process.env.E2E_RECORD_TRACES, jaegerApi, 'missing.trace.json', `/api/traces/${newTraceContext().traceId}`, 404);
+    await recordJaegerAnswer(process.env.E2E_RECORD_TRACES, jaegerApi, 'before.dependencies.json', `/api/dependencies?endTs=${Date.now()}&lookback=3600000`);
+  }
   const orderTraces = [await order(), await order(), await order()];
   const errorTraces = [await failing(), await failing()];
 
@@ -273,6 +298,14 @@ async function main() {
   step('error span in Jaeger', !!e.value, e.value ? `error on ${e.value.errorSpans.map((s) => `${s.service}:${s.operation}`).join(', ')}` : `trace ${errorTraces[0]} has no error span`, e.elapsedMs);
   const d = await pollUntil(async () => (await getDependencies(jaegerApi)).find((x) => x.parent === 'sample-app' && x.child === 'sample-app-backend'), { timeoutMs: WAIT_MS });
   step('dependency edge sample-app → sample-app-backend', !!d.value, d.value ? `${d.value.callCount} calls` : 'no edge in /api/dependencies', d.elapsedMs);
+  const recordTraces = process.env.E2E_RECORD_TRACES;
+  if (recordTraces && t.value && e.value && d.value) {
+    // What verify asks, once Jaeger has what it looks for; ids.json (ours) names the traces.
+    await recordJaegerAnswer(recordTraces, jaegerApi, 'order.trace.json', `/api/traces/${orderTraces[0]}`);
+    await recordJaegerAnswer(recordTraces, jaegerApi, 'error.trace.json', `/api/traces/${errorTraces[0]}`);
+    await recordJaegerAnswer(recordTraces, jaegerApi, 'dependencies.json', `/api/dependencies?endTs=${Date.now()}&lookback=3600000`);
+    writeFileSync(join(recordTraces, 'ids.json'), `${JSON.stringify({ order: orderTraces[0], error: errorTraces[0] }, null, 2)}\n`);
+  }
 
   // 7. The collector's Prometheus endpoint counts exactly what we sent.
   const m = await pollUntil(async () => {
