@@ -50,7 +50,7 @@ describe('npm run verify logic against fake servers', () => {
       expect(results.find((r) => r.hop.startsWith("trace's log lines"))!.detail).toMatch(/^1 line\(s\) for trace_id:"[0-9a-f]{32}"$/);
       // From the real Jaeger's recorded answers (fixtures/jaeger-traces-v1.76.0): the express and http spans too; self-calls are not the edge.
       expect(hopNamed(results, 'trace in Jaeger (both services)').detail).toBe('15 spans from sample-app, sample-app-backend');
-      expect(hopNamed(results, 'error span in Jaeger').detail).toBe('error on request handler, GET /api/error');
+      expect(hopNamed(results, 'error span in Jaeger').detail).toBe('error on GET /api/error, request handler');
       expect(hopNamed(results, 'dependency sample-app → sample-app-backend').detail).toBe('3 calls');
       expect(results.find((r) => r.hop === 'Kibana answers')!.detail).toBe('Kibana 9.5.0 available');
       expect(results.find((r) => r.hop === 'Kibana data views')!.detail).toBe('monitoring-logs (fluentd-*), monitoring-k8s-events (k8s-events-*), monitoring-jaeger-spans (jaeger-span-*)');

@@ -42,13 +42,14 @@ export class PortForward {
         reject(err);
       };
       child.on('error', (err) => fail(new Error(`cannot run kubectl (${err.message}): install kubectl or set $KUBECTL`)));
-      child.on('exit', (code) => fail(new Error(`kubectl port-forward ${resource} exited ${code}: ${output.trim()}`)));
+      // 'close', not 'exit': after kubectl's last words are read (its final `error: …` line).
+      child.on('close', (code) => fail(new Error(`kubectl port-forward ${resource} exited ${code}: ${output.trim()}`)));
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);
         if (m) {
           clearTimeout(timer);
-          child.removeAllListeners('exit');
+          child.removeAllListeners('close');
           this.localPort = Number(m[1]);
           resolve(this.localPort);
         }
