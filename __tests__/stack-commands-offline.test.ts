@@ -51,9 +51,15 @@ const cdktf = (...args: string[]) => project.run(join(project.dir, 'node_modules
 const npmIn = (p: OfflineProject) => (...args: string[]) => p.run('npm', ['run', '--silent', ...args]);
 const npmRun = npmIn(project);
 const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
-/** The command exited 0; otherwise the failure shows the end of its output (toMatchObject would hide it). */
+/** The lines that say why a run failed: a failing stack's error sits in its own section, far above the end of npm run diff's output. */
+const errorLines = (r: { stdout: string; stderr: string }) =>
+  output(r)
+    .split('\n')
+    .filter((l) => /\bError\b|error:|failed|panic|killed/i.test(l))
+    .slice(0, 20);
+/** The command exited 0; otherwise the failure shows its error lines, then the end of its output (toMatchObject would hide it). */
 const expectExitZero = (r: { status: number | null; stdout: string; stderr: string }, tailChars = 3000) =>
-  expect(r.status === 0 ? { status: 0 } : { status: r.status, tail: output(r).slice(-tailChars) }).toEqual({ status: 0 });
+  expect(r.status === 0 ? { status: 0 } : { errors: errorLines(r), status: r.status, tail: output(r).slice(-tailChars) }).toEqual({ status: 0 });
 const isApply = (args: string[]) => args[0] === 'apply' && !args.includes('-destroy');
 const isDestroy = (args: string[]) => args[0] === 'destroy' || (args[0] === 'apply' && args.includes('-destroy'));
 
@@ -139,14 +145,19 @@ function planSections(out: string): Map<string, string> {
 
 /**
  * npm run diff planned every stack (exit 0, one plan call each, a plan summary in each stack's
- * output) and each row names exactly the producers without state it waits for; no review file is
- * left. `deployed`: the stacks with state. Returns the run.
+ * output), read the producers' outputs before the first plan, and each row names exactly the
+ * producers without state it waits for; no review file is left. `deployed`: the stacks with state.
+ * Returns the run.
  */
 function expectDiffPlansAll(p: OfflineProject, stacks: ManifestStack[], deployed: string[]) {
   p.takeCalls();
   const r = npmIn(p)('diff');
   expectExitZero(r);
-  expect([...spans(p.takeCalls(), (a) => a[0] === 'plan').keys()].sort()).toEqual(stacks.map((s) => s.name).sort());
+  const calls = p.takeCalls();
+  expect([...spans(calls, (a) => a[0] === 'plan').keys()].sort()).toEqual(stacks.map((s) => s.name).sort());
+  // Producers' outputs are read before any plan runs: a plan locks its state and swaps its review override meanwhile.
+  const firstPlan = calls.find((c) => c.event === 'start' && c.args[0] === 'plan')!.atNs;
+  for (const [stack, read] of spans(calls, (a) => a[0] === 'output')) expect({ stack, outputReadBeforePlans: read.end <= firstPlan }).toEqual({ stack, outputReadBeforePlans: true });
   const sections = planSections(r.stdout);
   for (const s of stacks) {
     const waits = s.dependencies.filter((d) => !deployed.includes(d));

@@ -454,6 +454,12 @@ async function main(argv: string[]): Promise<number> {
     interrupted = true;
     console.error('\ninterrupted: waiting for the running Terraform processes to stop; no further stack starts (Ctrl-C again to quit now)');
   });
+  // diff: every producer's outputs are read before the first plan starts. A running plan locks its
+  // state file (creating an empty one where there is no state) and writes and removes its review
+  // override: an engine reading that directory meanwhile fails ("Failed to read file"), and its
+  // reader would then be planned without the override, against a producer that has no state.
+  const pendingBeforePlans = command === 'diff' ? new Map(await Promise.all(stacks.map(async (s) => [s, await pendingOf(s)] as const))) : undefined;
+
   await runScheduled(stacks, waitsFor, { parallelism, stopOnFailure, stopped: () => interrupted }, async (stack) => {
     const dir = dirOf(stack);
     const sink = sinkOf(stack);
@@ -461,7 +467,7 @@ async function main(argv: string[]): Promise<number> {
     let r: Run;
     if (command === 'diff') {
       // Producers without (some of) the outputs this stack reads: planned with those inputs unknown.
-      const { pending, unread } = await pendingOf(stack);
+      const { pending, unread } = pendingBeforePlans!.get(stack)!;
       for (const line of unread) sink(`review: ${line}\n`, 'stderr');
       waiting.set(stack, pending);
       reviewDirs.add(dir);
