@@ -140,13 +140,17 @@ export function recordedMetricsAnswer(url: URL, when: 'before' | 'after' | 'disa
  */
 export const JAEGER_TRACES_FIXTURE = join(__dirname, 'fixtures', 'jaeger-traces-v1.76.0');
 
+/** The recorded traces' ids (ids.json), read once. */
+let recordedIds: Record<string, string> | undefined;
+
 /**
  * The recorded answer for the trace of a request to `route` (an order, or /api/error), about
  * `traceId`: the recorded trace's id is the one thing changed (verify picks a new id per run).
  */
 export function recordedTraceAnswer(route: string, traceId: string): string {
   const kind = route === '/api/error' ? 'error' : 'order';
-  const recordedId = (JSON.parse(readFileSync(join(JAEGER_TRACES_FIXTURE, 'ids.json'), 'utf8')) as Record<string, string>)[kind];
+  recordedIds ??= JSON.parse(readFileSync(join(JAEGER_TRACES_FIXTURE, 'ids.json'), 'utf8')) as Record<string, string>;
+  const recordedId = recordedIds[kind];
   return readFileSync(join(JAEGER_TRACES_FIXTURE, `${kind}.trace.json`), 'utf8').split(recordedId).join(traceId);
 }
 

@@ -12,7 +12,7 @@ import { AGENT_SERVICE, CLUSTER_COLLECTOR_SERVICE, COLLECTOR_SERVICE, collectorP
 import { SAMPLE_APP_SERVICE } from '../constructs/app/names';
 import { FLUENTD_DAEMONSET } from '../constructs/fluentd/names';
 import { FLUENTD_METRICS_PORT, FLUENTD_MONITOR_PORT } from '../constructs/fluentd/fluent-conf';
-import { providerKubeconfig } from './provider-kubeconfig';
+import { NO_PROVIDER_KUBE_VARIABLES, providerKubeconfig } from './provider-kubeconfig';
 
 /** How the operator tools (open, verify) reach the cluster with kubectl. */
 export interface ClusterAccess {
@@ -56,7 +56,7 @@ function environmentAccess(kubeContext: string | undefined, env: NodeJS.ProcessE
   const files = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];
   if (!files.some((f) => existsSync(f))) {
     throw new Error(
-      `no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell and no kubeconfig at ${files.join(', ')} (cluster.mode environment): set the KUBE_* variables the providers use, or KUBECONFIG (cluster.kubeContext selects its context)`,
+      `${NO_PROVIDER_KUBE_VARIABLES} and no kubeconfig at ${files.join(', ')} (cluster.mode environment): set the KUBE_* variables the providers use, or KUBECONFIG (cluster.kubeContext selects its context)`,
     );
   }
   return { context: kubeContext };

@@ -34,12 +34,12 @@ async function crdAccess(kubectl: string, tmp: () => string, env: NodeJS.Process
     const flags = ['--kubeconfig', config.cluster.kubeconfigPath, '--context', config.cluster.context];
     return { flags, shown: flags };
   }
-  const { providerKubeconfig, shownKubeconfig } = await import('./provider-kubeconfig');
+  const { NO_PROVIDER_KUBE_VARIABLES, providerKubeconfig, shownKubeconfig } = await import('./provider-kubeconfig');
   const shown = ['--kubeconfig', '<your cluster>'];
   const made = providerKubeconfig(env, kubectl, tmp);
   if (!made) {
     return {
-      why: `no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell (cluster.mode environment: the providers read the cluster from these variables; in Terraform Cloud they are workspace variables, which remote runs see and this shell does not)`,
+      why: `${NO_PROVIDER_KUBE_VARIABLES} (cluster.mode environment: the providers read the cluster from these variables; in Terraform Cloud they are workspace variables, which remote runs see and this shell does not)`,
       shown,
     };
   }

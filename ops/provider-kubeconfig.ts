@@ -37,5 +37,8 @@ export function providerKubeconfig(env: NodeJS.ProcessEnv, kubectl: string, dir:
   return { file, variables: PROVIDER_KUBE_VARIABLES.filter((v) => env[v]) };
 }
 
+/** Why no kubeconfig was made of the shell (the start of the operator tools' messages). */
+export const NO_PROVIDER_KUBE_VARIABLES = 'no KUBE_HOST, KUBE_CONFIG_PATH or KUBE_CONFIG_PATHS in this shell';
+
 /** What a user is shown in place of the file (its content is credentials). */
 export const shownKubeconfig = (variables: string[]) => `<a kubeconfig made of ${variables.join(', ')}>`;
