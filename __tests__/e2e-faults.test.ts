@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import type { JaegerTrace } from '../ops/jaeger-api';
+import { recordedJaegerAnswer, recordedTraceAnswer } from './fake-world';
 
 // Small and fast: 4 orders over 200 ms, 1.5 s for them to arrive (read when the module loads).
 process.env.E2E_FAULT_ORDERS = '4';
@@ -9,14 +11,20 @@ process.env.E2E_RECOVERY_MS = '1500';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const faults = require('../e2e/faults') as typeof import('../e2e/faults');
 
-/** A fake Jaeger query API that returns a whole order trace for the ids in `stored`, 404 otherwise. */
+/** The recorded order trace about `id` without the backend's spans: what Jaeger answers while they have not arrived. */
+function withoutBackendSpans(id: string): string {
+  const answer = JSON.parse(recordedTraceAnswer('/api/orders', id)) as { data: JaegerTrace[] };
+  const trace = answer.data[0];
+  const backend = Object.keys(trace.processes).filter((p) => trace.processes[p].serviceName === 'sample-app-backend');
+  return JSON.stringify({ ...answer, data: [{ ...trace, spans: trace.spans.filter((s) => !backend.includes(s.processID)) }] });
+}
+
+/** A fake Jaeger query API: the real Jaeger's recorded answers, a whole order trace for the ids in `stored`, a partial one for `partial`, its 404 otherwise. */
 async function fakeJaeger(stored: Set<string>, partial = new Set<string>()) {
   const server = http.createServer((req, res) => {
     const id = req.url!.split('/').pop()!;
-    if (!stored.has(id) && !partial.has(id)) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"data":null}');
-    const ops = partial.has(id) ? ['POST /api/orders', 'order.persist'] : ['POST /api/orders', 'order.persist', 'inventory.reserve'];
-    const trace = { traceID: id, processes: { p1: { serviceName: 'sample-app' } }, spans: ops.map((operationName, i) => ({ traceID: id, spanID: String(i), operationName, processID: 'p1' })) };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [trace] }));
+    if (!stored.has(id) && !partial.has(id)) return void res.writeHead(404, { 'content-type': 'application/json' }).end(recordedJaegerAnswer('missing.trace.json'));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(partial.has(id) ? withoutBackendSpans(id) : recordedTraceAnswer('/api/orders', id));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
@@ -73,7 +81,7 @@ describe('e2e fault steps (the harness itself)', () => {
         stored.add(h.sent[0]);
         stored.add(h.sent[1]);
         partial.add(h.sent[2]); // one service's spans only: not whole
-      }, 100);
+      }, 300); // after the 4 orders (200 ms), before the second look (1 s later)
       await expect(running).rejects.toThrow("fault: collector restarted while Jaeger is down: only 2/4 traces sent during the fault reached Jaeger within 1.5 s after it ended: the collector's persistent sending queue did not keep them");
     } finally {
       await jaeger.close();

@@ -7,6 +7,7 @@ import { ExactClause, LOG_TRACE_FIELDS, TraceLogsSelector, traceLogsQuery } from
 import { expandLinkTemplate, parseDiscoverUrl, spanLinkValues, templateParameters, traceLinkValues } from '../e2e/jaeger-ui-links';
 import { servedUiConfig } from '../e2e/trace-logs';
 import type { JaegerTrace } from '../ops/jaeger-api';
+import { recordedTraceAnswer } from './fake-world';
 import { build, config, helmValues, synth } from './helpers';
 
 /**
@@ -101,16 +102,11 @@ describe('discoverUrl: Kibana Discover state (rison in the hash query)', () => {
 describe('Jaeger link patterns to the logs', () => {
   const patterns = traceLogsLinkPatterns({ kibanaUrl: 'http://localhost:5601', logsDataViewId: DATA_VIEW_IDS.logs, marginMinutes: 5, spanLookbackDays: 7 });
   const [traceLink, spanLink] = patterns;
-  // A trace as Jaeger's API returns it: two spans, the second ending last.
-  const start = Date.UTC(2026, 10, 30, 1, 2, 3, 456) * 1000 + 789;
-  const trace: JaegerTrace = {
-    traceID: TRACE,
-    processes: { p1: { serviceName: 'sample-app' } },
-    spans: [
-      { traceID: TRACE, spanID: SPAN, operationName: 'POST /api/orders', processID: 'p1', startTime: start, duration: 12_000 },
-      { traceID: TRACE, spanID: 'b7ad6b7169203331', operationName: 'reserve', processID: 'p1', startTime: start + 2_000, duration: 15_000 },
-    ],
-  };
+  // An order's trace as Jaeger v1.76.0's API answered it (recorded by the e2e: 15 spans of two
+  // services), about TRACE. Its spans start at 1796677382173000 µs at the earliest and end at
+  // 1796677382209432 µs at the latest (the root span, POST /api/orders).
+  const trace = (JSON.parse(recordedTraceAnswer('/api/orders', TRACE)) as { data: JaegerTrace[] }).data[0];
+  const backendSpan = trace.spans.find((s) => s.operationName === 'inventory.reserve')!.spanID;
 
   it('the Jaeger parameters stay intact in the templates (not URL- or rison-escaped)', () => {
     expect(traceLink).toMatchObject({ type: 'traces', text: TRACE_LOGS_LINK_TEXT });
@@ -124,12 +120,16 @@ describe('Jaeger link patterns to the logs', () => {
   it('"Logs for this trace", filled in as Jaeger\'s UI does, opens the logs data view on the trace id over the trace\'s window ± 5 min', () => {
     const state = parseDiscoverUrl(expandLinkTemplate(traceLink.url, traceLinkValues(trace)));
     expect(state.app).toEqual({ dataSource: { type: 'dataView', dataViewId: DATA_VIEW_IDS.logs }, query: { language: 'kuery', query: traceLogsQuery({ traceId: TRACE }).kql } });
-    expect(state.global.time).toEqual({ from: '2026-11-30T00:57:03.456Z', to: '2026-11-30T01:07:03.473Z' });
+    expect(state.global.time).toEqual({ from: '2026-12-07T20:58:02.173Z', to: '2026-12-07T21:08:02.209Z' });
+    // A child that ends after the root (async work: inventory.reserve, which starts at
+    // 1796677382191000 µs, made 1 s longer) ends the window, not the root.
+    const late = { ...trace, spans: trace.spans.map((s) => (s.spanID === backendSpan ? { ...s, duration: s.duration! + 1_000_000 } : s)) };
+    expect(parseDiscoverUrl(expandLinkTemplate(traceLink.url, traceLinkValues(late))).global.time).toEqual({ from: '2026-12-07T20:58:02.173Z', to: '2026-12-07T21:08:03.200Z' });
   });
 
   it('"Logs for this span" filters on the trace and the span id over the retention period', () => {
-    const state = parseDiscoverUrl(expandLinkTemplate(spanLink.url, spanLinkValues(trace, SPAN)));
-    expect(state.app.query.query).toBe(traceLogsQuery({ traceId: TRACE, spanId: SPAN }).kql);
+    const state = parseDiscoverUrl(expandLinkTemplate(spanLink.url, spanLinkValues(trace, backendSpan)));
+    expect(state.app.query.query).toBe(traceLogsQuery({ traceId: TRACE, spanId: backendSpan }).kql);
     expect(state.app.dataSource.dataViewId).toBe(DATA_VIEW_IDS.logs);
     expect(state.global.time).toEqual({ from: 'now-7d', to: 'now' });
   });
@@ -142,7 +142,7 @@ describe('Jaeger link patterns to the logs', () => {
   it('rison-node decodes what Jaeger fills in, with real ids and ISO times (nothing left to escape)', () => {
     const url = expandLinkTemplate(traceLink.url, traceLinkValues(trace));
     const g = new URLSearchParams(new URL(url).hash.slice(3)).get('_g')!;
-    expect(rison.decode(g)).toEqual({ time: { from: '2026-11-30T00:57:03.456Z', to: '2026-11-30T01:07:03.473Z' } });
+    expect(rison.decode(g)).toEqual({ time: { from: '2026-12-07T20:58:02.173Z', to: '2026-12-07T21:08:02.209Z' } });
   });
 });
 
